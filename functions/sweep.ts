@@ -1,0 +1,21 @@
+// Scheduled door: run one sweep within this invocation's time, return its summary. A configuration
+// fault (bad signature, unknown AppId, service off) fails the invocation so that it alarms.
+import type { Context } from 'aws-lambda';
+import { loadSweepConfig } from '../lib/config';
+import { failColdStart } from '../lib/cold-start';
+import { createSweep } from '../lib/sweep/sweep-app';
+import type { SweepSummary } from '../lib/sweep/summary';
+
+const sweep = failColdStart(() => createSweep(loadSweepConfig(process.env)));
+
+export class SweepConfigurationError extends Error {
+  override name = 'SweepConfigurationError';
+}
+
+export const handler = async (_event: unknown, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>): Promise<SweepSummary> => {
+  const summary = await sweep({ runId: context.awsRequestId, deadline: Date.now() + context.getRemainingTimeInMillis() });
+  if (summary.stoppedBy === 'configuration') {
+    throw new SweepConfigurationError(`sweep stopped: ZEGO rejected our configuration (${summary.lastConfigFault ?? 'no detail'})`);
+  }
+  return summary;
+};

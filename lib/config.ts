@@ -1,0 +1,121 @@
+// Configuration is read and validated once, at cold start, into one typed object. Nothing else reads
+// process.env. A missing or malformed variable fails with one line that names it (and never its value
+// when the value could be a secret).
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+export interface StoreConfig {
+  tasksTable: string;
+  /** Write shards of the due index (see README, "How far one shard goes"). */
+  indexShards: number;
+  /** How long a closed task is kept before DynamoDB's TTL removes it. */
+  retentionDays: number;
+}
+
+export interface SweepConfig extends StoreConfig {
+  eventsTopicArn: string;
+  zego: {
+    appId: number;
+    /** Exactly one of the two is set. */
+    serverSecret?: string;
+    serverSecretParam?: string;
+    apiUrl: string;
+    timeoutMs: number;
+    rateLimit: number;
+  };
+  concurrency: number;
+  checkIntervalMs: number;
+  checkIntervalMaxMs: number;
+}
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function required(env: Env, name: string): string {
+  const value = text(env, name);
+  if (value === undefined) throw new ConfigError(`${name} is required but not set`);
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${raw}`);
+  return value;
+}
+
+function httpUrl(env: Env, name: string, fallback: string): string {
+  const raw = text(env, name) ?? fallback;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  if (url.search || url.hash) throw new ConfigError(`${name} must be a base URL without query or fragment`);
+  return raw.replace(/\/+$/, '');
+}
+
+export function loadStoreConfig(env: Env): StoreConfig {
+  const tasksTable = required(env, 'TASKS_TABLE');
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tasksTable)) throw new ConfigError(`TASKS_TABLE is not a valid DynamoDB table name: "${tasksTable}"`);
+  return {
+    tasksTable,
+    indexShards: integer(env, 'TASK_INDEX_SHARDS', 1, 1, 64),
+    retentionDays: integer(env, 'TASK_RETENTION_DAYS', 30, 1, 3650),
+  };
+}
+
+export function loadSweepConfig(env: Env): SweepConfig {
+  const store = loadStoreConfig(env);
+  const eventsTopicArn = required(env, 'EVENTS_TOPIC_ARN');
+  if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(eventsTopicArn)) {
+    throw new ConfigError(`EVENTS_TOPIC_ARN is not an SNS topic ARN: "${eventsTopicArn}"`);
+  }
+  const appIdRaw = required(env, 'ZEGO_APP_ID');
+  // ZEGO: AppId is an unsigned 32-bit integer.
+  if (!/^\d{1,10}$/.test(appIdRaw) || Number(appIdRaw) > 0xffffffff || Number(appIdRaw) === 0) {
+    throw new ConfigError(`ZEGO_APP_ID must be an unsigned 32-bit integer above 0, got "${appIdRaw}"`);
+  }
+  const serverSecret = text(env, 'ZEGO_SERVER_SECRET');
+  const serverSecretParam = text(env, 'ZEGO_SERVER_SECRET_PARAM');
+  if (serverSecret === undefined && serverSecretParam === undefined) {
+    throw new ConfigError('ZEGO_SERVER_SECRET_PARAM (or ZEGO_SERVER_SECRET for local use) is required but not set');
+  }
+  if (serverSecret !== undefined && serverSecretParam !== undefined) {
+    throw new ConfigError('set only one of ZEGO_SERVER_SECRET and ZEGO_SERVER_SECRET_PARAM');
+  }
+  if (serverSecretParam !== undefined && !/^[A-Za-z0-9_.\-/]{1,2048}$/.test(serverSecretParam)) {
+    throw new ConfigError(`ZEGO_SERVER_SECRET_PARAM is not a valid SSM parameter name: "${serverSecretParam}"`);
+  }
+  const checkIntervalSeconds = integer(env, 'CHECK_INTERVAL_SECONDS', 30, 1, 86_400);
+  const checkIntervalMaxSeconds = integer(env, 'CHECK_INTERVAL_MAX_SECONDS', 300, 1, 86_400);
+  if (checkIntervalMaxSeconds < checkIntervalSeconds) {
+    throw new ConfigError(`CHECK_INTERVAL_MAX_SECONDS (${checkIntervalMaxSeconds}) must not be below CHECK_INTERVAL_SECONDS (${checkIntervalSeconds})`);
+  }
+  const zego: SweepConfig['zego'] = {
+    appId: Number(appIdRaw),
+    apiUrl: httpUrl(env, 'ZEGO_API_URL', 'https://cloudrecord-api.zego.im'),
+    timeoutMs: integer(env, 'ZEGO_TIMEOUT_MS', 5000, 100, 60_000),
+    rateLimit: integer(env, 'ZEGO_RATE_LIMIT', 10, 1, 10_000),
+  };
+  if (serverSecret !== undefined) zego.serverSecret = serverSecret;
+  if (serverSecretParam !== undefined) zego.serverSecretParam = serverSecretParam;
+  return {
+    ...store,
+    eventsTopicArn,
+    zego,
+    concurrency: integer(env, 'SWEEP_CONCURRENCY', 5, 1, 1000),
+    checkIntervalMs: checkIntervalSeconds * 1000,
+    checkIntervalMaxMs: checkIntervalMaxSeconds * 1000,
+  };
+}

@@ -1,0 +1,52 @@
+// The event publisher: the port the sweep engine announces outcomes through, and its SNS adapter.
+// SDK errors stop here and become a PublishError; the outcome then stays pending and a later run retries.
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { buildSnsPublishInput, type OutcomeEvent } from './outcome-event';
+
+export interface EventPublisher {
+  publish(event: OutcomeEvent): Promise<{ messageId: string }>;
+}
+
+/** Publishing failed; `code` is AWS's error code (or the network error's) when there was one. */
+export class PublishError extends Error {
+  override readonly name = 'PublishError';
+  readonly code: string | undefined;
+
+  constructor(message: string, options: { cause?: unknown; code?: string } = {}) {
+    super(message, { cause: options.cause });
+    this.code = options.code;
+  }
+}
+
+export function createEventPublisher(options: { sns: SNSClient; topicArn: string }): EventPublisher {
+  const { sns, topicArn } = options;
+  return {
+    async publish(event) {
+      let messageId: string | undefined;
+      try {
+        ({ MessageId: messageId } = await sns.send(new PublishCommand(buildSnsPublishInput(event, topicArn))));
+      } catch (error) {
+        const code = errorCode(error);
+        throw new PublishError(`SNS Publish failed: ${code}${detailOf(error, code)}`, { cause: error, code });
+      }
+      if (!messageId) throw new PublishError('SNS Publish failed: the answer carried no MessageId');
+      return { messageId };
+    },
+  };
+}
+
+// awsQuery errors carry SNS's own code in `Code` (e.g. "AuthorizationError" for AuthorizationErrorException);
+// network errors carry Node's in `code` (e.g. "ECONNREFUSED").
+function errorCode(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return 'Unknown';
+  const { Code, code, name } = error as { Code?: unknown; code?: unknown; name?: unknown };
+  for (const candidate of [Code, code, name]) if (typeof candidate === 'string' && candidate !== '') return candidate;
+  return 'Unknown';
+}
+
+// SNS's messages name the parameter or principal at fault, never message content or credentials; kept short.
+function detailOf(error: unknown, code: string): string {
+  const message = error instanceof Error ? error.message.replace(/\s+/g, ' ').trim() : '';
+  if (message === '' || message === code || message === 'Unknown' || message === 'UnknownError') return '';
+  return ` (${message.length > 200 ? `${message.slice(0, 197)}...` : message})`;
+}

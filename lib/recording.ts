@@ -1,0 +1,126 @@
+// The recording as recwatch knows it, and the one function that turns it into the public view
+// (used by the HTTP API and by SNS events alike).
+
+export type TaskState = 'OPEN' | 'COMPLETED' | 'FAILED' | 'EXPIRED';
+export const TASK_STATES: readonly TaskState[] = ['OPEN', 'COMPLETED', 'FAILED', 'EXPIRED'];
+
+export type OutcomeEventType = 'recording.completed' | 'recording.failed' | 'recording.expired';
+
+/** One recorded file, as ZEGO reported it (names are ours; see lib/zego/describe-response.ts). */
+export interface RecordingFile {
+  url?: string;
+  fileId?: string;
+  videoId?: string;
+  streamId?: string;
+  userId?: string;
+  format?: string;
+  sizeBytes?: number;
+  durationMs?: number;
+  width?: number;
+  height?: number;
+  mediaTrackType?: number;
+  beginTimestamp?: number;
+  /** ZEGO: 1 recording, 2 uploading, 3 uploaded, 4 in ZEGO backup storage (deleted after 3 days), 5 failed. */
+  status: number;
+}
+
+/** The last fault met while checking a task (kept for operators; never carries secrets). */
+export interface TaskError {
+  kind: 'transient' | 'task' | 'config';
+  code?: number;
+  message: string;
+  at: number;
+}
+
+/** A tracked task, as the task store holds it. Times are epoch milliseconds. */
+export interface Task {
+  taskId: string;
+  roomId?: string;
+  state: TaskState;
+  zegoStatus?: number;
+  recordBeginTimestamp?: number;
+  recordEndTimestamp?: number;
+  files?: RecordingFile[];
+  trackedAt: number;
+  lastCheckedAt?: number;
+  checks: number;
+  /** When the task next needs work: a check while OPEN, a (re)publish while its outcome is unannounced. */
+  dueAt?: number;
+  /** Consecutive checks that showed no progress (drives the backoff). */
+  quietChecks: number;
+  /** Consecutive transient faults (drives the backoff too). */
+  faultStreak: number;
+  /** Consecutive "task does not exist" / "invalid parameter" answers. */
+  notFoundStreak: number;
+  lastError?: TaskError;
+  closedAt?: number;
+  /** Why the task closed as it did, in a few words (e.g. "file upload failed"). */
+  outcomeReason?: string;
+  publishedAt?: number;
+  /** Optimistic-concurrency counter: every write is conditional on it. */
+  version: number;
+}
+
+export interface RecordingFileView {
+  url?: string;
+  fileId?: string;
+  videoId?: string;
+  streamId?: string;
+  userId?: string;
+  format?: string;
+  sizeBytes?: number;
+  durationMs?: number;
+  width?: number;
+  height?: number;
+  mediaTrackType?: number;
+  status: number;
+}
+
+export interface RecordingView {
+  taskId: string;
+  roomId?: string;
+  state: TaskState;
+  zegoStatus?: number;
+  recordBeginTimestamp?: number;
+  recordEndTimestamp?: number;
+  files?: RecordingFileView[];
+  trackedAt: string;
+  lastCheckedAt?: string;
+  checks: number;
+  nextCheckAt?: string;
+  closedAt?: string;
+  outcomeReason?: string;
+  lastError?: { kind: TaskError['kind']; code?: number; message: string; at: string };
+  warnings?: string[];
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+// ZEGO: file status 4 = the customer's storage failed, the file sits in ZEGO backup storage, deleted after 3 days.
+export const BACKUP_STORAGE_WARNING =
+  'Some files could not be written to your storage and sit in ZEGO backup storage, which deletes them 3 days after the recording: copy them before then.';
+
+/** Builds the public recording view. Fields not known yet are left out. */
+export function toRecordingView(task: Task): RecordingView {
+  const view: RecordingView = { taskId: task.taskId, state: task.state, trackedAt: iso(task.trackedAt), checks: task.checks };
+  if (task.roomId !== undefined) view.roomId = task.roomId;
+  if (task.zegoStatus !== undefined) view.zegoStatus = task.zegoStatus;
+  if (task.recordBeginTimestamp !== undefined) view.recordBeginTimestamp = task.recordBeginTimestamp;
+  if (task.recordEndTimestamp !== undefined) view.recordEndTimestamp = task.recordEndTimestamp;
+  if (task.files !== undefined) view.files = task.files.map(toFileView);
+  if (task.lastCheckedAt !== undefined) view.lastCheckedAt = iso(task.lastCheckedAt);
+  if (task.state === 'OPEN' && task.dueAt !== undefined) view.nextCheckAt = iso(task.dueAt);
+  if (task.closedAt !== undefined) view.closedAt = iso(task.closedAt);
+  if (task.outcomeReason !== undefined) view.outcomeReason = task.outcomeReason;
+  if (task.lastError !== undefined) {
+    const { kind, code, message, at } = task.lastError;
+    view.lastError = code === undefined ? { kind, message, at: iso(at) } : { kind, code, message, at: iso(at) };
+  }
+  if (task.files?.some((f) => f.status === 4)) view.warnings = [BACKUP_STORAGE_WARNING];
+  return view;
+}
+
+function toFileView(file: RecordingFile): RecordingFileView {
+  const { beginTimestamp: _begin, ...view } = file;
+  return view;
+}

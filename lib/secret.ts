@@ -1,0 +1,72 @@
+// Where the ZEGO ServerSecret comes from: given directly (local use) or read from an SSM SecureString
+// (deployed use). The SSM read happens once per container; a failed read is retried on the next call.
+// No message or error built here ever contains the secret.
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+
+export interface SecretSource {
+  get(): Promise<string>;
+}
+
+/** The secret could not be had; the message names where it was looked for, never a value. */
+export class SecretError extends Error {
+  override readonly name = 'SecretError';
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+  }
+}
+
+export interface SecretSourceOptions {
+  secret?: string;
+  parameterName?: string;
+  ssm?: SSMClient;
+}
+
+export function createSecretSource(options: SecretSourceOptions): SecretSource {
+  const { secret, parameterName, ssm } = options;
+  if (secret !== undefined) {
+    return { get: async () => nonEmpty(secret, 'the ServerSecret given is empty') };
+  }
+  if (parameterName === undefined || parameterName === '') {
+    throw new SecretError('no ServerSecret source: give the secret or the name of an SSM parameter holding it');
+  }
+  if (ssm === undefined) throw new SecretError(`an SSM client is needed to read parameter "${parameterName}"`);
+
+  // The promise is shared so concurrent first callers make one request between them.
+  let pending: Promise<string> | undefined;
+  return {
+    get() {
+      pending ??= readParameter(ssm, parameterName).catch((error: unknown) => {
+        pending = undefined;
+        throw error;
+      });
+      return pending;
+    },
+  };
+}
+
+async function readParameter(ssm: SSMClient, name: string): Promise<string> {
+  let value: string | undefined;
+  try {
+    const output = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    value = output.Parameter?.Value;
+  } catch (error) {
+    const code = errorName(error);
+    const what = code === 'ParameterNotFound' ? 'does not exist' : `could not be read (${code})`;
+    throw new SecretError(`SSM parameter "${name}" ${what}`, { cause: error });
+  }
+  return nonEmpty(value, `SSM parameter "${name}" is empty`);
+}
+
+function nonEmpty(value: string | undefined, message: string): string {
+  if (value === undefined || value.trim() === '') throw new SecretError(message);
+  return value;
+}
+
+function errorName(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return 'Unknown';
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  // SDK service errors name themselves (ParameterNotFound, AccessDeniedException); network errors carry `code`.
+  if (typeof code === 'string' && code !== '') return code;
+  return typeof name === 'string' && name !== '' && name !== 'Error' ? name : 'Unknown';
+}

@@ -1,0 +1,183 @@
+// TaskStore and SweepLease on one DynamoDB table keyed by taskId, with the sparse `due-index`
+// (dueShard, dueAt) holding only the items that need work: the sweep's reads follow the due tasks,
+// never the table's size. Every write is a single-item conditional write.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Task } from '../recording';
+import { DUE_ATTR, DUE_INDEX, MalformedTaskError, SHARD_ATTR, fromItem, shardKey, toItem, type TaskItem } from './task-item';
+import type { DueEntry, SweepLease, TaskStore } from './task-store';
+
+export interface DynamoStoreOptions {
+  client: DynamoDBDocumentClient;
+  table: string;
+  shards: number;
+  retentionDays: number;
+}
+
+/** Task ids are letters, digits, - and _; '#' keeps the lease item out of their way. */
+export const LEASE_KEY = '#lease#sweep';
+
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
+
+const isConflict = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException || (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+
+export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore {
+  const { client, table, shards } = options;
+  const itemOptions = { shards, retentionMs: options.retentionDays * 86_400_000 };
+
+  const get = async (taskId: string): Promise<Task | undefined> => {
+    const { Item } = await client.send(new GetCommand({ TableName: table, Key: { taskId }, ConsistentRead: true }));
+    return Item === undefined ? undefined : fromItem(Item);
+  };
+
+  async function* shardEntries(shard: number, now: number, pageSize: number): AsyncGenerator<DueEntry> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(
+        new QueryCommand({
+          TableName: table,
+          IndexName: DUE_INDEX,
+          KeyConditionExpression: '#shard = :shard AND #due <= :now',
+          ExpressionAttributeNames: { '#shard': SHARD_ATTR, '#due': DUE_ATTR },
+          ExpressionAttributeValues: { ':shard': shardKey(shard), ':now': now },
+          ScanIndexForward: true,
+          Limit: pageSize,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) yield entryOf(item);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+  }
+
+  return {
+    get,
+
+    async create(task) {
+      try {
+        await client.send(
+          new PutCommand({ TableName: table, Item: toItem(task, itemOptions), ConditionExpression: 'attribute_not_exists(taskId)' }),
+        );
+        return { created: true, task };
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+        const stored = await get(task.taskId);
+        if (stored === undefined) throw new StoreError(`task ${task.taskId} vanished while being created`);
+        return { created: false, task: stored };
+      }
+    },
+
+    async *listDue(now, { pageSize = 100 } = {}) {
+      // One ordered stream per shard, merged earliest-first; each fetches its next page only when drained.
+      const heads = await Promise.all(
+        Array.from({ length: shards }, async (_, shard) => {
+          const iterator = shardEntries(shard, now, pageSize)[Symbol.asyncIterator]();
+          return { iterator, head: await iterator.next() };
+        }),
+      );
+      for (;;) {
+        let best: (typeof heads)[number] | undefined;
+        for (const stream of heads) {
+          if (stream.head.done) continue;
+          if (best === undefined || dueOf(stream.head.value) < dueOf(best.head.value as DueEntry)) best = stream;
+        }
+        if (best === undefined || best.head.done) return;
+        yield best.head.value;
+        best.head = await best.iterator.next();
+      }
+    },
+
+    async save(task) {
+      const next: Task = { ...task, version: task.version + 1 };
+      // Items written before versioning carry none: the first versioned write claims them.
+      const condition = task.version === 0 ? 'attribute_not_exists(#v) OR #v = :v' : '#v = :v';
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: table,
+            Item: toItem(next, itemOptions),
+            ConditionExpression: `attribute_exists(taskId) AND (${condition})`,
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: { ':v': task.version },
+          }),
+        );
+        return next;
+      } catch (error) {
+        if (isConflict(error)) return undefined; // someone else got there first
+        throw error;
+      }
+    },
+
+    async postpone(taskId, dueAt) {
+      await client.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { taskId },
+          UpdateExpression: 'SET #due = :due',
+          ConditionExpression: 'attribute_exists(#shard)',
+          ExpressionAttributeNames: { '#due': DUE_ATTR, '#shard': SHARD_ATTR },
+          ExpressionAttributeValues: { ':due': dueAt },
+        }),
+      ).catch((error: unknown) => {
+        if (!isConflict(error)) throw error;
+      });
+    },
+  };
+}
+
+function entryOf(item: TaskItem): DueEntry {
+  try {
+    return { task: fromItem(item) };
+  } catch (error) {
+    if (!(error instanceof MalformedTaskError)) throw error;
+    return { malformed: { taskId: error.taskId, message: error.message } };
+  }
+}
+
+function dueOf(entry: DueEntry): number {
+  return 'task' in entry ? (entry.task.dueAt ?? 0) : 0;
+}
+
+export function createDynamoSweepLease(options: { client: DynamoDBDocumentClient; table: string }): SweepLease {
+  const { client, table } = options;
+  return {
+    async acquire(holder, now, until) {
+      try {
+        const { Attributes } = await client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { taskId: LEASE_KEY },
+            UpdateExpression: 'SET holder = :holder, leaseUntil = :until, acquiredAt = :now',
+            ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil <= :now OR holder = :holder',
+            ExpressionAttributeValues: { ':holder': holder, ':until': until, ':now': now },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        const carried = Attributes?.carryOver;
+        const carriedOver = Array.isArray(carried) ? carried.filter((t): t is number => typeof t === 'number' && Number.isFinite(t)) : [];
+        return { carriedOver };
+      } catch (error) {
+        if (isConflict(error)) return undefined;
+        throw error;
+      }
+    },
+    async release(holder, carryOver) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { taskId: LEASE_KEY },
+            UpdateExpression: 'SET leaseUntil = :zero, carryOver = :carry REMOVE holder',
+            ConditionExpression: 'holder = :holder',
+            ExpressionAttributeValues: { ':holder': holder, ':zero': 0, ':carry': carryOver },
+          }),
+        );
+      } catch (error) {
+        if (!isConflict(error)) throw error; // our lease ran out and someone else holds it: nothing to give back
+      }
+    },
+  };
+}

@@ -1,0 +1,121 @@
+// The only file that knows the task item's attribute names. Items are untrusted (an older version, a
+// hand edit): they are validated on the way in and a bad one is reported, never guessed at.
+import { TASK_STATES, type RecordingFile, type Task, type TaskError, type TaskState } from '../recording';
+
+export type TaskItem = Record<string, unknown>;
+
+export class MalformedTaskError extends Error {
+  override name = 'MalformedTaskError';
+  constructor(
+    readonly taskId: string,
+    detail: string,
+  ) {
+    super(`stored task ${taskId} is malformed: ${detail}`);
+  }
+}
+
+/** The sparse due index: only items that need work carry its keys. */
+export const DUE_INDEX = 'due-index';
+export const SHARD_ATTR = 'dueShard';
+export const DUE_ATTR = 'dueAt';
+/** DynamoDB TTL attribute (epoch seconds), set on closed and announced tasks only. */
+export const TTL_ATTR = 'expiresAt';
+
+export function shardKey(shard: number): string {
+  return `due#${shard}`;
+}
+
+/** A stable shard for a task: FNV-1a of its id, so a task stays on one shard while the count is unchanged. */
+export function shardOf(taskId: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < taskId.length; i++) hash = Math.imul(hash ^ taskId.charCodeAt(i), 0x01000193) >>> 0;
+  return hash % shards;
+}
+
+export function toItem(task: Task, options: { shards: number; retentionMs: number }): TaskItem {
+  const { dueAt, ...rest } = task;
+  const item: TaskItem = { ...rest };
+  for (const [key, value] of Object.entries(item)) if (value === undefined) delete item[key];
+  if (dueAt !== undefined) {
+    item[SHARD_ATTR] = shardKey(shardOf(task.taskId, options.shards));
+    item[DUE_ATTR] = dueAt;
+  }
+  if (task.state !== 'OPEN' && task.publishedAt !== undefined) {
+    item[TTL_ATTR] = Math.ceil((task.publishedAt + options.retentionMs) / 1000);
+  }
+  return item;
+}
+
+export function fromItem(item: TaskItem): Task {
+  const taskId = item.taskId;
+  if (typeof taskId !== 'string' || taskId === '') throw new MalformedTaskError(String(taskId), 'taskId is missing');
+  const bad = (detail: string) => new MalformedTaskError(taskId, detail);
+  const num = (name: string, fallback?: number): number | undefined => {
+    const value = item[name];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw bad(`${name} is not a number`);
+    return value;
+  };
+  const str = (name: string): string | undefined => {
+    const value = item[name];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string') throw bad(`${name} is not a string`);
+    return value;
+  };
+  const state = item.state;
+  if (typeof state !== 'string' || !TASK_STATES.includes(state as TaskState)) throw bad(`state ${JSON.stringify(state)} is not one of ${TASK_STATES.join(', ')}`);
+  const trackedAt = num('trackedAt');
+  if (trackedAt === undefined) throw bad('trackedAt is missing');
+
+  const task: Task = {
+    taskId,
+    state: state as TaskState,
+    trackedAt,
+    checks: num('checks', 0)!,
+    quietChecks: num('quietChecks', 0)!,
+    faultStreak: num('faultStreak', 0)!,
+    notFoundStreak: num('notFoundStreak', 0)!,
+    version: num('version', 0)!,
+  };
+  const optional = { roomId: str('roomId'), outcomeReason: str('outcomeReason') };
+  const numbers = {
+    zegoStatus: num('zegoStatus'),
+    recordBeginTimestamp: num('recordBeginTimestamp'),
+    recordEndTimestamp: num('recordEndTimestamp'),
+    lastCheckedAt: num('lastCheckedAt'),
+    dueAt: item[SHARD_ATTR] === undefined ? undefined : num(DUE_ATTR),
+    closedAt: num('closedAt'),
+    publishedAt: num('publishedAt'),
+  };
+  for (const [key, value] of Object.entries({ ...optional, ...numbers })) if (value !== undefined) (task as unknown as Record<string, unknown>)[key] = value;
+  if (item.files !== undefined && item.files !== null) task.files = filesOf(item.files, bad);
+  if (item.lastError !== undefined && item.lastError !== null) task.lastError = errorOf(item.lastError, bad);
+  return task;
+}
+
+const FILE_STRINGS = ['url', 'fileId', 'videoId', 'streamId', 'userId', 'format'] as const;
+const FILE_NUMBERS = ['sizeBytes', 'durationMs', 'width', 'height', 'mediaTrackType', 'beginTimestamp', 'status'] as const;
+
+function filesOf(value: unknown, bad: (detail: string) => Error): RecordingFile[] {
+  if (!Array.isArray(value)) throw bad('files is not a list');
+  return value.map((raw, index) => {
+    if (typeof raw !== 'object' || raw === null) throw bad(`files[${index}] is not a map`);
+    const source = raw as Record<string, unknown>;
+    if (typeof source.status !== 'number') throw bad(`files[${index}].status is not a number`);
+    const file: RecordingFile = { status: source.status };
+    for (const key of FILE_STRINGS) if (typeof source[key] === 'string') file[key] = source[key];
+    for (const key of FILE_NUMBERS) if (typeof source[key] === 'number') file[key] = source[key];
+    return file;
+  });
+}
+
+function errorOf(value: unknown, bad: (detail: string) => Error): TaskError {
+  const source = value as Record<string, unknown>;
+  if (typeof value !== 'object' || value === null || typeof source.message !== 'string' || typeof source.at !== 'number') {
+    throw bad('lastError is not a map with message and at');
+  }
+  const kind = source.kind === 'task' || source.kind === 'config' ? source.kind : 'transient';
+  const error: TaskError = { kind, message: source.message, at: source.at };
+  if (typeof source.code === 'number') error.code = source.code;
+  return error;
+}

@@ -1,0 +1,188 @@
+// One sweep run: take the lease, work through the due tasks earliest first within the rate and
+// concurrency limits, write what was learned, announce outcomes, give the lease back, and say what it did.
+import type { OutcomeEvent } from '../events/outcome-event';
+import { buildOutcomeEvent } from '../events/outcome-event';
+import type { EventPublisher } from '../events/publisher';
+import type { Logger } from '../log';
+import type { Task } from '../recording';
+import type { SweepLease, TaskStore } from '../store/task-store';
+import type { ZegoClient } from '../zego/types';
+import type { CheckPolicy } from './backoff';
+import { applyResult, expireIfPastWindow, type Decision } from './outcome';
+import { createRequestGate, type Clock } from './request-gate';
+import { emptySummary, type SweepSummary } from './summary';
+
+export interface SweepDeps {
+  store: TaskStore;
+  lease: SweepLease;
+  zego: ZegoClient;
+  publisher: EventPublisher;
+  clock: Clock;
+  random: () => number;
+  logger: Logger;
+}
+
+export interface SweepSettings {
+  rateLimit: number;
+  concurrency: number;
+  policy: CheckPolicy;
+  /** ZEGO_TIMEOUT_MS: one attempt's longest wait; a check may take two attempts. */
+  zegoTimeoutMs: number;
+  pageSize?: number;
+  /** Configuration faults after which the run stops instead of spending the budget. */
+  configFaultLimit?: number;
+}
+
+export interface RunOptions {
+  runId: string;
+  /** Epoch ms at which the run is killed (Lambda: now + getRemainingTimeInMillis()). */
+  deadline: number;
+}
+
+/** Time kept back at the end of a run for writes, publishing and returning. */
+const WRITE_RESERVE_MS = 2_000;
+/**
+ * How long the lease (and an outcome's publish claim) outlives the run's hard deadline: a run killed by
+ * its timeout still keeps others out until it is surely gone.
+ */
+const LEASE_GRACE_MS = 5_000;
+
+export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: RunOptions): Promise<SweepSummary> {
+  const { store, lease, zego, clock, logger } = deps;
+  const startedAt = clock.now();
+  const summary = emptySummary(run.runId);
+  const held = await lease.acquire(run.runId, startedAt, run.deadline + LEASE_GRACE_MS);
+  if (held === undefined) {
+    summary.skipped = 'another sweep holds the lease';
+    summary.durationMs = Math.round(clock.now() - startedAt);
+    logger.info('sweep skipped', { summary });
+    return summary;
+  }
+
+  const stop = new AbortController();
+  // Stop taking work early enough that a check started now (two attempts at most) still ends in time.
+  const stopAt = run.deadline - 2 * settings.zegoTimeoutMs - WRITE_RESERVE_MS;
+  const stopTimer = setTimeout(() => stop.abort('deadline'), Math.max(0, stopAt - clock.now()));
+  const gate = createRequestGate({ limit: settings.rateLimit, concurrency: settings.concurrency, clock, carriedOver: held.carriedOver });
+  const seen = new Set<string>();
+  let configFaults = 0;
+
+  const work = async (task: Task): Promise<void> => {
+    if (task.state !== 'OPEN') return publishPending(task);
+    const expired = expireIfPastWindow(task, clock.now());
+    if (expired) return record(task, expired);
+
+    const result = await zego.describeRecordStatus(task.taskId, { gate, signal: stop.signal });
+    summary.requests += result.attempts;
+    if (stop.signal.aborted && result.kind !== 'ok' && result.kind !== 'task') return; // not checked: stays due
+    if (result.kind === 'config') {
+      summary.faults.config++;
+      summary.lastConfigFault = result.message;
+      if (++configFaults >= (settings.configFaultLimit ?? 3)) stop.abort('configuration');
+      return; // never written: configuration faults are ours, not the task's
+    }
+    summary.checked++;
+    if (result.kind !== 'ok') summary.faults[result.kind]++;
+    if (result.kind !== 'ok' && result.rateRefused) summary.rateRefusals++;
+    if (result.kind === 'transient' && result.code === 100000004) logger.warn('ZEGO says the signature expired: check the clock', { taskId: task.taskId });
+    return record(task, applyResult(task, result, { now: clock.now(), policy: settings.policy, random: deps.random }));
+  };
+
+  const record = async (task: Task, decision: Decision): Promise<void> => {
+    if (decision.outcome === undefined) {
+      if ((await store.save(decision.task)) === undefined) summary.conflicts++;
+      return;
+    }
+    // Outcome first, with a publish claim (its due time) that outlives this run; then publish; then mark.
+    const saved = await store.save({ ...decision.task, dueAt: claimUntil() });
+    if (saved === undefined) {
+      summary.conflicts++;
+      return;
+    }
+    summary.outcomes[decision.outcome]++;
+    await announce(saved);
+  };
+
+  const publishPending = async (task: Task): Promise<void> => {
+    if (task.publishedAt !== undefined) return;
+    const claimed = await store.save({ ...task, dueAt: claimUntil() });
+    if (claimed === undefined) {
+      summary.conflicts++;
+      return;
+    }
+    summary.republished++;
+    await announce(claimed);
+  };
+
+  const announce = async (task: Task): Promise<void> => {
+    const now = clock.now();
+    let event: OutcomeEvent;
+    try {
+      event = buildOutcomeEvent(task, task.closedAt ?? now);
+      await deps.publisher.publish(event);
+    } catch (error) {
+      summary.publishFailures++;
+      logger.error('publishing an outcome failed; a later run retries it', { taskId: task.taskId, error });
+      // Give the claim back so that the retry comes after one check interval, not after the claim runs out.
+      if ((await store.save({ ...task, dueAt: now + settings.policy.checkIntervalMs })) === undefined) summary.conflicts++;
+      return;
+    }
+    summary.published++;
+    const marked: Task = { ...task, publishedAt: now };
+    delete marked.dueAt;
+    if ((await store.save(marked)) === undefined) summary.conflicts++;
+  };
+
+  const worker = async (source: AsyncIterator<Task>): Promise<void> => {
+    while (!stop.signal.aborted) {
+      const next = await source.next();
+      if (next.done) return;
+      try {
+        await work(next.value);
+      } catch (error) {
+        summary.errors++;
+        logger.error('a task could not be processed; it stays due', { taskId: next.value.taskId, error });
+      }
+    }
+  };
+
+  const claimUntil = () => run.deadline + LEASE_GRACE_MS;
+
+  // Yields the due tasks not yet taken this run; `taken` tells whether the pass found anything new.
+  const pass = { taken: 0 };
+  async function* dueTasks(now: number): AsyncGenerator<Task> {
+    for await (const entry of store.listDue(now, { pageSize: settings.pageSize ?? 100 })) {
+      if ('malformed' in entry) {
+        summary.malformed++;
+        logger.error('skipping an unreadable task item; look at it by hand', entry.malformed);
+        await store.postpone(entry.malformed.taskId, clock.now() + 3_600_000);
+        continue;
+      }
+      if (seen.has(entry.task.taskId)) continue;
+      seen.add(entry.task.taskId);
+      pass.taken++;
+      summary.due++;
+      yield entry.task;
+    }
+  }
+
+  try {
+    // Pass after pass until one finds nothing new: tasks that fall due during a long run are taken
+    // too, but no task is checked twice in one run.
+    do {
+      pass.taken = 0;
+      const source = dueTasks(clock.now());
+      await Promise.all(Array.from({ length: settings.concurrency }, () => worker(source)));
+    } while (pass.taken > 0 && !stop.signal.aborted);
+  } finally {
+    clearTimeout(stopTimer);
+    await lease.release(run.runId, gate.carryOver()).catch((error: unknown) => logger.warn('could not release the sweep lease', { error }));
+  }
+
+  if (stop.signal.aborted) summary.stoppedBy = stop.signal.reason === 'configuration' ? 'configuration' : 'deadline';
+  summary.durationMs = Math.round(clock.now() - startedAt);
+  summary.requestsPerSecond = summary.durationMs > 0 ? Math.round((summary.requests / summary.durationMs) * 10_000) / 10 : 0;
+  const log = summary.stoppedBy === 'configuration' ? logger.error : logger.info;
+  log('sweep finished', { summary });
+  return summary;
+}

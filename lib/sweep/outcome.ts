@@ -1,0 +1,106 @@
+// What a ZEGO answer means for a task: its next state, whether an outcome is due, when to look again.
+// Pure data in, data out (contract: "Outcomes"); the sweep engine does the I/O around it.
+import type { OutcomeEventType, RecordingFile, Task, TaskError, TaskState } from '../recording';
+import type { DescribeResult } from '../zego/types';
+import { backoffDelay, type CheckPolicy } from './backoff';
+
+// ZEGO: DescribeRecordStatus only answers for tasks whose recording started within the last 3 days.
+export const QUERY_WINDOW_MS = 3 * 24 * 60 * 60 * 1000;
+
+// ZEGO: Data.Status 3 = ended, 4 = ended abnormally (MaxIdleTime/MaxRecordTime; may still have good files).
+const ENDED = new Set([3, 4]);
+// ZEGO: RecordFiles[].Status 3 = uploaded, 4 = kept in ZEGO backup storage, 5 = upload failed everywhere.
+const FILE_SETTLED = new Set([3, 4, 5]);
+const FILE_FAILED = 5;
+
+export const EVENT_TYPE: Record<Exclude<TaskState, 'OPEN'>, OutcomeEventType> = {
+  COMPLETED: 'recording.completed',
+  FAILED: 'recording.failed',
+  EXPIRED: 'recording.expired',
+};
+
+export interface Decision {
+  task: Task;
+  /** Set when this check closed the task: the event to announce. */
+  outcome?: OutcomeEventType;
+}
+
+export interface DecideOptions {
+  now: number;
+  policy: CheckPolicy;
+  random: () => number;
+}
+
+/** The moment after which ZEGO can no longer answer for the task. */
+export function queryDeadline(task: Task): number {
+  return (task.recordBeginTimestamp ?? task.trackedAt) + QUERY_WINDOW_MS;
+}
+
+/** Closes a task that is past ZEGO's 3-day window without spending a request on it. */
+export function expireIfPastWindow(task: Task, now: number): Decision | undefined {
+  if (task.state !== 'OPEN' || now < queryDeadline(task)) return undefined;
+  const since = task.recordBeginTimestamp === undefined ? 'tracking began' : 'the recording began';
+  return close(task, 'EXPIRED', `not finished 3 days after ${since}`, now);
+}
+
+/** Applies one DescribeRecordStatus result to an OPEN task. Configuration faults never reach here. */
+export function applyResult(task: Task, result: DescribeResult, options: DecideOptions): Decision {
+  const { now } = options;
+  const checked: Task = { ...task, checks: task.checks + 1, lastCheckedAt: now };
+  if (result.kind === 'ok') return applyStatus(checked, result.record, options);
+  const error: TaskError = { kind: result.kind === 'task' ? 'task' : 'transient', message: result.message, at: now };
+  if (result.code !== undefined) error.code = result.code;
+
+  if (result.kind === 'task') {
+    const notFound = { ...checked, lastError: error, notFoundStreak: task.notFoundStreak + 1, faultStreak: 0 };
+    if (now >= queryDeadline(notFound)) return close(notFound, 'EXPIRED', 'ZEGO no longer knows the task: past its 3-day window', now);
+    // Contract: "does not exist" / "invalid parameter" twice in a row within the window = FAILED.
+    if (notFound.notFoundStreak >= 2) return close(notFound, 'FAILED', `ZEGO does not know this task (code ${result.code ?? 'unknown'})`, now);
+    return reschedule(notFound, options.policy.checkIntervalMs, now);
+  }
+  // Transient (config faults are handled by the engine, which never writes them to the task).
+  const faulty = { ...checked, lastError: error, faultStreak: task.faultStreak + 1 };
+  return reschedule(faulty, backoffDelay(faulty.faultStreak, options.policy, options.random), now);
+}
+
+function applyStatus(task: Task, record: { status: number; roomId?: string; recordBeginTimestamp?: number; recordEndTimestamp?: number; files: RecordingFile[] }, options: DecideOptions): Decision {
+  const { now, policy, random } = options;
+  const progressed = fingerprint(task.zegoStatus, task.files) !== fingerprint(record.status, record.files);
+  const next: Task = { ...task, zegoStatus: record.status, files: record.files, notFoundStreak: 0, faultStreak: 0 };
+  delete next.lastError;
+  if (next.roomId === undefined && record.roomId) next.roomId = record.roomId;
+  if (record.recordBeginTimestamp !== undefined) next.recordBeginTimestamp = record.recordBeginTimestamp;
+  if (record.recordEndTimestamp !== undefined) next.recordEndTimestamp = record.recordEndTimestamp;
+
+  if (ENDED.has(record.status)) {
+    const unsettled = record.files.some((f) => !FILE_SETTLED.has(f.status));
+    if (!unsettled) {
+      const failed = record.files.filter((f) => f.status === FILE_FAILED).length;
+      if (failed > 0) return close(next, 'FAILED', `${failed} of ${record.files.length} files failed to upload`, now);
+      const how = record.status === 4 ? 'recording ended abnormally' : 'recording ended';
+      return close(next, 'COMPLETED', record.files.length === 0 ? `${how} with no files` : `${how}; every file uploaded`, now);
+    }
+    // Files are on their way: look again soon, without backoff.
+    next.quietChecks = 0;
+    return reschedule(next, policy.checkIntervalMs, now);
+  }
+  next.quietChecks = progressed ? 0 : task.quietChecks + 1;
+  const expired = expireIfPastWindow(next, now);
+  if (expired) return expired;
+  return reschedule(next, backoffDelay(next.quietChecks, policy, random), now);
+}
+
+function reschedule(task: Task, delayMs: number, now: number): Decision {
+  // Never sleep past the window's end: expiry is then noticed on time.
+  return { task: { ...task, dueAt: Math.min(now + delayMs, Math.max(queryDeadline(task), now)) } };
+}
+
+function close(task: Task, state: Exclude<TaskState, 'OPEN'>, reason: string, now: number): Decision {
+  const closed: Task = { ...task, state, closedAt: now, outcomeReason: reason, quietChecks: 0 };
+  delete closed.dueAt; // the engine sets the publish claim
+  return { task: closed, outcome: EVENT_TYPE[state] };
+}
+
+function fingerprint(status: number | undefined, files: RecordingFile[] | undefined): string {
+  return `${status ?? '-'}|${(files ?? []).map((f) => `${f.fileId ?? f.url ?? ''}:${f.status}`).join(',')}`;
+}

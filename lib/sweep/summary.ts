@@ -1,0 +1,48 @@
+// What one sweep run did: returned by the handler and logged as one JSON line.
+import type { OutcomeEventType } from '../recording';
+
+export interface SweepSummary {
+  runId: string;
+  skipped?: string;
+  /** Tasks taken from the due index. */
+  due: number;
+  /** Tasks that got an answer (or a transient/task fault) from ZEGO. */
+  checked: number;
+  /** HTTP attempts sent to ZEGO (a stale-socket retry is a second attempt). */
+  requests: number;
+  requestsPerSecond: number;
+  outcomes: Record<OutcomeEventType, number>;
+  published: number;
+  /** Outcomes recorded by an earlier run and announced by this one. */
+  republished: number;
+  publishFailures: number;
+  faults: { transient: number; task: number; config: number };
+  lastConfigFault?: string;
+  rateRefusals: number;
+  /** Writes that lost to a concurrent writer (the task was left to it). */
+  conflicts: number;
+  malformed: number;
+  errors: number;
+  stoppedBy?: 'deadline' | 'configuration';
+  durationMs: number;
+}
+
+export function emptySummary(runId: string): SweepSummary {
+  return {
+    runId,
+    due: 0,
+    checked: 0,
+    requests: 0,
+    requestsPerSecond: 0,
+    outcomes: { 'recording.completed': 0, 'recording.failed': 0, 'recording.expired': 0 },
+    published: 0,
+    republished: 0,
+    publishFailures: 0,
+    faults: { transient: 0, task: 0, config: 0 },
+    rateRefusals: 0,
+    conflicts: 0,
+    malformed: 0,
+    errors: 0,
+    durationMs: 0,
+  };
+}

@@ -1,0 +1,62 @@
+// Builds the sweep from its configuration: SDK clients once per container (module scope of the
+// function), injectable so tests and the local stack point them at local endpoints.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SweepConfig } from '../config';
+import { createEventPublisher } from '../events/publisher';
+import { createLogger, type Logger } from '../log';
+import { createSecretSource } from '../secret';
+import { createDynamoSweepLease, createDynamoTaskStore } from '../store/dynamodb-task-store';
+import { createZegoClient } from '../zego/client';
+import type { ZegoClient } from '../zego/types';
+import { runSweep, type RunOptions } from './engine';
+import { systemClock, type Clock } from './request-gate';
+import type { SweepSummary } from './summary';
+
+export interface SweepAppOverrides {
+  dynamo?: DynamoDBDocumentClient;
+  sns?: SNSClient;
+  ssm?: SSMClient;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export type Sweep = (run: RunOptions) => Promise<SweepSummary>;
+
+export function createSweep(config: SweepConfig, overrides: SweepAppOverrides = {}): Sweep {
+  const dynamo = overrides.dynamo ?? DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  const logger = overrides.logger ?? createLogger({ base: { function: 'sweep' } });
+  const secret = createSecretSource(
+    config.zego.serverSecret !== undefined
+      ? { secret: config.zego.serverSecret }
+      : { parameterName: config.zego.serverSecretParam!, ssm: overrides.ssm ?? new SSMClient({}) },
+  );
+  const deps = {
+    store: createDynamoTaskStore({ client: dynamo, table: config.tasksTable, shards: config.indexShards, retentionDays: config.retentionDays }),
+    lease: createDynamoSweepLease({ client: dynamo, table: config.tasksTable }),
+    publisher: createEventPublisher({ sns: overrides.sns ?? new SNSClient({}), topicArn: config.eventsTopicArn }),
+    clock: overrides.clock ?? systemClock,
+    random: Math.random,
+    logger,
+  };
+  const settings = {
+    rateLimit: config.zego.rateLimit,
+    concurrency: config.concurrency,
+    policy: { checkIntervalMs: config.checkIntervalMs, checkIntervalMaxMs: config.checkIntervalMaxMs },
+    zegoTimeoutMs: config.zego.timeoutMs,
+  };
+  // Made once the secret is known, then kept for the container's life (its connections too).
+  let zego: ZegoClient | undefined;
+
+  return async (run) => {
+    zego ??= createZegoClient({
+      appId: config.zego.appId,
+      serverSecret: await secret.get(),
+      baseUrl: config.zego.apiUrl,
+      timeoutMs: config.zego.timeoutMs,
+    });
+    return runSweep({ ...deps, zego }, settings, run);
+  };
+}

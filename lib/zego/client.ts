@@ -1,0 +1,177 @@
+// The ZEGO Cloud Recording client (DescribeRecordStatus) on undici. It never throws for a bad answer: every
+// outcome becomes a DescribeResult. Never put the URL, the signature or the secret in a message.
+import { Agent, request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { interpretDescribeBody } from './describe-response';
+import { buildActionUrl, signRequest } from './signature';
+import type { DescribeResult, RequestGate, ZegoClient } from './types';
+
+export interface ZegoClientOptions {
+  appId: number;
+  serverSecret: string;
+  /** e.g. https://cloudrecord-api.zego.im (ZEGO: regional hosts exist; use the nearest). */
+  baseUrl: string;
+  /** Per attempt, covering connection, headers and body. */
+  timeoutMs: number;
+  /**
+   * Injected dispatcher: the caller owns it (the client never recycles or closes it). Without one the client
+   * uses a module-level keep-alive Agent, which survives warm Lambda invocations.
+   */
+  dispatcher?: Dispatcher;
+  /** Epoch milliseconds; used to sign and to measure idleness. */
+  now?: () => number;
+  /** Recycle the default dispatcher before a call when idle longer than this (default 4000 ms). */
+  idleResetMs?: number;
+}
+
+const ACTION = 'DescribeRecordStatus';
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+// Error codes that mean a kept-alive socket was dead before we got any answer on it.
+const STALE_SOCKET_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+// Module scope so that warm invocations reuse connections; replaced when recycled or closed.
+let sharedAgent: Agent | undefined;
+
+function newAgent(): Agent {
+  // undici drops sockets idle longer than keepAliveTimeout unless the server advertises otherwise.
+  return new Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 10_000 });
+}
+
+function getSharedAgent(): Agent {
+  sharedAgent ??= newAgent();
+  return sharedAgent;
+}
+
+function dropSharedAgent(): Agent | undefined {
+  const old = sharedAgent;
+  sharedAgent = undefined;
+  return old;
+}
+
+type Attempt = { kind: 'answer'; body: unknown } | { kind: 'fault'; message: string; stale?: boolean };
+
+class TimeoutError extends Error {}
+
+function errorCode(err: unknown): string {
+  const { code, name, cause } = (err ?? {}) as { code?: unknown; name?: unknown; cause?: { code?: unknown } };
+  const found = [code, cause?.code, name].find((v): v is string => typeof v === 'string' && /^[A-Za-z_]+$/.test(v));
+  return found ?? 'unknown error';
+}
+
+function isStaleSocketError(err: unknown): boolean {
+  const { code, message, cause } = (err ?? {}) as { code?: unknown; message?: unknown; cause?: { code?: unknown } };
+  return (
+    (typeof code === 'string' && STALE_SOCKET_CODES.has(code)) ||
+    (typeof cause?.code === 'string' && STALE_SOCKET_CODES.has(cause.code)) ||
+    (typeof message === 'string' && message.includes('other side closed'))
+  );
+}
+
+async function readText(body: Dispatcher.ResponseData['body']): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function createZegoClient(options: ZegoClientOptions): ZegoClient {
+  const { appId, serverSecret, timeoutMs, dispatcher: injected } = options;
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const now = options.now ?? Date.now;
+  const idleResetMs = options.idleResetMs ?? 4_000;
+  let lastUsedAt: number | undefined;
+
+  const dispatcher = (): Dispatcher => injected ?? getSharedAgent();
+
+  // A socket that died while the Lambda was frozen must never be used: after a long idle, start afresh.
+  function recycleIfIdle(): void {
+    if (injected || lastUsedAt === undefined || now() - lastUsedAt <= idleResetMs) return;
+    dropSharedAgent()?.close().catch(() => undefined);
+  }
+
+  async function attempt(taskId: string, callerSignal: AbortSignal | undefined): Promise<Attempt> {
+    const signed = signRequest(appId, serverSecret, now());
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new TimeoutError()), timeoutMs);
+    const onCallerAbort = (): void => controller.abort(callerSignal?.reason);
+    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+    let headersSeen = false;
+    try {
+      const { statusCode, body } = await request(buildActionUrl(baseUrl, ACTION, appId, signed), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ TaskId: taskId }),
+        signal: controller.signal,
+        dispatcher: dispatcher(),
+      });
+      headersSeen = true;
+      // ZEGO: the HTTP status of errors is undocumented; the body's Code is the truth, a non-2xx is a transport fault.
+      if (statusCode < 200 || statusCode > 299) {
+        await body.dump().catch(() => undefined);
+        return { kind: 'fault', message: `HTTP ${statusCode}` };
+      }
+      const text = await readText(body);
+      if (text === undefined) return { kind: 'fault', message: `response larger than ${MAX_BODY_BYTES} bytes` };
+      try {
+        return { kind: 'answer', body: JSON.parse(text) as unknown };
+      } catch {
+        return { kind: 'fault', message: 'response is not JSON' };
+      }
+    } catch (err) {
+      if (controller.signal.reason instanceof TimeoutError) return { kind: 'fault', message: `timed out after ${timeoutMs} ms` };
+      if (callerSignal?.aborted) return { kind: 'fault', message: 'aborted by caller' };
+      if (headersSeen) return { kind: 'fault', message: `response cut short (${errorCode(err)})` };
+      // Only a failure before any answer can be a stale keep-alive socket; a cut body is the server's doing.
+      if (isStaleSocketError(err)) return { kind: 'fault', message: `connection closed (${errorCode(err)})`, stale: true };
+      return { kind: 'fault', message: `request failed (${errorCode(err)})` };
+    } finally {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onCallerAbort);
+      lastUsedAt = now();
+    }
+  }
+
+  async function describeRecordStatus(
+    taskId: string,
+    callOptions: { gate?: RequestGate; signal?: AbortSignal } = {},
+  ): Promise<DescribeResult> {
+    const { gate, signal } = callOptions;
+    recycleIfIdle();
+    let attempts = 0;
+    for (;;) {
+      if (signal?.aborted) return { kind: 'transient', message: 'aborted by caller', attempts };
+      let release: () => void = () => undefined;
+      if (gate) {
+        try {
+          release = await gate.acquire(signal);
+        } catch {
+          return { kind: 'transient', message: 'aborted while waiting for the request gate', attempts };
+        }
+      }
+      attempts += 1;
+      let outcome: Attempt;
+      try {
+        outcome = await attempt(taskId, signal);
+      } finally {
+        release();
+      }
+      if (outcome.kind === 'answer') return interpretDescribeBody(outcome.body, attempts);
+      // A kept-alive socket closed by the server (idle timeout, Lambda freeze) costs one immediate retry.
+      if (outcome.stale && attempts === 1) continue;
+      return { kind: 'transient', message: outcome.message, attempts };
+    }
+  }
+
+  async function close(): Promise<void> {
+    if (!injected) await dropSharedAgent()?.close();
+  }
+
+  return { describeRecordStatus, close };
+}

@@ -1,0 +1,133 @@
+// Turns the parsed JSON body of a DescribeRecordStatus answer into a DescribeResult. Every field is untrusted:
+// an ill-typed or missing required field makes the whole answer a transient fault (ZEGO may be mid-deploy),
+// never an exception. This is the only file that knows ZEGO's field names.
+// Source for the fields: shared/reference/describe-record-status.txt ("Response parameters", "RecordFiles").
+import type { RecordingFile } from '../recording';
+import { classifyCode, describeCode, isRateRefusal } from './return-codes';
+import type { DescribeResult, RecordStatus } from './types';
+
+type Json = Record<string, unknown>;
+
+class MalformedError extends Error {}
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+// A JSON null is read as "absent": Go-style encoders write null for empty optional values.
+const isAbsent = (value: unknown): value is undefined | null => value === undefined || value === null;
+
+function malformed(path: string, problem: string): never {
+  throw new MalformedError(`malformed response: ${path} ${problem}`);
+}
+
+function requiredInteger(obj: Json, key: string, path: string): number {
+  const value = obj[key];
+  if (isAbsent(value)) malformed(`${path}.${key}`, 'is missing');
+  if (!Number.isInteger(value)) malformed(`${path}.${key}`, 'is not an integer');
+  return value as number;
+}
+
+function optionalNumber(obj: Json, key: string, path: string): number | undefined {
+  const value = obj[key];
+  if (isAbsent(value)) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) malformed(`${path}.${key}`, 'is not a number');
+  return value;
+}
+
+function optionalString(obj: Json, key: string, path: string): string | undefined {
+  const value = obj[key];
+  if (isAbsent(value)) return undefined;
+  if (typeof value !== 'string') malformed(`${path}.${key}`, 'is not a string');
+  return value;
+}
+
+const FILE_STRINGS = [
+  ['FileUrl', 'url'],
+  ['FileId', 'fileId'],
+  ['VideoId', 'videoId'],
+  ['StreamId', 'streamId'],
+  ['UserId', 'userId'],
+  ['OutputFileFormat', 'format'],
+] as const;
+
+// ZEGO: FileSize in bytes; Duration and BeginTimestamp in ms; MediaTrackType 1 audio, 2 video, 3 both.
+const FILE_NUMBERS = [
+  ['FileSize', 'sizeBytes'],
+  ['Duration', 'durationMs'],
+  ['ResolutionWidth', 'width'],
+  ['ResolutionHeight', 'height'],
+  ['MediaTrackType', 'mediaTrackType'],
+  ['BeginTimestamp', 'beginTimestamp'],
+] as const;
+
+function parseFile(raw: unknown, path: string): RecordingFile {
+  if (!isObject(raw)) malformed(path, 'is not an object');
+  // ZEGO: file Status 1 recording, 2 uploading, 3 uploaded, 4 in backup storage (deleted after 3 days), 5 failed.
+  const file: RecordingFile = { status: requiredInteger(raw, 'Status', path) };
+  for (const [theirs, ours] of FILE_STRINGS) {
+    const value = optionalString(raw, theirs, path);
+    // ZEGO: FileUrl is absent for some storage vendors; an empty one is no more useful than none.
+    if (value !== undefined && !(ours === 'url' && value === '')) file[ours] = value;
+  }
+  for (const [theirs, ours] of FILE_NUMBERS) {
+    const value = optionalNumber(raw, theirs, path);
+    if (value !== undefined) file[ours] = value;
+  }
+  return file;
+}
+
+function parseData(data: unknown): RecordStatus {
+  if (!isObject(data)) malformed('Data', isAbsent(data) ? 'is missing' : 'is not an object');
+  // ZEGO: Data.Status 1 initialising, 2 in progress, 3 ended, 4 ended abnormally, 5 paused.
+  const record: RecordStatus = { status: requiredInteger(data, 'Status', 'Data'), files: [] };
+  const roomId = optionalString(data, 'RoomId', 'Data');
+  if (roomId !== undefined) record.roomId = roomId;
+  // ZEGO: record timestamps are Unix milliseconds.
+  const begin = optionalNumber(data, 'RecordBeginTimestamp', 'Data');
+  if (begin !== undefined) record.recordBeginTimestamp = begin;
+  const end = optionalNumber(data, 'RecordEndTimestamp', 'Data');
+  if (end !== undefined) record.recordEndTimestamp = end;
+  // ZEGO: RecordFiles is absent when nobody published and in snapshot mode.
+  const files = data['RecordFiles'];
+  if (!isAbsent(files)) {
+    if (!Array.isArray(files)) malformed('Data.RecordFiles', 'is not an array');
+    record.files = files.map((file, i) => parseFile(file, `Data.RecordFiles[${i}]`));
+  }
+  return record;
+}
+
+/** Validates a successful answer's `Data` into a RecordStatus, or says what is wrong with it. */
+export function parseRecordStatus(data: unknown): { ok: true; record: RecordStatus } | { ok: false; problem: string } {
+  try {
+    return { ok: true, record: parseData(data) };
+  } catch (err) {
+    if (err instanceof MalformedError) return { ok: false, problem: err.message };
+    throw err;
+  }
+}
+
+/** ZEGO's Message is free text from outside: keep it short and printable. */
+function cleanText(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 200);
+}
+
+/** The DescribeResult for a parsed JSON body (from a 2xx answer). */
+export function interpretDescribeBody(body: unknown, attempts: number): DescribeResult {
+  if (!isObject(body)) return { kind: 'transient', message: 'malformed response: body is not an object', attempts };
+  const requestId = typeof body['RequestId'] === 'string' ? cleanText(body['RequestId']) : undefined;
+  const withId = <T extends object>(result: T): T & { requestId?: string } =>
+    requestId === undefined ? result : { ...result, requestId };
+  // ZEGO: every answer carries Code (0 = success), Message and RequestId.
+  const code = body['Code'];
+  if (typeof code !== 'number' || !Number.isInteger(code)) {
+    return withId({ kind: 'transient' as const, message: 'malformed response: Code is not an integer', attempts });
+  }
+  const kind = classifyCode(code);
+  if (kind === 'ok') {
+    const parsed = parseRecordStatus(body['Data']);
+    if (!parsed.ok) return withId({ kind: 'transient' as const, code, message: parsed.problem, attempts });
+    return withId({ kind: 'ok' as const, record: parsed.record, attempts });
+  }
+  const zegoMessage = typeof body['Message'] === 'string' ? cleanText(body['Message']) : '';
+  const message = `Code ${code}: ${zegoMessage || describeCode(code) || 'unknown return code'}`;
+  return withId(isRateRefusal(code) ? { kind, code, message, rateRefused: true, attempts } : { kind, code, message, attempts });
+}

@@ -1,0 +1,108 @@
+// ServerSecret loading, through the real SSMClient talking to the local SSM endpoint.
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSsmEndpoint, type SsmEndpoint } from '../infra/local/ssm-endpoint';
+import { createSecretSource, SecretError } from '../lib/secret';
+
+const SECRET = '0123456789abcdef0123456789abcdef';
+
+describe('createSecretSource', () => {
+  let endpoint: SsmEndpoint;
+  let ssm: SSMClient;
+  let n = 0;
+  // Each test gets its own parameter, so call counts never mix.
+  const freshName = (): string => `/recwatch/test-${(n += 1)}/zego-server-secret`;
+
+  beforeAll(async () => {
+    endpoint = await startSsmEndpoint();
+    ssm = new SSMClient({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  });
+  afterAll(async () => {
+    ssm.destroy();
+    await endpoint.close();
+  });
+
+  it('returns a secret given directly, without asking SSM', async () => {
+    // Prepare
+    const source = createSecretSource({ secret: SECRET, ssm });
+
+    // Act
+    const value = await source.get();
+
+    // Assess
+    expect(value).toBe(SECRET);
+    expect(endpoint.calls()).toBe(0);
+  });
+
+  it('reads the SSM parameter once and serves it from memory afterwards', async () => {
+    // Prepare
+    const name = freshName();
+    endpoint.setParameter(name, SECRET);
+    const source = createSecretSource({ parameterName: name, ssm });
+
+    // Act
+    const concurrent = await Promise.all([source.get(), source.get()]);
+    const later = [await source.get(), await source.get()];
+
+    // Assess
+    expect([...concurrent, ...later]).toStrictEqual([SECRET, SECRET, SECRET, SECRET]);
+    expect(endpoint.calls(name)).toBe(1);
+  });
+
+  it('names a missing parameter, and does not cache the failure', async () => {
+    // Prepare
+    const name = freshName();
+    const source = createSecretSource({ parameterName: name, ssm });
+
+    // Act
+    const error = await source.get().catch((e: unknown) => e);
+    endpoint.setParameter(name, SECRET);
+    const value = await source.get();
+
+    // Assess
+    expect(error).toBeInstanceOf(SecretError);
+    expect((error as SecretError).message).toBe(`SSM parameter "${name}" does not exist`);
+    expect((error as SecretError).cause).toMatchObject({ name: 'ParameterNotFound' });
+    expect(value).toBe(SECRET);
+    expect(endpoint.calls(name)).toBe(2);
+  });
+
+  it('reports a refused read with the AWS code and never the value', async () => {
+    // Prepare
+    const name = freshName();
+    endpoint.setParameter(name, SECRET);
+    endpoint.failNext(1, { status: 400, code: 'AccessDeniedException', message: 'not authorized to perform ssm:GetParameter' });
+    const source = createSecretSource({ parameterName: name, ssm });
+
+    // Act
+    const error = await source.get().catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(SecretError);
+    expect((error as SecretError).message).toBe(`SSM parameter "${name}" could not be read (AccessDeniedException)`);
+    expect(String((error as SecretError).message)).not.toContain(SECRET);
+  });
+
+  it.each([
+    ['an empty secret given directly', () => createSecretSource({ secret: '' })],
+    ['a blank SSM value', () => createSecretSource({ parameterName: blankParameter(), ssm })],
+  ])('refuses %s', async (_, make) => {
+    // Act
+    const error = await make().get().catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(SecretError);
+    expect((error as SecretError).message).toMatch(/empty/);
+  });
+
+  it('refuses to be created with no source', () => {
+    expect(() => createSecretSource({})).toThrow(SecretError);
+    expect(() => createSecretSource({ parameterName: '/x' })).toThrow(/SSM client/);
+  });
+
+  function blankParameter(): string {
+    const name = freshName();
+    endpoint.setParameter(name, '   ');
+    return name;
+  }
+});

@@ -1,0 +1,52 @@
+// A real DynamoDB-compatible server (dynalite, in process) with the tasks table created from the very
+// resource definition the stack deploys (infra/tasks-table.yml), so tests and cloud share one schema.
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+import { parse } from 'yaml';
+
+export const TEST_AWS = { region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+
+export interface LocalDynamo {
+  endpoint: string;
+  client: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  createTasksTable(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function tasksTableDefinition(name: string): CreateTableCommandInput {
+  const file = parse(readFileSync(new URL('../../infra/tasks-table.yml', import.meta.url), 'utf8')) as {
+    Resources: { TasksTable: { Properties: Record<string, unknown> } };
+  };
+  const props = file.Resources.TasksTable.Properties;
+  return {
+    TableName: name,
+    AttributeDefinitions: props.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
+    KeySchema: props.KeySchema as CreateTableCommandInput['KeySchema'],
+    GlobalSecondaryIndexes: props.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'],
+    BillingMode: props.BillingMode as CreateTableCommandInput['BillingMode'],
+  };
+}
+
+export async function startLocalDynamo(): Promise<LocalDynamo> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({ ...TEST_AWS, endpoint });
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return {
+    endpoint,
+    client,
+    doc,
+    async createTasksTable(name) {
+      await client.send(new CreateTableCommand(tasksTableDefinition(name)));
+    },
+    async close() {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

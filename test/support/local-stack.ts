@@ -1,0 +1,75 @@
+// Everything a sweep talks to, for real, on loopback: dynalite with the deployed table schema, the ZEGO
+// simulator, and a wire-level SNS endpoint. `sweepEnv()` gives the environment the real function reads.
+import { randomUUID } from 'node:crypto';
+import { startSnsEndpoint, type SnsEndpoint } from '../../infra/local/sns-endpoint';
+import { startZegoSimulator, type SimulatorOptions, type ZegoSimulator } from '../../infra/local/zego-simulator';
+import { createDynamoTaskStore } from '../../lib/store/dynamodb-task-store';
+import type { Task } from '../../lib/recording';
+import type { TaskStore } from '../../lib/store/task-store';
+import { startLocalDynamo, TEST_AWS, type LocalDynamo } from './dynamo';
+
+export const APP_ID = 1234567890;
+export const SECRET = '9193cc662a4c0ec135ec71fb57194b38';
+export const TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:recwatch-test-events';
+
+export interface LocalStack {
+  dynamo: LocalDynamo;
+  zego: ZegoSimulator;
+  sns: SnsEndpoint;
+  table: string;
+  store: TaskStore;
+  /** Variables for the sweep function (and the AWS SDK) pointing at this stack. */
+  sweepEnv(overrides?: Record<string, string>): Record<string, string>;
+  /** Tracks a task the way the HTTP API will: OPEN and due at once. */
+  track(taskId: string, extra?: Partial<Task>): Promise<Task>;
+  close(): Promise<void>;
+}
+
+export async function startLocalStack(options: Partial<SimulatorOptions> = {}): Promise<LocalStack> {
+  const dynamo = await startLocalDynamo();
+  const table = `recwatch-${randomUUID().slice(0, 8)}`;
+  await dynamo.createTasksTable(table);
+  const zego = await startZegoSimulator({ appId: APP_ID, serverSecret: SECRET, ...options });
+  const sns = await startSnsEndpoint({ topicArn: TOPIC_ARN });
+  const store = createDynamoTaskStore({ client: dynamo.doc, table, shards: 1, retentionDays: 30 });
+  return {
+    dynamo,
+    zego,
+    sns,
+    table,
+    store,
+    sweepEnv: (overrides = {}) => ({
+      AWS_REGION: TEST_AWS.region,
+      AWS_ACCESS_KEY_ID: TEST_AWS.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_AWS.credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SNS: sns.url,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      TASKS_TABLE: table,
+      EVENTS_TOPIC_ARN: TOPIC_ARN,
+      ZEGO_APP_ID: String(APP_ID),
+      ZEGO_SERVER_SECRET: SECRET,
+      ZEGO_API_URL: zego.url,
+      ZEGO_TIMEOUT_MS: '400',
+      CHECK_INTERVAL_SECONDS: '1',
+      CHECK_INTERVAL_MAX_SECONDS: '2',
+      ...overrides,
+    }),
+    async track(taskId, extra = {}) {
+      const now = Date.now();
+      const task: Task = { taskId, state: 'OPEN', trackedAt: now, dueAt: now, checks: 0, quietChecks: 0, faultStreak: 0, notFoundStreak: 0, version: 0, ...extra };
+      return (await store.create(task)).task;
+    },
+    async close() {
+      await Promise.all([zego.close(), sns.close(), dynamo.close()]);
+    },
+  };
+}
+
+/** A Lambda context whose clock runs out `ms` from now. */
+export function lambdaContext(ms = 20_000) {
+  const deadline = Date.now() + ms;
+  return { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

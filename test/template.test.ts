@@ -1,0 +1,408 @@
+// The deployed shape, checked on what CloudFormation would receive: `serverless package` runs once (no AWS
+// credentials, no network) and the tests read its template and the sweep's zip.
+//
+// It runs in a copy of the repository (node_modules linked): osls deletes the service's .serverless/ at
+// the start of every package, even with --package elsewhere, and serverless-esbuild works in .esbuild/;
+// a test must not wipe or race a developer's `npm run package`.
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { inflateRawSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const STAGE = 'dev';
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+// Handed to the packaging run in the ways someone might wire a ServerSecret into the stack; it must
+// not come out anywhere in the template.
+const SECRET_CANARY = 'c0ffee00deadbeefc0ffee00deadbeef';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+interface Resource {
+  Type: string;
+  Condition?: string;
+  Properties: JsonObject;
+  [attribute: string]: Json | undefined;
+}
+interface Template {
+  Parameters: Record<string, JsonObject>;
+  Conditions: Record<string, Json>;
+  Resources: Record<string, Resource>;
+  Outputs: Record<string, JsonObject>;
+}
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: Json;
+  Condition?: JsonObject;
+}
+
+// What `serverless package` reads: the config, the resource files and the code it bundles. (A function
+// that imports from another top-level directory needs it added here.)
+const PACKAGED = ['serverless.yml', 'package.json', 'tsconfig.json', 'infra', 'functions', 'lib'];
+
+let workDir: string;
+let outDir: string;
+let template: Template;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'recwatch-package-'));
+  const serviceDir = join(workDir, 'service');
+  outDir = join(workDir, 'package');
+  for (const entry of PACKAGED) await cp(join(REPO, entry), join(serviceDir, entry), { recursive: true });
+  await symlink(join(REPO, 'node_modules'), join(serviceDir, 'node_modules'), 'dir');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SLS_TELEMETRY_DISABLED: '1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // Prove packaging needs no credentials: none in the environment, no profile files to fall back on.
+    AWS_CONFIG_FILE: join(workDir, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(workDir, 'no-aws-credentials'),
+    ZEGO_SERVER_SECRET: SECRET_CANARY,
+  };
+  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[name];
+  try {
+    await promisify(execFile)(
+      'npx',
+      ['--no', 'serverless', 'package', '--package', outDir, '--param', `zegoServerSecret=${SECRET_CANARY}`],
+      { cwd: serviceDir, env, timeout: 110_000, maxBuffer: 16 * 1024 * 1024 },
+    );
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    throw new Error(`serverless package failed:\n${`${stdout}\n${stderr}`.trim().slice(-4000)}`, { cause: error });
+  }
+  template = JSON.parse(await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+}, 120_000);
+
+afterAll(async () => {
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+// --- helpers -------------------------------------------------------------------------------------------
+
+const sweep = (): Resource => resource('SweepLambdaFunction', 'AWS::Lambda::Function');
+
+function resource(logicalId: string, type: string): Resource {
+  const found = template.Resources[logicalId];
+  expect(found, `resource ${logicalId}`).toBeDefined();
+  expect(found!.Type).toBe(type);
+  return found!;
+}
+
+function resourcesOfType(type: string): [string, Resource][] {
+  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+function asList<T>(value: T | T[]): T[] {
+  return Array.isArray(value) ? value : [value];
+}
+
+/**
+ * Evaluates the intrinsic functions IAM statements use (Ref, Fn::GetAtt, Fn::Join, Fn::Sub) as
+ * CloudFormation would in a fixed account and region, so ARNs are compared as the strings AWS sees,
+ * whichever way the YAML spells them. Parameters take their defaults, as in a deploy without overrides.
+ */
+function evaluate(value: Json): string {
+  const ref = (name: string): string => {
+    const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT };
+    if (pseudo[name] !== undefined) return pseudo[name];
+    if (template.Parameters[name]) return String(template.Parameters[name].Default);
+    if (name === 'TasksTable') return `recwatch-${STAGE}-tasks`;
+    if (name === 'EventsTopic') return topicArn;
+    throw new Error(`cannot evaluate Ref ${name}`);
+  };
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    if (typeof value.Ref === 'string') return ref(value.Ref);
+    const getAtt = value['Fn::GetAtt'];
+    if (Array.isArray(getAtt) && getAtt[0] === 'TasksTable' && getAtt[1] === 'Arn') return tableArn;
+    const join = value['Fn::Join'];
+    if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) return join[1].map(evaluate).join(join[0]);
+    const sub = value['Fn::Sub'];
+    if (typeof sub === 'string') return sub.replace(/\$\{([^}]+)\}/g, (_, name: string) => ref(name));
+  }
+  throw new Error(`cannot evaluate ${JSON.stringify(value)}`);
+}
+const tableArn = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/recwatch-${STAGE}-tasks`;
+const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:recwatch-${STAGE}-events`;
+
+/** Every statement granted to the functions: the role's inline policies and any extra IAM::Policy. */
+function statements(): { statement: Statement; conditional: boolean }[] {
+  const policies: { document: Json; conditional: boolean }[] = [];
+  for (const [, role] of resourcesOfType('AWS::IAM::Role')) {
+    for (const policy of (role.Properties.Policies ?? []) as JsonObject[]) policies.push({ document: policy.PolicyDocument!, conditional: false });
+  }
+  for (const [, policy] of resourcesOfType('AWS::IAM::Policy')) {
+    policies.push({ document: policy.Properties.PolicyDocument!, conditional: policy.Condition !== undefined });
+  }
+  return policies.flatMap(({ document, conditional }) =>
+    asList((document as unknown as { Statement: Statement | Statement[] }).Statement).map((statement) => ({ statement, conditional })),
+  );
+}
+
+function statementsFor(service: string): Statement[] {
+  return statements()
+    .map(({ statement }) => statement)
+    .filter((s) => asList(s.Action).some((action) => action.startsWith(`${service}:`)));
+}
+
+/** Reads a zip's entries (central directory + stored/deflated data): enough for what archiver writes. */
+function unzip(zip: Buffer): Map<string, Buffer> {
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error('not a zip: no end of central directory');
+  const entries = new Map<string, Buffer>();
+  let at = zip.readUInt32LE(eocd + 16);
+  for (let i = 0; i < zip.readUInt16LE(eocd + 10); i += 1) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error('corrupt zip central directory');
+    const method = zip.readUInt16LE(at + 10);
+    const compressedSize = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const local = zip.readUInt32LE(at + 42);
+    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
+    const dataStart = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const data = zip.subarray(dataStart, dataStart + compressedSize);
+    entries.set(name, method === 8 ? inflateRawSync(data) : Buffer.from(data));
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return entries;
+}
+
+// --- the sweep function --------------------------------------------------------------------------------
+
+describe('sweep function', () => {
+  it('runs on Node.js 22 or newer, 256 MB, with a 60 s timeout above the sweep budget', () => {
+    const { Properties: p } = sweep();
+    const runtime = /^nodejs(\d+)\.x$/.exec(String(p.Runtime));
+    expect(runtime, `runtime ${String(p.Runtime)}`).not.toBeNull();
+    expect(Number(runtime![1])).toBeGreaterThanOrEqual(22);
+    expect(p.Handler).toBe('functions/sweep.handler');
+    expect(p.MemorySize).toBe(256);
+    expect(p.Timeout).toBe(60);
+    // The sweep stops taking work while it still has two ZEGO attempts (2 × ZEGO_TIMEOUT_MS) plus 2 s of
+    // writes left (lib/sweep/engine.ts); the timeout must cover that reserve and leave most of the run
+    // for actual work.
+    const env = p.Environment as { Variables: JsonObject };
+    const reserveMs = 2 * Number(env.Variables.ZEGO_TIMEOUT_MS) + 2_000;
+    expect(Number(p.Timeout) * 1000).toBeGreaterThan(2 * reserveMs);
+  });
+
+  it('is scheduled every minute, enabled', () => {
+    const rules = resourcesOfType('AWS::Events::Rule').filter(([, rule]) =>
+      (rule.Properties.Targets as JsonObject[]).some((t) => JSON.stringify(t.Arn) === JSON.stringify({ 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] })),
+    );
+    expect(rules).toHaveLength(1);
+    expect(rules[0]![1].Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+    const permissions = resourcesOfType('AWS::Lambda::Permission').filter(([, perm]) => perm.Properties.Principal === 'events.amazonaws.com');
+    expect(permissions).toHaveLength(1);
+  });
+
+  it('is never retried after a failed asynchronous invocation', () => {
+    const configs = resourcesOfType('AWS::Lambda::EventInvokeConfig').filter(
+      ([, c]) => JSON.stringify(c.Properties.FunctionName) === JSON.stringify({ Ref: 'SweepLambdaFunction' }),
+    );
+    expect(configs).toHaveLength(1);
+    expect(configs[0]![1].Properties.MaximumRetryAttempts).toBe(0);
+  });
+
+  it('reserves concurrency only when the SweepReservedConcurrency stack parameter is above 0', () => {
+    expect(template.Parameters.SweepReservedConcurrency).toMatchObject({ Type: 'Number', Default: '0', MinValue: 0 });
+    const reserved = sweep().Properties.ReservedConcurrentExecutions as { 'Fn::If': [string, Json, Json] };
+    expect(reserved['Fn::If']).toBeDefined();
+    const [condition, whenTrue, whenFalse] = reserved['Fn::If'];
+    expect(whenTrue).toEqual({ Ref: 'SweepReservedConcurrency' });
+    expect(whenFalse).toEqual({ Ref: 'AWS::NoValue' });
+    expect(template.Conditions[condition]).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'SweepReservedConcurrency' }, '0'] }] });
+  });
+
+  it('gets its configuration from the stack, the ServerSecret only by SSM parameter name', () => {
+    const variables = (sweep().Properties.Environment as { Variables: JsonObject }).Variables;
+    expect(variables).toEqual({
+      TASKS_TABLE: { Ref: 'TasksTable' },
+      TASK_INDEX_SHARDS: '1',
+      TASK_RETENTION_DAYS: '30',
+      EVENTS_TOPIC_ARN: { Ref: 'EventsTopic' },
+      ZEGO_APP_ID: { Ref: 'ZegoAppId' },
+      ZEGO_SERVER_SECRET_PARAM: { Ref: 'ZegoSecretParam' },
+      ZEGO_API_URL: 'https://cloudrecord-api.zego.im',
+      ZEGO_RATE_LIMIT: '10',
+      ZEGO_TIMEOUT_MS: '5000',
+      SWEEP_CONCURRENCY: '5',
+      CHECK_INTERVAL_SECONDS: '30',
+      CHECK_INTERVAL_MAX_SECONDS: '300',
+    });
+    expect(evaluate(variables.ZEGO_SERVER_SECRET_PARAM!)).toBe(`/recwatch/${STAGE}/zego-server-secret`);
+  });
+
+  it('cannot be deployed without a ZEGO AppId, yet packages without one', () => {
+    const appId = template.Parameters.ZegoAppId!;
+    expect(appId.Type).toBe('String');
+    const pattern = new RegExp(String(appId.AllowedPattern));
+    expect(pattern.test(String(appId.Default ?? '')), 'the default must fail the pattern').toBe(false);
+    expect(pattern.test('1234567890')).toBe(true);
+    expect(String(appId.ConstraintDescription)).toContain('zegoAppId');
+  });
+
+  it('is packaged as one self-contained, minified ES module bundle', async () => {
+    const key = (sweep().Properties.Code as { S3Key: string }).S3Key;
+    expect(key).toMatch(/\/sweep\.zip$/);
+    const zipPath = join(outDir, 'sweep.zip');
+    expect((await stat(zipPath)).isFile()).toBe(true);
+    const entries = unzip(await readFile(zipPath));
+    expect([...entries.keys()]).toEqual(['functions/sweep.mjs']);
+    const bundle = entries.get('functions/sweep.mjs')!.toString('utf8');
+    expect(bundle.startsWith('import { createRequire')).toBe(true);
+    expect(bundle).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
+    // Bundled, not left for the runtime to resolve: the bundle imports nothing but Node's built-ins, so
+    // the AWS SDK inside is the locked version the tests ran, not the one the Lambda runtime ships.
+    // esbuild parses it (a regex would trip over import-like text in the SDK's error messages).
+    const analysis = await build({
+      stdin: { contents: bundle, loader: 'js', sourcefile: 'sweep.mjs' },
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      logLevel: 'silent',
+    });
+    const imported = Object.values(analysis.metafile.inputs).flatMap((input) => input.imports.map((i) => i.path));
+    expect(imported.length).toBeGreaterThan(0);
+    expect(imported.filter((name) => !isBuiltin(name))).toEqual([]);
+    // Minified (long lines; unminified code averages well under 100 characters a line), no source map.
+    // 3 MB is a tripwire for an unminified or doubled bundle.
+    expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(1000);
+    expect(bundle).not.toContain('sourceMappingURL');
+    expect(bundle.length).toBeLessThan(3 * 1024 * 1024);
+  });
+});
+
+// --- what the stack must never hold --------------------------------------------------------------------
+
+describe('secrets', () => {
+  it('no function carries a ServerSecret, by name or by value', () => {
+    const functions = resourcesOfType('AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(0);
+    for (const [id, fn] of functions) {
+      const variables = (fn.Properties.Environment as { Variables?: JsonObject } | undefined)?.Variables ?? {};
+      for (const [name, value] of Object.entries(variables)) {
+        expect(/SECRET/i.test(name) && name !== 'ZEGO_SERVER_SECRET_PARAM', `${id}: ${name}`).toBe(false);
+        expect(JSON.stringify(value), `${id}: ${name}`).not.toContain(SECRET_CANARY);
+        // ZEGO: a ServerSecret is 32 hexadecimal characters.
+        expect(JSON.stringify(value), `${id}: ${name}`).not.toMatch(/\b[0-9a-f]{32}\b/i);
+      }
+    }
+    expect(JSON.stringify(template)).not.toContain(SECRET_CANARY);
+  });
+});
+
+// --- storage and events --------------------------------------------------------------------------------
+
+describe('tasks table', () => {
+  it('has exactly the schema the store relies on, and outlives the stack', () => {
+    expect(resource('TasksTable', 'AWS::DynamoDB::Table')).toEqual({
+      Type: 'AWS::DynamoDB::Table',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        TableName: `recwatch-${STAGE}-tasks`,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'taskId', AttributeType: 'S' },
+          { AttributeName: 'dueShard', AttributeType: 'S' },
+          { AttributeName: 'dueAt', AttributeType: 'N' },
+        ],
+        KeySchema: [{ AttributeName: 'taskId', KeyType: 'HASH' }],
+        // Sparse: keyed on attributes only OPEN tasks carry, never on the table key.
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'due-index',
+            KeySchema: [
+              { AttributeName: 'dueShard', KeyType: 'HASH' },
+              { AttributeName: 'dueAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      },
+    });
+    expect(template.Outputs.TasksTableName?.Value).toEqual({ Ref: 'TasksTable' });
+  });
+});
+
+describe('events topic', () => {
+  it('is an SNS topic named for the stage, exported as EventsTopicArn', () => {
+    expect(resource('EventsTopic', 'AWS::SNS::Topic').Properties.TopicName).toBe(`recwatch-${STAGE}-events`);
+    expect(template.Outputs.EventsTopicArn?.Value).toEqual({ Ref: 'EventsTopic' });
+  });
+});
+
+// --- permissions ---------------------------------------------------------------------------------------
+
+describe('IAM', () => {
+  const granted = () => new Set(statements().flatMap(({ statement }) => asList(statement.Action)));
+
+  it('grants only allowances, no wildcard actions, nothing beyond logs and the listed actions', () => {
+    const expected = [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:Query',
+      'sns:Publish',
+      'ssm:GetParameter',
+    ];
+    for (const { statement } of statements()) expect(statement.Effect).toBe('Allow');
+    const actions = [...granted()];
+    expect(actions.filter((a) => a.includes('*'))).toEqual([]);
+    expect(actions).not.toContain('dynamodb:Scan');
+    const beyondLogs = actions.filter((a) => !a.startsWith('logs:') && a !== 'kms:Decrypt');
+    expect(beyondLogs.sort()).toEqual([...expected].sort());
+  });
+
+  it('DynamoDB: the tasks table and its due-index only', () => {
+    const dynamo = statementsFor('dynamodb');
+    expect(dynamo.length).toBeGreaterThan(0);
+    for (const s of dynamo) {
+      expect(asList(s.Resource).map(evaluate).sort()).toEqual([tableArn, `${tableArn}/index/due-index`].sort());
+    }
+  });
+
+  it('SNS: publish to the events topic only', () => {
+    const sns = statementsFor('sns');
+    expect(sns.length).toBeGreaterThan(0);
+    for (const s of sns) expect(asList(s.Resource).map(evaluate)).toEqual([topicArn]);
+  });
+
+  it('SSM: read exactly one parameter, the ServerSecret', () => {
+    const ssm = statementsFor('ssm');
+    expect(ssm.length).toBeGreaterThan(0);
+    for (const s of ssm) {
+      expect(asList(s.Resource).map(evaluate)).toEqual([`arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/recwatch/${STAGE}/zego-server-secret`]);
+    }
+  });
+
+  it('KMS: decrypt only under a condition (a customer managed key given), only through SSM', () => {
+    for (const { statement, conditional } of statements()) {
+      if (!asList(statement.Action).some((a) => a.startsWith('kms:'))) continue;
+      expect(conditional).toBe(true);
+      expect(asList(statement.Action)).toEqual(['kms:Decrypt']);
+      expect(asList(statement.Resource)).not.toContain('*');
+      expect(JSON.stringify(statement.Condition)).toContain('kms:ViaService');
+    }
+  });
+
+  it('no DynamoDB, SNS or SSM statement applies to every resource', () => {
+    for (const s of [...statementsFor('dynamodb'), ...statementsFor('sns'), ...statementsFor('ssm')]) {
+      for (const r of asList(s.Resource)) expect(evaluate(r)).not.toContain('*');
+    }
+  });
+});
