@@ -6,6 +6,13 @@ export const TASK_STATES: readonly TaskState[] = ['OPEN', 'COMPLETED', 'FAILED',
 
 export type OutcomeEventType = 'recording.completed' | 'recording.failed' | 'recording.expired';
 
+/** The event that announces each closed state. */
+export const EVENT_TYPE: Record<Exclude<TaskState, 'OPEN'>, OutcomeEventType> = {
+  COMPLETED: 'recording.completed',
+  FAILED: 'recording.failed',
+  EXPIRED: 'recording.expired',
+};
+
 /** One recorded file, as ZEGO reported it (names are ours; see lib/zego/describe-response.ts). */
 export interface RecordingFile {
   url?: string;

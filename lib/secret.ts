@@ -58,9 +58,10 @@ async function readParameter(ssm: SSMClient, name: string): Promise<string> {
   return nonEmpty(value, `SSM parameter "${name}" is empty`);
 }
 
+// Trimmed: a secret pasted into SSM with a trailing newline would otherwise sign every request wrongly.
 function nonEmpty(value: string | undefined, message: string): string {
   if (value === undefined || value.trim() === '') throw new SecretError(message);
-  return value;
+  return value.trim();
 }
 
 function errorName(error: unknown): string {

@@ -1,8 +1,7 @@
 // The outcome event (contract: "Events") and the SNS Publish input that carries it: the JSON event for
 // machines under `default`, a short text for people under `email`, a Subject and filterable attributes.
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
-import { toRecordingView, type OutcomeEventType, type RecordingFileView, type RecordingView, type Task } from '../recording';
-import { EVENT_TYPE } from '../sweep/outcome';
+import { EVENT_TYPE, toRecordingView, type OutcomeEventType, type RecordingFileView, type RecordingView, type Task } from '../recording';
 
 export interface OutcomeEvent {
   /** Stable across re-publishes (delivery is at least once): `${taskId}:${eventType}`. */

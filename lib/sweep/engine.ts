@@ -83,7 +83,10 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     }
     summary.checked++;
     if (result.kind !== 'ok') summary.faults[result.kind]++;
-    if (result.kind !== 'ok' && result.rateRefused) summary.rateRefusals++;
+    if (result.kind !== 'ok' && result.rateRefused) {
+      summary.rateRefusals++;
+      logger.warn('ZEGO refused a request for its rate limit: is another client spending this AppId\'s budget?', { taskId: task.taskId });
+    }
     if (result.kind === 'transient' && result.code === 100000004) logger.warn('ZEGO says the signature expired: check the clock', { taskId: task.taskId });
     return record(task, applyResult(task, result, { now: clock.now(), policy: settings.policy, random: deps.random }));
   };

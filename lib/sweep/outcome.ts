@@ -1,6 +1,6 @@
 // What a ZEGO answer means for a task: its next state, whether an outcome is due, when to look again.
 // Pure data in, data out (contract: "Outcomes"); the sweep engine does the I/O around it.
-import type { OutcomeEventType, RecordingFile, Task, TaskError, TaskState } from '../recording';
+import { EVENT_TYPE, type OutcomeEventType, type RecordingFile, type Task, type TaskError, type TaskState } from '../recording';
 import type { DescribeResult } from '../zego/types';
 import { backoffDelay, type CheckPolicy } from './backoff';
 
@@ -12,12 +12,6 @@ const ENDED = new Set([3, 4]);
 // ZEGO: RecordFiles[].Status 3 = uploaded, 4 = kept in ZEGO backup storage, 5 = upload failed everywhere.
 const FILE_SETTLED = new Set([3, 4, 5]);
 const FILE_FAILED = 5;
-
-export const EVENT_TYPE: Record<Exclude<TaskState, 'OPEN'>, OutcomeEventType> = {
-  COMPLETED: 'recording.completed',
-  FAILED: 'recording.failed',
-  EXPIRED: 'recording.expired',
-};
 
 export interface Decision {
   task: Task;
