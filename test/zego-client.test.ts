@@ -33,6 +33,8 @@ function blockThread(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 function expectNoSecrets(result: DescribeResult): void {
   const text = JSON.stringify(result);
   expect(text).not.toContain(SECRET);
@@ -177,21 +179,25 @@ describe('createZegoClient against the simulator', () => {
     // Prepare: the server drops idle sockets after 100 ms without saying so; the client thinks they live 4 s.
     const { sim, client } = await setup({ keepAliveTimeoutMs: 100 });
     expect(await client.describeRecordStatus(TASK)).toMatchObject({ kind: 'ok' });
+    await nextTurn(); // let undici put the socket back in its pool
     blockThread(300);
 
     // Act
     const result = await client.describeRecordStatus(TASK);
 
-    // Assess
+    // Assess: undici 7 checks an idle socket for a pending FIN before reusing it, so it usually opens a new
+    // connection itself (attempts 1); had the close slipped past it, the retry would have covered (attempts 2).
     expect(result).toMatchObject({ kind: 'ok' });
-    console.log('frozen', result.attempts, sim.stats());
+    expect(result.attempts).toBeLessThanOrEqual(2);
+    expect(sim.stats().connections).toBe(2);
   });
 
   it('retries once when the server closes the kept-alive socket as the request goes out', async () => {
     // Prepare: freeze the thread just as undici writes the second request on the reused socket, so the
-    // server's idle timer fires before it reads the request: it closes the socket with the request unread.
+    // server's idle timer fires before it reads the request and it closes the socket with the request unread.
     const { sim, client } = await setup({ keepAliveTimeoutMs: 100 });
     expect(await client.describeRecordStatus(TASK)).toMatchObject({ kind: 'ok' });
+    await nextTurn();
     let armed = true;
     const freezeOnSend = (): void => {
       if (!armed) return;
@@ -204,8 +210,145 @@ describe('createZegoClient against the simulator', () => {
     // Act
     const result = await client.describeRecordStatus(TASK);
 
+    // Assess: the request on the dead socket never reached the handler; the retry did, on a new connection.
+    expect(result).toMatchObject({ kind: 'ok', attempts: 2 });
+    expect(sim.stats()).toMatchObject({ requests: 2, connections: 2 });
+  });
+
+  it('opens new connections after idling longer than idleResetMs, and reuses them otherwise', async () => {
+    // Prepare
+    let clock = Date.now();
+    const { sim, client } = await setup({}, { now: () => clock, idleResetMs: 4_000 });
+    await client.describeRecordStatus(TASK);
+    await nextTurn();
+    clock += 3_000;
+    await client.describeRecordStatus(TASK);
+    await nextTurn();
+    const beforeIdle = sim.stats().connections;
+    clock += 5_000;
+
+    // Act
+    const result = await client.describeRecordStatus(TASK);
+
     // Assess
-    expect(result).toMatchObject({ kind: 'ok' });
-    console.log('race', result.attempts, sim.stats());
+    expect(result).toMatchObject({ kind: 'ok', attempts: 1 });
+    expect(beforeIdle).toBe(1);
+    expect(sim.stats().connections).toBe(2);
+  });
+
+  it('passes every attempt through the gate and releases it once the answer is in', async () => {
+    // Prepare
+    const { sim, client } = await setup({ latencyMs: 50 });
+    sim.injectFault({ type: 'reset' });
+    const events: string[] = [];
+    const gate: RequestGate = {
+      acquire: async () => {
+        events.push(`acquire (server saw ${sim.stats().requests})`);
+        const acquiredAt = performance.now();
+        return () => events.push(`release (server saw ${sim.stats().requests}, after ${performance.now() - acquiredAt >= 50 ? '≥' : '<'} 50 ms)`);
+      },
+    };
+
+    // Act
+    const result = await client.describeRecordStatus(TASK, { gate });
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'ok', attempts: 2 });
+    expect(events).toEqual([
+      'acquire (server saw 0)',
+      'release (server saw 1, after ≥ 50 ms)',
+      'acquire (server saw 1)',
+      'release (server saw 2, after ≥ 50 ms)',
+    ]);
+  });
+
+  it('sends nothing when the gate refuses, and stops when the caller aborts', async () => {
+    // Prepare
+    const { sim, client } = await setup();
+    const closedGate: RequestGate = { acquire: () => Promise.reject(new Error('aborted')) };
+    sim.injectFault({ type: 'hang' });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+
+    // Act
+    const refused = await client.describeRecordStatus(TASK, { gate: closedGate });
+    const aborted = await client.describeRecordStatus(TASK, { signal: controller.signal });
+
+    // Assess
+    expect(refused).toMatchObject({ kind: 'transient', attempts: 0 });
+    expect(aborted).toStrictEqual({ kind: 'transient', message: 'aborted by caller', attempts: 1 });
+    expect(sim.stats().requests).toBe(1);
+  });
+});
+
+describe('startZegoSimulator', () => {
+  it('refuses the 11th request arriving within a rolling second, counting refused ones too', async () => {
+    // Prepare
+    const start = Date.now();
+    let clock = start;
+    const { sim, client } = await setup({ now: () => clock });
+    const at = async (offset: number): Promise<DescribeResult> => {
+      clock = start + offset;
+      return client.describeRecordStatus(TASK);
+    };
+
+    // Act
+    const firstTen = [];
+    for (let i = 0; i < 10; i++) firstTen.push(await at(i * 100));
+    const eleventh = await at(999);
+    const inTheNextSecond = await at(1_099); // (99, 1099] holds 100..900, 999 and itself: 11
+    const later = await at(2_100);
+
+    // Assess
+    expect(firstTen.map((r) => r.kind)).toEqual(Array(10).fill('ok'));
+    expect(eleventh).toMatchObject({ kind: 'transient', code: 300_000_003, rateRefused: true });
+    expect(inTheNextSecond).toMatchObject({ kind: 'transient', rateRefused: true });
+    expect(later).toMatchObject({ kind: 'ok' });
+    expect(sim.stats()).toMatchObject({ requests: 13, refusals: 2, maxInAnyWindow: 11, byTask: { [TASK]: 13 } });
+  });
+
+  it('computes maxInAnyWindow exactly over half-open windows', async () => {
+    // Prepare
+    const start = Date.now();
+    let clock = start;
+    const { sim, client } = await setup({ now: () => clock, rateLimit: 100 });
+    const offsets = [0, 500, 999.5, 1_000, 1_499, 1_500, 3_000];
+
+    // Act
+    for (const offset of offsets) {
+      clock = start + offset;
+      await client.describeRecordStatus(TASK);
+    }
+
+    // Assess: (499, 1499] and (500, 1500] hold 4; 0 is outside (0, 1000].
+    const arrivals = sim.arrivals();
+    const bruteForce = Math.max(...arrivals.map((t) => arrivals.filter((a) => a > t - 1_000 && a <= t).length));
+    expect(arrivals).toEqual(offsets.map((o) => start + o));
+    expect(sim.stats().maxInAnyWindow).toBe(4);
+    expect(bruteForce).toBe(4);
+    sim.resetStats();
+    expect(sim.stats()).toMatchObject({ requests: 0, maxInAnyWindow: 0, byTask: {} });
+  });
+
+  it('plays a scripted lifecycle relative to when it was set', async () => {
+    // Prepare
+    const start = Date.now();
+    let clock = start;
+    const { sim, client } = await setup({ now: () => clock });
+    sim.setScript('scripted-task-01', [
+      { afterMs: 1_000, data: { Status: 3, RecordFiles: [zegoFile({ status: 3 })] } },
+      { afterMs: 0, data: { Status: 2 } },
+    ]);
+    const statusAt = async (offset: number): Promise<unknown> => {
+      clock = start + offset;
+      const result = await client.describeRecordStatus('scripted-task-01');
+      return result.kind === 'ok' ? [result.record.status, result.record.files.length] : result.kind;
+    };
+
+    // Act
+    const seen = [await statusAt(0), await statusAt(999), await statusAt(1_000)];
+
+    // Assess
+    expect(seen).toEqual([[2, 0], [2, 0], [3, 1]]);
   });
 });

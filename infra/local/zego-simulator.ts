@@ -4,7 +4,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { computeSignature } from '../../lib/zego/signature';
 
@@ -275,7 +275,16 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
     });
   });
   server.on('connection', () => (counters.connections += 1));
-  if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
+  const { keepAliveTimeoutMs } = options;
+  if (keepAliveTimeoutMs !== undefined) {
+    // Node adds a hidden 1 s to keepAliveTimeout (and the amount varies by version): keep our own idle timer.
+    server.keepAliveTimeout = 0;
+    const idle = new WeakMap<Socket, NodeJS.Timeout>();
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      clearTimeout(idle.get(req.socket));
+      res.on('finish', () => idle.set(req.socket, setTimeout(() => req.socket.destroy(), keepAliveTimeoutMs).unref()));
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

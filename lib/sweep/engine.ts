@@ -47,6 +47,11 @@ const WRITE_RESERVE_MS = 2_000;
  */
 const LEASE_GRACE_MS = 5_000;
 
+/** Stop taking work this long before the deadline: a check started then (two attempts at most) still ends in time. */
+export function stopReserveMs(zegoTimeoutMs: number): number {
+  return 2 * zegoTimeoutMs + WRITE_RESERVE_MS;
+}
+
 export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: RunOptions): Promise<SweepSummary> {
   const { store, lease, zego, clock, logger } = deps;
   const startedAt = clock.now();
@@ -60,8 +65,7 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   }
 
   const stop = new AbortController();
-  // Stop taking work early enough that a check started now (two attempts at most) still ends in time.
-  const stopAt = run.deadline - 2 * settings.zegoTimeoutMs - WRITE_RESERVE_MS;
+  const stopAt = run.deadline - stopReserveMs(settings.zegoTimeoutMs);
   const stopTimer = setTimeout(() => stop.abort('deadline'), Math.max(0, stopAt - clock.now()));
   const gate = createRequestGate({ limit: settings.rateLimit, concurrency: settings.concurrency, clock, carriedOver: held.carriedOver });
   const seen = new Set<string>();
