@@ -8,34 +8,17 @@ import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { computeSignature } from '../../lib/zego/signature';
 
-/** One entry of Data.RecordFiles, with ZEGO's names. */
+/** One entry of Data.RecordFiles, with ZEGO's names (FileSize in bytes; Duration and timestamps in ms). */
 export interface ZegoRecordFile {
-  UserId?: string;
-  UserName?: string;
-  StreamId?: string;
-  FileId?: string;
-  VideoId?: string;
-  FileUrl?: string;
-  OutputFileFormat?: string;
-  FileSize?: number;
-  Duration?: number;
-  ResolutionWidth?: number;
-  ResolutionHeight?: number;
-  MediaTrackType?: number;
-  BeginTimestamp?: number;
-  CustomBeginTimestamp?: number;
-  Status: number;
+  UserId?: string; UserName?: string; StreamId?: string; FileId?: string; VideoId?: string; FileUrl?: string;
+  OutputFileFormat?: string; FileSize?: number; Duration?: number; ResolutionWidth?: number; ResolutionHeight?: number;
+  MediaTrackType?: number; BeginTimestamp?: number; CustomBeginTimestamp?: number; Status: number;
 }
 
 /** Data of a DescribeRecordStatus answer, with ZEGO's names; any subset (a test may leave out Status on purpose). */
 export interface ZegoRecordData {
-  Status?: number;
-  RoomId?: string;
-  RecordMode?: number;
-  StreamType?: number;
-  RecordBeginTimestamp?: number;
-  RecordEndTimestamp?: number;
-  RecordFiles?: ZegoRecordFile[];
+  Status?: number; RoomId?: string; RecordMode?: number; StreamType?: number;
+  RecordBeginTimestamp?: number; RecordEndTimestamp?: number; RecordFiles?: ZegoRecordFile[];
 }
 
 /** 'missing' answers 300001000, as ZEGO does for unknown tasks and tasks started more than 3 days ago. */
@@ -131,7 +114,9 @@ function verifyGateway(query: URLSearchParams, appId: number, secret: string, no
   if (param('SignatureVersion') === '') return { code: 100_000_013, message: 'SignatureVersion is empty' };
   if (param('SignatureVersion') !== '2.0') return { code: 100_000_014, message: 'unsupported SignatureVersion' };
   // Stricter than ZEGO documents (its own sample uses a decimal nonce): we want 16 hex characters.
-  if (!/^[0-9a-f]{16}$/.test(param('SignatureNonce'))) return { code: 100_000_008, message: 'SignatureNonce is empty or ill-formed' };
+  if (!/^[0-9a-f]{16}$/.test(param('SignatureNonce'))) {
+    return { code: 100_000_008, message: 'SignatureNonce is empty or ill-formed' };
+  }
   if (param('Timestamp') === '') return { code: 100_000_002, message: 'Timestamp is empty' };
   if (!/^\d{1,12}$/.test(param('Timestamp'))) return { code: 100_000_003, message: 'Timestamp format error' };
   const timestamp = Number(param('Timestamp'));
@@ -139,17 +124,16 @@ function verifyGateway(query: URLSearchParams, appId: number, secret: string, no
   if (param('Signature') === '') return { code: 100_000_009, message: 'Signature is empty' };
   const expected = Buffer.from(computeSignature(appId, param('SignatureNonce'), secret, timestamp));
   const given = Buffer.from(param('Signature'));
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { code: 100_000_005, message: 'signature error' };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return { code: 100_000_005, message: 'signature error' };
+  }
   return undefined;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(''));
-  });
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function taskIdOf(body: string): string | undefined {
@@ -204,7 +188,9 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
 
   function answerBody({ code, message, data }: Answer): string {
     const requestId = `sim-${++requestSeq}-${randomBytes(4).toString('hex')}`;
-    return JSON.stringify(data === undefined ? { Code: code, Message: message, RequestId: requestId } : { Code: code, Message: message, RequestId: requestId, Data: data });
+    // ZEGO: every answer carries Code, Message and RequestId; Data only on success.
+    const base = { Code: code, Message: message, RequestId: requestId };
+    return JSON.stringify(data === undefined ? base : { ...base, Data: data });
   }
 
   function send(res: ServerResponse, status: number, body: string, type = 'application/json'): void {
@@ -218,12 +204,13 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
     const taskId = taskIdOf(body);
     if (taskId !== undefined) byTask[taskId] = (byTask[taskId] ?? 0) + 1;
     const reply = (answer: Answer) => (res: ServerResponse) => send(res, 200, answerBody(answer));
-    const gateway = verifyGateway(new URL(req.url ?? '/', 'http://simulator').searchParams, appId, serverSecret, arrivedAt);
+    const query = new URL(req.url ?? '/', 'http://simulator').searchParams;
+    const gateway = verifyGateway(query, appId, serverSecret, arrivedAt);
     if (gateway) {
       if (gateway.code === 100_000_005) counters.badSignatures += 1;
       return reply(gateway);
     }
-    // ZEGO: 10 requests/second; counted on arrivals, refused ones included.
+    // ZEGO: 10 requests/second. Counted on signed arrivals, refused ones included (the stricter reading).
     recent = recent.filter((t) => t > arrivedAt - WINDOW_MS);
     recent.push(arrivedAt);
     if (recent.length > rateLimit) {
@@ -233,7 +220,8 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
     if (taskId === undefined) return reply({ code: CODE.invalidParameter, message: 'invalid parameter: TaskId' });
     const state = stateOf(taskId, arrivedAt);
     const success = (data: unknown): Answer => ({ code: 0, message: 'succeed', data });
-    const normal: Answer = state === 'missing' ? { code: CODE.taskMissing, message: 'task does not exist' } : success(state);
+    const normal: Answer =
+      state === 'missing' ? { code: CODE.taskMissing, message: 'task does not exist' } : success(state);
     const fault = takeFault(taskId);
     switch (fault?.type) {
       case undefined:
@@ -247,7 +235,7 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
       case 'code':
         return reply({ code: fault.code, message: fault.message ?? 'injected fault' });
       case 'malformed':
-        return reply(success({ ...(state === 'missing' ? {} : state), Status: String(state === 'missing' ? 3 : state.Status ?? 3) }));
+        return reply(success({ ...(state === 'missing' ? {} : state), Status: 'ended' })); // ZEGO sends an integer
       case 'truncated':
         return (res) => {
           const full = answerBody(normal);
@@ -265,14 +253,16 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
     // so clients must cope with a server that closes idle sockets without warning.
     if (req.headers.connection?.toLowerCase() !== 'close') res.setHeader('connection', 'keep-alive');
     void decide(req, arrivedAt).then((act) => {
-      if (closed) return;
-      if (latencyMs <= 0) return act(res);
+      const run = (): void => {
+        if (!closed && !res.destroyed) act(res);
+      };
+      if (latencyMs <= 0) return run();
       const timer = setTimeout(() => {
         timers.delete(timer);
-        act(res);
+        run();
       }, latencyMs);
       timers.add(timer);
-    });
+    }, () => req.socket.destroy()); // the client went away mid-body
   });
   server.on('connection', () => (counters.connections += 1));
   const { keepAliveTimeoutMs } = options;

@@ -102,6 +102,7 @@ export function createZegoClient(options: ZegoClientOptions): ZegoClient {
     const timer = setTimeout(() => controller.abort(new TimeoutError()), timeoutMs);
     const onCallerAbort = (): void => controller.abort(callerSignal?.reason);
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+    if (callerSignal?.aborted) onCallerAbort(); // aborted while the gate held us
     let headersSeen = false;
     try {
       const { statusCode, body } = await request(buildActionUrl(baseUrl, ACTION, appId, signed), {
@@ -125,11 +126,15 @@ export function createZegoClient(options: ZegoClientOptions): ZegoClient {
         return { kind: 'fault', message: 'response is not JSON' };
       }
     } catch (err) {
-      if (controller.signal.reason instanceof TimeoutError) return { kind: 'fault', message: `timed out after ${timeoutMs} ms` };
+      if (controller.signal.reason instanceof TimeoutError) {
+        return { kind: 'fault', message: `timed out after ${timeoutMs} ms` };
+      }
       if (callerSignal?.aborted) return { kind: 'fault', message: 'aborted by caller' };
       if (headersSeen) return { kind: 'fault', message: `response cut short (${errorCode(err)})` };
       // Only a failure before any answer can be a stale keep-alive socket; a cut body is the server's doing.
-      if (isStaleSocketError(err)) return { kind: 'fault', message: `connection closed (${errorCode(err)})`, stale: true };
+      if (isStaleSocketError(err)) {
+        return { kind: 'fault', message: `connection closed (${errorCode(err)})`, stale: true };
+      }
       return { kind: 'fault', message: `request failed (${errorCode(err)})` };
     } finally {
       clearTimeout(timer);
@@ -152,7 +157,7 @@ export function createZegoClient(options: ZegoClientOptions): ZegoClient {
         try {
           release = await gate.acquire(signal);
         } catch {
-          return { kind: 'transient', message: 'aborted while waiting for the request gate', attempts };
+          return { kind: 'transient', message: 'no slot from the request gate (aborted?)', attempts };
         }
       }
       attempts += 1;

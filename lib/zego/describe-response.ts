@@ -129,5 +129,6 @@ export function interpretDescribeBody(body: unknown, attempts: number): Describe
   }
   const zegoMessage = typeof body['Message'] === 'string' ? cleanText(body['Message']) : '';
   const message = `Code ${code}: ${zegoMessage || describeCode(code) || 'unknown return code'}`;
-  return withId(isRateRefusal(code) ? { kind, code, message, rateRefused: true, attempts } : { kind, code, message, attempts });
+  const fault = { kind, code, message, attempts };
+  return withId(isRateRefusal(code) ? { ...fault, rateRefused: true } : fault);
 }

@@ -20,7 +20,12 @@ export function computeSignature(appId: number, nonce: string, serverSecret: str
 }
 
 /** Signs one request at `nowMs` (epoch ms). Pass `nonce` only to reproduce a known signature. */
-export function signRequest(appId: number, serverSecret: string, nowMs: number, nonce: string = newNonce()): SignedParams {
+export function signRequest(
+  appId: number,
+  serverSecret: string,
+  nowMs: number,
+  nonce: string = newNonce(),
+): SignedParams {
   // ZEGO: Timestamp is Unix time in seconds; the server accepts at most 10 minutes of clock difference.
   const timestamp = Math.floor(nowMs / 1000);
   return { nonce, timestamp, signature: computeSignature(appId, nonce, serverSecret, timestamp) };
