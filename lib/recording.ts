@@ -39,18 +39,24 @@ export interface TaskError {
   at: number;
 }
 
-/** A tracked task, as the task store holds it. Times are epoch milliseconds. */
-export interface Task {
+/** What the stored task and its public view share. */
+interface RecordingFacts {
   taskId: string;
   roomId?: string;
   state: TaskState;
+  /** ZEGO: 1 initialising, 2 in progress, 3 ended, 4 ended abnormally, 5 paused. */
   zegoStatus?: number;
+  /** ZEGO: epoch milliseconds. */
   recordBeginTimestamp?: number;
   recordEndTimestamp?: number;
+  checks: number;
+}
+
+/** A tracked task, as the task store holds it. Times are epoch milliseconds. */
+export interface Task extends RecordingFacts {
   files?: RecordingFile[];
   trackedAt: number;
   lastCheckedAt?: number;
-  checks: number;
   /** When the task next needs work: a check while OPEN, a (re)publish while its outcome is unannounced. */
   dueAt?: number;
   /** Consecutive checks that showed no progress (drives the backoff). */
@@ -68,32 +74,13 @@ export interface Task {
   version: number;
 }
 
-export interface RecordingFileView {
-  url?: string;
-  fileId?: string;
-  videoId?: string;
-  streamId?: string;
-  userId?: string;
-  format?: string;
-  sizeBytes?: number;
-  durationMs?: number;
-  width?: number;
-  height?: number;
-  mediaTrackType?: number;
-  status: number;
-}
+/** A file as the public view shows it (ZEGO's stream-begin time is internal). */
+export type RecordingFileView = Omit<RecordingFile, 'beginTimestamp'>;
 
-export interface RecordingView {
-  taskId: string;
-  roomId?: string;
-  state: TaskState;
-  zegoStatus?: number;
-  recordBeginTimestamp?: number;
-  recordEndTimestamp?: number;
+export interface RecordingView extends RecordingFacts {
   files?: RecordingFileView[];
   trackedAt: string;
   lastCheckedAt?: string;
-  checks: number;
   nextCheckAt?: string;
   closedAt?: string;
   outcomeReason?: string;

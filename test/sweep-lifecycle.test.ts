@@ -122,6 +122,15 @@ describe('sweep lifecycle through the real handler', () => {
     expect(events()).toEqual([expect.objectContaining({ eventId: 'orphan:recording.expired', occurredAt: new Date(now - 10_000).toISOString() })]);
   });
 
+  it('takes an announced task that an older version left in the due index out of it, without announcing it again', async () => {
+    const now = Date.now();
+    await stack.track('stale-index', { state: 'COMPLETED', closedAt: now - 5000, publishedAt: now - 4000, dueAt: now - 1 });
+    const summary = await run();
+    expect(summary.published).toBe(0);
+    expect(events().filter((e) => e.recording.taskId === 'stale-index')).toEqual([]);
+    expect((await stack.store.get('stale-index'))?.dueAt).toBeUndefined();
+  });
+
   it('expires a task past the 3-day window without spending a request on it', async () => {
     await stack.track('ancient', { trackedAt: Date.now() - 3 * 86_400_000 - 1 });
     const summary = await run();

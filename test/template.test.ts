@@ -5,16 +5,18 @@
 // the start of every package, even with --package elsewhere, and serverless-esbuild works in .esbuild/;
 // a test must not wipe or race a developer's `npm run package`.
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zegoFile } from '../infra/local/zego-simulator';
 import { stopReserveMs } from '../lib/sweep/engine';
+import { startLocalStack } from './support/local-stack';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const STAGE = 'dev';
@@ -281,6 +283,40 @@ describe('sweep function', () => {
     expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(1000);
     expect(bundle).not.toContain('sourceMappingURL');
     expect(bundle.length).toBeLessThan(3 * 1024 * 1024);
+  });
+});
+
+describe('the packaged sweep bundle', () => {
+  it('runs a real sweep from a folder with no node_modules, against the local stack', async () => {
+    // Prepare: the bundle alone in an empty folder (nothing to resolve but Node's built-ins), and a task
+    // that ZEGO reports finished.
+    const entries = unzip(await readFile(join(outDir, 'sweep.zip')));
+    const bundleDir = await mkdtemp(join(tmpdir(), 'recwatch-bundle-'));
+    const bundlePath = join(bundleDir, 'sweep.mjs');
+    await writeFile(bundlePath, entries.get('functions/sweep.mjs')!);
+    const stack = await startLocalStack();
+    try {
+      stack.zego.setTask('bundle-1', { Status: 3, RecordBeginTimestamp: Date.now() - 1000, RecordFiles: [zegoFile({ status: 3 })] });
+      await stack.track('bundle-1');
+      const script = `const { handler } = await import(${JSON.stringify(pathToFileURL(bundlePath).href)});
+        const deadline = Date.now() + 20000;
+        const summary = await handler({}, { awsRequestId: 'bundle-run', getRemainingTimeInMillis: () => deadline - Date.now() });
+        console.log('SUMMARY ' + JSON.stringify(summary));`;
+      // Act: a fresh node process, as a Lambda cold start would be.
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: bundleDir,
+        env: { PATH: process.env.PATH ?? '', ...stack.sweepEnv() },
+        timeout: 30_000,
+      });
+      // Assess
+      const summary = JSON.parse(stdout.split('\n').find((line) => line.startsWith('SUMMARY '))!.slice(8)) as { published: number; checked: number };
+      expect(summary).toMatchObject({ checked: 1, published: 1 });
+      expect(stack.sns.published()).toHaveLength(1);
+      expect((await stack.store.get('bundle-1'))?.state).toBe('COMPLETED');
+    } finally {
+      await stack.close();
+      await rm(bundleDir, { recursive: true, force: true });
+    }
   });
 });
 

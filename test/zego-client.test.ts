@@ -1,32 +1,10 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startZegoSimulator, zegoFile } from '../infra/local/zego-simulator';
-import type { SimulatorOptions, ZegoSimulator } from '../infra/local/zego-simulator';
-import { createZegoClient } from '../lib/zego/client';
-import type { ZegoClientOptions } from '../lib/zego/client';
-import type { DescribeResult, RequestGate, ZegoClient } from '../lib/zego/types';
+import { zegoFile } from '../infra/local/zego-simulator';
+import type { DescribeResult, RequestGate } from '../lib/zego/types';
+import { deferCleanup, ENDED, runCleanups, SECRET, setup, TASK } from './support/zego';
 
-const APP_ID = 1234567890;
-const SECRET = '9193cc662a4c0ec135ec71fb57194b38';
-const TASK = 'X3CgNeE4I1qAAABN';
-const ENDED = { Status: 3, RoomId: 'room-1', RecordBeginTimestamp: 1601221452099, RecordEndTimestamp: 1601221508795 };
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function setup(
-  simOptions: Partial<SimulatorOptions> = {},
-  clientOptions: Partial<ZegoClientOptions> = {},
-): Promise<{ sim: ZegoSimulator; client: ZegoClient }> {
-  const sim = await startZegoSimulator({ appId: APP_ID, serverSecret: SECRET, ...simOptions });
-  cleanups.push(() => sim.close());
-  sim.setTask(TASK, { ...ENDED, RecordFiles: [zegoFile({ status: 3 })] });
-  const client = createZegoClient({ appId: APP_ID, serverSecret: SECRET, baseUrl: sim.url, timeoutMs: 2_000, ...clientOptions });
-  cleanups.push(() => client.close());
-  return { sim, client };
-}
+afterEach(runCleanups);
 
 /** Blocks the whole thread, as a Lambda freeze does: no timer, no socket event runs meanwhile. */
 function blockThread(ms: number): void {
@@ -206,7 +184,7 @@ describe('createZegoClient against the simulator', () => {
       blockThread(200);
     };
     subscribe('undici:client:sendHeaders', freezeOnSend);
-    cleanups.push(async () => void unsubscribe('undici:client:sendHeaders', freezeOnSend));
+    deferCleanup(async () => void unsubscribe('undici:client:sendHeaders', freezeOnSend));
 
     // Act
     const result = await client.describeRecordStatus(TASK);
@@ -279,77 +257,5 @@ describe('createZegoClient against the simulator', () => {
     expect(refused).toMatchObject({ kind: 'transient', attempts: 0 });
     expect(aborted).toStrictEqual({ kind: 'transient', message: 'aborted by caller', attempts: 1 });
     expect(sim.stats().requests).toBe(1);
-  });
-});
-
-describe('startZegoSimulator', () => {
-  it('refuses the 11th request arriving within a rolling second, counting refused ones too', async () => {
-    // Prepare
-    const start = Date.now();
-    let clock = start;
-    const { sim, client } = await setup({ now: () => clock });
-    const at = async (offset: number): Promise<DescribeResult> => {
-      clock = start + offset;
-      return client.describeRecordStatus(TASK);
-    };
-
-    // Act
-    const firstTen = [];
-    for (let i = 0; i < 10; i++) firstTen.push(await at(i * 100));
-    const eleventh = await at(999);
-    const inTheNextSecond = await at(1_099); // (99, 1099] holds 100..900, 999 and itself: 11
-    const later = await at(2_100);
-
-    // Assess
-    expect(firstTen.map((r) => r.kind)).toEqual(Array(10).fill('ok'));
-    expect(eleventh).toMatchObject({ kind: 'transient', code: 300_000_003, rateRefused: true });
-    expect(inTheNextSecond).toMatchObject({ kind: 'transient', rateRefused: true });
-    expect(later).toMatchObject({ kind: 'ok' });
-    expect(sim.stats()).toMatchObject({ requests: 13, refusals: 2, maxInAnyWindow: 11, byTask: { [TASK]: 13 } });
-  });
-
-  it('computes maxInAnyWindow exactly over half-open windows', async () => {
-    // Prepare
-    const start = Date.now();
-    let clock = start;
-    const { sim, client } = await setup({ now: () => clock, rateLimit: 100 });
-    const offsets = [0, 500, 999.5, 1_000, 1_499, 1_500, 3_000];
-
-    // Act
-    for (const offset of offsets) {
-      clock = start + offset;
-      await client.describeRecordStatus(TASK);
-    }
-
-    // Assess: (499, 1499] and (500, 1500] hold 4; 0 is outside (0, 1000].
-    const arrivals = sim.arrivals();
-    const bruteForce = Math.max(...arrivals.map((t) => arrivals.filter((a) => a > t - 1_000 && a <= t).length));
-    expect(arrivals).toEqual(offsets.map((o) => start + o));
-    expect(sim.stats().maxInAnyWindow).toBe(4);
-    expect(bruteForce).toBe(4);
-    sim.resetStats();
-    expect(sim.stats()).toMatchObject({ requests: 0, maxInAnyWindow: 0, byTask: {} });
-  });
-
-  it('plays a scripted lifecycle relative to when it was set', async () => {
-    // Prepare
-    const start = Date.now();
-    let clock = start;
-    const { sim, client } = await setup({ now: () => clock });
-    sim.setScript('scripted-task-01', [
-      { afterMs: 1_000, data: { Status: 3, RecordFiles: [zegoFile({ status: 3 })] } },
-      { afterMs: 0, data: { Status: 2 } },
-    ]);
-    const statusAt = async (offset: number): Promise<unknown> => {
-      clock = start + offset;
-      const result = await client.describeRecordStatus('scripted-task-01');
-      return result.kind === 'ok' ? [result.record.status, result.record.files.length] : result.kind;
-    };
-
-    // Act
-    const seen = [await statusAt(0), await statusAt(999), await statusAt(1_000)];
-
-    // Assess
-    expect(seen).toEqual([[2, 0], [2, 0], [3, 1]]);
   });
 });

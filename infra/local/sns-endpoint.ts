@@ -2,8 +2,8 @@
 // SNSClient can publish to it. Used by tests and the local stack; it keeps what was published instead of
 // delivering it. Signatures are not checked: any credentials do.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listen, readBody } from './http-listener';
 
 export interface SnsMessageAttribute {
   dataType: string;
@@ -103,9 +103,6 @@ export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promis
     },
   };
 
-  const server = createServer((request, response) => {
-    void handle(request, response);
-  });
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     try {
@@ -133,15 +130,10 @@ export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promis
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  const listener = await listen((request, response) => void handle(request, response), { host: options.host, port: options.port });
 
   return {
-    url: `http://${host}:${port}`,
+    url: listener.url,
     topics: () => [...topics],
     published: () => [...messages],
     clear() {
@@ -155,12 +147,7 @@ export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promis
     failNext(count, failure) {
       for (let i = 0; i < count; i += 1) failures.push(failure);
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // The SDK keeps connections alive; without this, close() would wait for them to time out.
-        server.closeAllConnections();
-      }),
+    close: () => listener.close(),
   };
 }
 
@@ -229,12 +216,6 @@ function parseAttributes(params: URLSearchParams): Record<string, SnsMessageAttr
     attributes[name] = { dataType, value };
   }
   return attributes;
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function send(response: ServerResponse, status: number, body: string): void {

@@ -2,8 +2,8 @@
 // X-Amz-Target, JSON in and out), enough for the real SSMClient's GetParameter. Used by tests and the
 // local stack. Signatures are not checked: any credentials do.
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listen, readBody } from './http-listener';
 
 export type ParameterType = 'String' | 'StringList' | 'SecureString';
 
@@ -82,9 +82,6 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
     };
   }
 
-  const server = createServer((request, response) => {
-    void handle(request, response);
-  });
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     try {
@@ -104,15 +101,10 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  const listener = await listen((request, response) => void handle(request, response), { host: options.host, port: options.port });
 
   return {
-    url: `http://${host}:${port}`,
+    url: listener.url,
     setParameter(name, value, type = 'SecureString') {
       // SSM: PutParameter refuses an empty value.
       if (value === '') throw new Error(`setParameter: SSM does not store empty values (parameter ${name})`);
@@ -129,19 +121,8 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
     failNext(count, failure) {
       for (let i = 0; i < count; i += 1) failures.push(failure);
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // The SDK keeps connections alive; without this, close() would wait for them to time out.
-        server.closeAllConnections();
-      }),
+    close: () => listener.close(),
   };
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function send(response: ServerResponse, status: number, requestId: string, body: unknown): void {

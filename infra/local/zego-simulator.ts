@@ -1,12 +1,12 @@
 // A local stand-in for ZEGO's DescribeRecordStatus, speaking the real HTTP API: shared by the tests, `npm start`
-// and the benchmark. Source of the behaviour: shared/reference/zego-cloud-recording.md and ZEGOCLOUD's
-// "common return codes" table (100000001 AppId format error ... 100000014 unsupported SignatureVersion).
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+// and the benchmark. Source of the behaviour: shared/reference/zego-cloud-recording.md, and for the signature and
+// parameter checks (zego-gateway.ts) ZEGOCLOUD's "common return codes" table.
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { computeSignature } from '../../lib/zego/signature';
+import { listen, readBody } from './http-listener';
+import { verifyGateway } from './zego-gateway';
 
 /** One entry of Data.RecordFiles, with ZEGO's names (FileSize in bytes; Duration and timestamps in ms). */
 export interface ZegoRecordFile {
@@ -74,7 +74,6 @@ export interface ZegoSimulator {
 // ZEGO: the cloud recording codes the simulator answers with.
 const CODE = { rateLimited: 300_000_003, invalidParameter: 300_000_004, taskMissing: 300_001_000 } as const;
 const WINDOW_MS = 1000; // ZEGO: the rate limit is per second
-const MAX_SKEW_S = 600; // ZEGO: at most 10 minutes of clock difference
 
 /** A realistic Data.RecordFiles entry; FileUrl only once the file is in storage (status 3 or 4). */
 export function zegoFile(options: Partial<ZegoRecordFile> & { status: number }): ZegoRecordFile {
@@ -100,41 +99,6 @@ export function zegoFile(options: Partial<ZegoRecordFile> & { status: number }):
 }
 
 type Answer = { code: number; message: string; data?: unknown };
-
-/** Gateway checks, in ZEGO's common-code terms; undefined when the request is properly signed. */
-function verifyGateway(query: URLSearchParams, appId: number, secret: string, nowMs: number): Answer | undefined {
-  const param = (name: string): string => query.get(name) ?? '';
-  const action = param('Action');
-  if (action === '') return { code: 100_000_006, message: 'Action is empty' };
-  if (action !== 'DescribeRecordStatus') return { code: 100_000_007, message: 'unsupported Action' };
-  if (!/^\d{1,10}$/.test(param('AppId')) || Number(param('AppId')) > 0xffff_ffff) {
-    return { code: 100_000_001, message: 'AppId format error' };
-  }
-  if (Number(param('AppId')) !== appId) return { code: 100_000_010, message: 'failed to get ServerSecret' };
-  if (param('SignatureVersion') === '') return { code: 100_000_013, message: 'SignatureVersion is empty' };
-  if (param('SignatureVersion') !== '2.0') return { code: 100_000_014, message: 'unsupported SignatureVersion' };
-  // Stricter than ZEGO documents (its own sample uses a decimal nonce): we want 16 hex characters.
-  if (!/^[0-9a-f]{16}$/.test(param('SignatureNonce'))) {
-    return { code: 100_000_008, message: 'SignatureNonce is empty or ill-formed' };
-  }
-  if (param('Timestamp') === '') return { code: 100_000_002, message: 'Timestamp is empty' };
-  if (!/^\d{1,12}$/.test(param('Timestamp'))) return { code: 100_000_003, message: 'Timestamp format error' };
-  const timestamp = Number(param('Timestamp'));
-  if (Math.abs(timestamp - nowMs / 1000) > MAX_SKEW_S) return { code: 100_000_004, message: 'signature expired' };
-  if (param('Signature') === '') return { code: 100_000_009, message: 'Signature is empty' };
-  const expected = Buffer.from(computeSignature(appId, param('SignatureNonce'), secret, timestamp));
-  const given = Buffer.from(param('Signature'));
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return { code: 100_000_005, message: 'signature error' };
-  }
-  return undefined;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function taskIdOf(body: string): string | undefined {
   try {
@@ -245,7 +209,7 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
     }
   }
 
-  const server = createServer((req, res) => {
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const arrivedAt = now();
     log.push(arrivedAt);
     counters.requests += 1;
@@ -263,10 +227,12 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
       }, latencyMs);
       timers.add(timer);
     }, () => req.socket.destroy()); // the client went away mid-body
-  });
-  server.on('connection', () => (counters.connections += 1));
-  const { keepAliveTimeoutMs } = options;
-  if (keepAliveTimeoutMs !== undefined) {
+  }
+
+  function manageConnections(server: Server): void {
+    server.on('connection', () => (counters.connections += 1));
+    const { keepAliveTimeoutMs } = options;
+    if (keepAliveTimeoutMs === undefined) return;
     // Node adds a hidden 1 s to keepAliveTimeout (and the amount varies by version): keep our own idle timer.
     server.keepAliveTimeout = 0;
     const idle = new WeakMap<Socket, NodeJS.Timeout>();
@@ -275,14 +241,11 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
       res.on('finish', () => idle.set(req.socket, setTimeout(() => req.socket.destroy(), keepAliveTimeoutMs).unref()));
     });
   }
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+
+  const listener = await listen(onRequest, { port: options.port, prepare: manageConnections });
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listener.url,
     setTask: (taskId, state) => void tasks.set(taskId, { startedAt: now(), steps: [{ afterMs: 0, data: state }] }),
     setScript: (taskId, steps) =>
       void tasks.set(taskId, { startedAt: now(), steps: [...steps].sort((a, b) => a.afterMs - b.afterMs) }),
@@ -301,9 +264,8 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
     close: async () => {
       closed = true;
       for (const timer of timers) clearTimeout(timer);
-      const done = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections(); // hung requests and idle keep-alive sockets included
-      await done;
+      // Hung requests and idle keep-alive sockets are ended too; a second close() resolves, as it always has.
+      await listener.close().catch(() => undefined);
     },
   };
 }

@@ -6,7 +6,7 @@ import type { EventPublisher } from '../events/publisher';
 import type { Logger } from '../log';
 import type { Task } from '../recording';
 import type { SweepLease, TaskStore } from '../store/task-store';
-import type { ZegoClient } from '../zego/types';
+import type { RequestGate, ZegoClient } from '../zego/types';
 import type { CheckPolicy } from './backoff';
 import { applyResult, expireIfPastWindow, type Decision } from './outcome';
 import { createRequestGate, type Clock } from './request-gate';
@@ -68,6 +68,8 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   const stopAt = run.deadline - stopReserveMs(settings.zegoTimeoutMs);
   const stopTimer = setTimeout(() => stop.abort('deadline'), Math.max(0, stopAt - clock.now()));
   const gate = createRequestGate({ limit: settings.rateLimit, concurrency: settings.concurrency, clock, carriedOver: held.carriedOver });
+  // Stopping cuts the wait for a slot, never a request in flight: ZEGO has counted it, so use its answer.
+  const stoppableGate: RequestGate = { acquire: () => gate.acquire(stop.signal) };
   const seen = new Set<string>();
   let configFaults = 0;
 
@@ -76,9 +78,9 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     const expired = expireIfPastWindow(task, clock.now());
     if (expired) return record(task, expired);
 
-    const result = await zego.describeRecordStatus(task.taskId, { gate, signal: stop.signal });
+    const result = await zego.describeRecordStatus(task.taskId, { gate: stoppableGate });
     summary.requests += result.attempts;
-    if (stop.signal.aborted && result.kind !== 'ok' && result.kind !== 'task') return; // not checked: stays due
+    if (stop.signal.aborted && result.kind === 'transient') return; // not (fully) checked: stays due
     if (result.kind === 'config') {
       summary.faults.config++;
       summary.lastConfigFault = result.message;
@@ -111,7 +113,13 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   };
 
   const publishPending = async (task: Task): Promise<void> => {
-    if (task.publishedAt !== undefined) return;
+    if (task.publishedAt !== undefined) {
+      // Announced already, yet still in the index (an older version's item): just take it out.
+      const done: Task = { ...task };
+      delete done.dueAt;
+      if ((await store.save(done)) === undefined) summary.conflicts++;
+      return;
+    }
     const claimed = await store.save({ ...task, dueAt: claimUntil() });
     if (claimed === undefined) {
       summary.conflicts++;
