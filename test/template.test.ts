@@ -252,14 +252,15 @@ describe('sweep function', () => {
     expect(String(appId.ConstraintDescription)).toContain('zegoAppId');
   });
 
-  it('is packaged as one self-contained, minified ES module bundle', async () => {
-    const key = (sweep().Properties.Code as { S3Key: string }).S3Key;
-    expect(key).toMatch(/\/sweep\.zip$/);
-    const zipPath = join(outDir, 'sweep.zip');
+  it.each(['sweep', 'track', 'lookup'])('%s is packaged as one self-contained, minified ES module bundle', async (name) => {
+    const fn = resource(`${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`, 'AWS::Lambda::Function');
+    const key = (fn.Properties.Code as { S3Key: string }).S3Key;
+    expect(key).toMatch(new RegExp(`/${name}\\.zip$`));
+    const zipPath = join(outDir, `${name}.zip`);
     expect((await stat(zipPath)).isFile()).toBe(true);
     const entries = unzip(await readFile(zipPath));
-    expect([...entries.keys()]).toEqual(['functions/sweep.mjs']);
-    const bundle = entries.get('functions/sweep.mjs')!.toString('utf8');
+    expect([...entries.keys()]).toEqual([`functions/${name}.mjs`]);
+    const bundle = entries.get(`functions/${name}.mjs`)!.toString('utf8');
     expect(bundle.startsWith('import { createRequire')).toBe(true);
     expect(bundle).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
     // Bundled, not left for the runtime to resolve: the bundle imports nothing but Node's built-ins, so
@@ -405,11 +406,41 @@ describe('IAM', () => {
     expect(beyondLogs.sort()).toEqual([...expected].sort());
   });
 
-  it('DynamoDB: the tasks table and its due-index only', () => {
-    const dynamo = statementsFor('dynamodb');
-    expect(dynamo.length).toBeGreaterThan(0);
-    for (const s of dynamo) {
-      expect(asList(s.Resource).map(evaluate).sort()).toEqual([tableArn, `${tableArn}/index/due-index`].sort());
+  /** The statements of one function's own role, by service, with resources evaluated. */
+  function roleOf(fn: string): Map<string, { actions: string[]; resources: string[] }[]> {
+    const role = (resource(`${fn}LambdaFunction`, 'AWS::Lambda::Function').Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+    const byService = new Map<string, { actions: string[]; resources: string[] }[]>();
+    for (const policy of (resource(role, 'AWS::IAM::Role').Properties.Policies ?? []) as JsonObject[]) {
+      for (const statement of asList((policy.PolicyDocument as unknown as { Statement: Statement | Statement[] }).Statement)) {
+        const actions = asList(statement.Action);
+        const service = actions[0]!.split(':')[0]!;
+        if (service === 'logs') continue;
+        const list = byService.get(service) ?? [];
+        list.push({ actions: [...actions].sort(), resources: asList(statement.Resource).map(evaluate).sort() });
+        byService.set(service, list);
+      }
+    }
+    return byService;
+  }
+
+  it('gives each function its own role with exactly the table actions it uses', () => {
+    const index = `${tableArn}/index/due-index`;
+    expect(roleOf('Sweep').get('dynamodb')).toEqual([
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], resources: [tableArn, index].sort() },
+    ]);
+    expect(roleOf('Track').get('dynamodb')).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [tableArn] }]);
+    expect(roleOf('Lookup').get('dynamodb')).toEqual([{ actions: ['dynamodb:GetItem'], resources: [tableArn] }]);
+    for (const fn of ['Track', 'Lookup']) expect([...roleOf(fn).keys()], fn).toEqual(['dynamodb']);
+    expect([...roleOf('Sweep').keys()].sort()).toEqual(['dynamodb', 'sns', 'ssm']);
+  });
+
+  it('lets each function write logs to its own log group only', () => {
+    for (const fn of ['Sweep', 'Track', 'Lookup']) {
+      const role = (resource(`${fn}LambdaFunction`, 'AWS::Lambda::Function').Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+      const logs = ((resource(role, 'AWS::IAM::Role').Properties.Policies ?? []) as JsonObject[])
+        .flatMap((p) => asList((p.PolicyDocument as unknown as { Statement: Statement | Statement[] }).Statement))
+        .filter((st) => asList(st.Action).some((a) => a.startsWith('logs:')));
+      expect(logs.map((st) => st.Resource), fn).toEqual([{ 'Fn::GetAtt': [`${fn}LogGroup`, 'Arn'] }]);
     }
   });
 
@@ -440,6 +471,48 @@ describe('IAM', () => {
   it('no DynamoDB, SNS or SSM statement applies to every resource', () => {
     for (const s of [...statementsFor('dynamodb'), ...statementsFor('sns'), ...statementsFor('ssm')]) {
       for (const r of asList(s.Resource)) expect(evaluate(r)).not.toContain('*');
+    }
+  });
+});
+
+// --- the HTTP API --------------------------------------------------------------------------------------
+
+describe('HTTP API', () => {
+  const methods = () => resourcesOfType('AWS::ApiGateway::Method');
+
+  it('serves POST /recordings and GET /recordings/{taskId} through the track and lookup functions', () => {
+    const routes = methods().map(([, m]) => {
+      const uri = JSON.stringify(m.Properties.Integration);
+      const fn = /"(\w+)LambdaFunction"/.exec(uri)?.[1];
+      return `${String(m.Properties.HttpMethod)} ${fn}`;
+    });
+    expect(routes.sort()).toEqual(['GET Lookup', 'POST Track']);
+    expect(resource('ApiGatewayResourceRecordingsTaskidVar', 'AWS::ApiGateway::Resource').Properties.PathPart).toBe('{taskId}');
+    for (const [, m] of methods()) expect((m.Properties.Integration as JsonObject).Type).toBe('AWS_PROXY');
+  });
+
+  it('requires an API key on every method', () => {
+    expect(methods().length).toBeGreaterThan(0);
+    for (const [id, m] of methods()) expect(m.Properties.ApiKeyRequired, id).toBe(true);
+  });
+
+  it('has an API key bound to a usage plan that throttles each key', () => {
+    const [[, plan]] = resourcesOfType('AWS::ApiGateway::UsagePlan') as [[string, Resource]];
+    expect(plan.Properties.Throttle).toEqual({ RateLimit: 10, BurstLimit: 20 });
+    expect(plan.Properties.Quota).toMatchObject({ Limit: 100000, Period: 'DAY' });
+    const stages = plan.Properties.ApiStages as JsonObject[];
+    expect(stages).toHaveLength(1);
+    expect(stages[0]!.ApiId).toEqual({ Ref: 'ApiGatewayRestApi' });
+    const keys = resourcesOfType('AWS::ApiGateway::ApiKey');
+    expect(keys).toHaveLength(1);
+    const bindings = resourcesOfType('AWS::ApiGateway::UsagePlanKey');
+    expect(bindings.map(([, b]) => b.Properties.KeyId)).toEqual([{ Ref: keys[0]![0] }]);
+  });
+
+  it('gives the API functions only the store settings, nothing of ZEGO or SNS', () => {
+    for (const fn of ['TrackLambdaFunction', 'LookupLambdaFunction']) {
+      const variables = (resource(fn, 'AWS::Lambda::Function').Properties.Environment as { Variables: JsonObject }).Variables;
+      expect(Object.keys(variables).sort(), fn).toEqual(['TASKS_TABLE', 'TASK_INDEX_SHARDS', 'TASK_RETENTION_DAYS']);
     }
   });
 });

@@ -1,13 +1,13 @@
 // Builds the sweep from its configuration: SDK clients once per container (module scope of the
 // function), injectable so tests and the local stack point them at local endpoints.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SweepConfig } from '../config';
 import { createEventPublisher } from '../events/publisher';
 import { createLogger, type Logger } from '../log';
 import { createSecretSource } from '../secret';
+import { createDocumentClient } from '../store/document-client';
 import { createDynamoSweepLease, createDynamoTaskStore } from '../store/dynamodb-task-store';
 import { createZegoClient } from '../zego/client';
 import type { ZegoClient } from '../zego/types';
@@ -26,7 +26,7 @@ export interface SweepAppOverrides {
 export type Sweep = (run: RunOptions) => Promise<SweepSummary>;
 
 export function createSweep(config: SweepConfig, overrides: SweepAppOverrides = {}): Sweep {
-  const dynamo = overrides.dynamo ?? DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  const dynamo = overrides.dynamo ?? createDocumentClient();
   const logger = overrides.logger ?? createLogger({ base: { function: 'sweep' } });
   const secret = createSecretSource(
     config.zego.serverSecret !== undefined

@@ -14,6 +14,8 @@ export interface LocalDynamo {
   client: DynamoDBClient;
   doc: DynamoDBDocumentClient;
   createTasksTable(name: string): Promise<void>;
+  /** The DynamoDB operations received so far (from X-Amz-Target), oldest first. */
+  operations(): string[];
   close(): Promise<void>;
 }
 
@@ -33,6 +35,12 @@ export function tasksTableDefinition(name: string): CreateTableCommandInput {
 
 export async function startLocalDynamo(): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const operations: string[] = [];
+  // Counted at the wire: whatever client sent it, this is what DynamoDB was asked.
+  server.on('request', (request: { headers: Record<string, string | string[] | undefined> }) => {
+    const target = request.headers['x-amz-target'];
+    if (typeof target === 'string') operations.push(target.replace(/^DynamoDB_\d+\./, ''));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ ...TEST_AWS, endpoint });
@@ -41,6 +49,7 @@ export async function startLocalDynamo(): Promise<LocalDynamo> {
     endpoint,
     client,
     doc,
+    operations: () => [...operations],
     async createTasksTable(name) {
       await client.send(new CreateTableCommand(tasksTableDefinition(name)));
     },

@@ -1,0 +1,28 @@
+// Wraps an API door: known client errors become their 4xx answer; anything else becomes a 500 that
+// carries the request id of the log line describing it, and never a stack trace, an SDK error name or a
+// table name.
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { Logger } from '../log';
+import { errorResponse, HttpError } from './responses';
+
+export type ApiContext = Pick<Context, 'awsRequestId'>;
+export type ApiHandler = (event: APIGatewayProxyEvent, context: ApiContext) => Promise<APIGatewayProxyResult>;
+
+export function httpHandler(logger: Logger, handle: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>): ApiHandler {
+  return async (event, context) => {
+    const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+    const log = logger.child({ requestId, awsRequestId: context.awsRequestId });
+    try {
+      const result = await handle(event);
+      log.info('request', { method: event.httpMethod, resource: event.resource, status: result.statusCode });
+      return result;
+    } catch (error) {
+      if (error instanceof HttpError) {
+        log.info('request refused', { method: event.httpMethod, resource: event.resource, status: error.statusCode, code: error.code });
+        return errorResponse(error.statusCode, error.code, error.message);
+      }
+      log.error('request failed', { method: event.httpMethod, resource: event.resource, status: 500, error });
+      return errorResponse(500, 'internal_error', 'something went wrong on our side; quote the request id if you report it', requestId);
+    }
+  };
+}
