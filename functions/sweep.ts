@@ -13,7 +13,7 @@ export class SweepConfigurationError extends Error {
 }
 
 export const handler = async (_event: unknown, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>): Promise<SweepSummary> => {
-  const summary = await sweep({ runId: context.awsRequestId, deadline: Date.now() + context.getRemainingTimeInMillis() });
+  const summary = await sweep({ runId: context.awsRequestId, deadline: Date.now() + context.getRemainingTimeInMillis(), context });
   if (summary.stoppedBy === 'configuration') {
     throw new SweepConfigurationError(`sweep stopped: ZEGO rejected our configuration (${summary.lastConfigFault ?? 'no detail'})`);
   }

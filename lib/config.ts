@@ -1,6 +1,7 @@
 // Configuration is read and validated once, at cold start, into one typed object. Nothing else reads
 // process.env. A missing or malformed variable fails with one line that names it (and never its value
 // when the value could be a secret).
+import { LOG_LEVELS, type LogLevel } from './log';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -8,7 +9,17 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+export interface ObservabilityConfig {
+  /** LOG_LEVEL: DEBUG, INFO, WARN, ERROR or SILENT. */
+  logLevel: LogLevel;
+  /** POWERTOOLS_SERVICE_NAME: the `service` of every log line and metric (the stack sets recwatch-<stage>). */
+  serviceName: string;
+  /** POWERTOOLS_METRICS_NAMESPACE: the CloudWatch namespace of the metrics. */
+  metricsNamespace: string;
+}
+
 export interface StoreConfig {
+  observability: ObservabilityConfig;
   tasksTable: string;
   /** Write shards of the due index (see README, "How far one shard goes"). */
   indexShards: number;
@@ -65,10 +76,22 @@ function httpUrl(env: Env, name: string, fallback: string): string {
   return raw.replace(/\/+$/, '');
 }
 
+function loadObservabilityConfig(env: Env): ObservabilityConfig {
+  const level = (text(env, 'LOG_LEVEL') ?? 'INFO').toUpperCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  const name = (variable: string): string => {
+    const value = text(env, variable) ?? 'recwatch';
+    if (!/^[A-Za-z0-9_.\-/]{1,255}$/.test(value)) throw new ConfigError(`${variable} must be 1 to 255 letters, digits, _ . - or /, got "${value}"`);
+    return value;
+  };
+  return { logLevel: level as LogLevel, serviceName: name('POWERTOOLS_SERVICE_NAME'), metricsNamespace: name('POWERTOOLS_METRICS_NAMESPACE') };
+}
+
 export function loadStoreConfig(env: Env): StoreConfig {
   const tasksTable = required(env, 'TASKS_TABLE');
   if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tasksTable)) throw new ConfigError(`TASKS_TABLE is not a valid DynamoDB table name: "${tasksTable}"`);
   return {
+    observability: loadObservabilityConfig(env),
     tasksTable,
     indexShards: integer(env, 'TASK_INDEX_SHARDS', 1, 1, 64),
     retentionDays: integer(env, 'TASK_RETENTION_DAYS', 30, 1, 3650),

@@ -1,15 +1,29 @@
-// One structured logger for every function: one JSON object per line on stdout (CloudWatch keeps each
-// line as one event). Callers pass fields, never secrets; `error` values are reduced to name and message.
+// One structured logger for every function: AWS Lambda Powertools' Logger (JSON lines, the Lambda
+// request id and cold-start flag once addContext() has seen the invocation), behind a small port so the
+// domain never depends on the library. Callers pass fields, never secrets.
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** A logger that adds `fields` to every line. */
   child(fields: Record<string, unknown>): Logger;
+  /** Stamps later lines with this invocation's request id, function name and cold start. */
+  addContext(context: LambdaContextLike): void;
+}
+
+/** The parts of a Lambda context the logger reads; local runs pass what they have. */
+export interface LambdaContextLike {
+  awsRequestId: string;
+  functionName?: string;
+  functionVersion?: string;
+  invokedFunctionArn?: string;
+  memoryLimitInMB?: string;
 }
 
 export function describeError(error: unknown): { name: string; message: string } {
@@ -17,23 +31,29 @@ export function describeError(error: unknown): { name: string; message: string }
   return { name: 'NonError', message: String(error) };
 }
 
-export function createLogger(
-  options: { level?: LogLevel; base?: Record<string, unknown>; write?: (line: string) => void } = {},
-): Logger {
-  const threshold = RANK[options.level ?? 'info'];
-  const base = options.base ?? {};
-  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const emit = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
-    if (RANK[level] < threshold) return;
-    const record: Record<string, unknown> = { level, time: new Date().toISOString(), message, ...base };
-    for (const [key, value] of Object.entries(fields ?? {})) record[key] = value instanceof Error ? describeError(value) : value;
-    write(JSON.stringify(record));
-  };
+export function createLogger(options: { level?: LogLevel; serviceName?: string; fields?: Record<string, unknown> } = {}): Logger {
+  const logger = new PowertoolsLogger({
+    serviceName: options.serviceName ?? 'recwatch',
+    ...(options.level === undefined ? {} : { logLevel: options.level }),
+    persistentKeys: options.fields ?? {},
+  });
+  return wrap(logger);
+}
+
+function wrap(logger: PowertoolsLogger): Logger {
   return {
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-    child: (fields) => createLogger({ ...options, base: { ...base, ...fields } }),
+    debug: (message, fields) => logger.debug(message, fields ?? {}),
+    info: (message, fields) => logger.info(message, fields ?? {}),
+    warn: (message, fields) => logger.warn(message, fields ?? {}),
+    error: (message, fields) => logger.error(message, fields ?? {}),
+    child: (fields) => wrap(logger.createChild({ persistentKeys: fields })),
+    addContext: (context) =>
+      logger.addContext({
+        functionName: 'local',
+        functionVersion: '$LATEST',
+        invokedFunctionArn: 'local',
+        memoryLimitInMB: '0',
+        ...context,
+      } as Parameters<PowertoolsLogger['addContext']>[0]),
   };
 }

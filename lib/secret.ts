@@ -1,7 +1,9 @@
 // Where the ZEGO ServerSecret comes from: given directly (local use) or read from an SSM SecureString
-// (deployed use). The SSM read happens once per container; a failed read is retried on the next call.
+// (deployed use) through Powertools Parameters. The SSM read happens once per container; a failed read
+// is retried on the next call.
 // No message or error built here ever contains the secret.
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 
 export interface SecretSource {
   get(): Promise<string>;
@@ -32,11 +34,13 @@ export function createSecretSource(options: SecretSourceOptions): SecretSource {
   }
   if (ssm === undefined) throw new SecretError(`an SSM client is needed to read parameter "${parameterName}"`);
 
-  // The promise is shared so concurrent first callers make one request between them.
+  // Powertools Parameters reads it (decrypted) and caches it for the container's life; the promise is
+  // shared so concurrent first callers make one request between them.
+  const provider = new SSMProvider({ awsSdkV3Client: ssm });
   let pending: Promise<string> | undefined;
   return {
     get() {
-      pending ??= readParameter(ssm, parameterName).catch((error: unknown) => {
+      pending ??= readParameter(provider, parameterName).catch((error: unknown) => {
         pending = undefined;
         throw error;
       });
@@ -45,15 +49,19 @@ export function createSecretSource(options: SecretSourceOptions): SecretSource {
   };
 }
 
-async function readParameter(ssm: SSMClient, name: string): Promise<string> {
+/** Once per cold start: the value is kept until the container goes (a rotated secret needs a redeploy or a new container). */
+const FOR_THE_CONTAINERS_LIFE_S = 365 * 24 * 3600;
+
+async function readParameter(provider: SSMProvider, name: string): Promise<string> {
   let value: string | undefined;
   try {
-    const output = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
-    value = output.Parameter?.Value;
+    value = await provider.get(name, { decrypt: true, maxAge: FOR_THE_CONTAINERS_LIFE_S });
   } catch (error) {
-    const code = errorName(error);
+    // Powertools wraps the SDK's error; its cause is what SSM said.
+    const sdkError = (error as { cause?: unknown }).cause ?? error;
+    const code = errorName(sdkError);
     const what = code === 'ParameterNotFound' ? 'does not exist' : `could not be read (${code})`;
-    throw new SecretError(`SSM parameter "${name}" ${what}`, { cause: error });
+    throw new SecretError(`SSM parameter "${name}" ${what}`, { cause: sdkError });
   }
   return nonEmpty(value, `SSM parameter "${name}" is empty`);
 }

@@ -166,15 +166,16 @@ describe('unexpected failures', () => {
   it('answer 500 with a request id matching the log line, and no internal detail', async () => {
     const broken = await loadHandlers('no-such-table');
     const lines: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
+    const capture = (chunk: string | Uint8Array) => {
+      lines.push(...String(chunk).split('\n').filter((l) => l.startsWith('{')));
       return true;
-    });
+    };
+    const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
     let answers: { status: number; body: Record<string, unknown> }[];
     try {
       answers = [await call(broken.track, track('{"taskId": "t-500"}')), await call(broken.lookup, lookup('t-500'))];
     } finally {
-      spy.mockRestore();
+      for (const spy of spies) spy.mockRestore();
       ({ track: trackHandler, lookup: lookupHandler } = await loadHandlers(TABLE));
     }
     for (const { status, body } of answers) {
@@ -184,7 +185,8 @@ describe('unexpected failures', () => {
       const text = JSON.stringify(body);
       for (const secret of ['no-such-table', 'ResourceNotFound', 'Exception', 'at ', 'dynamodb', '.ts']) expect(text).not.toContain(secret);
       const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === error.requestId);
-      expect(logged).toMatchObject({ level: 'error', message: 'request failed', status: 500 });
+      expect(logged).toMatchObject({ level: 'ERROR', message: 'request failed', status: 500, function: expect.any(String) });
+      expect(logged?.function_request_id).toBeDefined(); // the Lambda request id, from the invocation's context
     }
   });
 });

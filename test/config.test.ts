@@ -11,6 +11,7 @@ const valid = {
 describe('sweep configuration', () => {
   it('applies the contract defaults', () => {
     expect(loadSweepConfig(valid)).toEqual({
+      observability: { logLevel: 'INFO', serviceName: 'recwatch', metricsNamespace: 'recwatch' },
       tasksTable: 'recwatch-dev-tasks',
       indexShards: 1,
       retentionDays: 30,
@@ -33,8 +34,12 @@ describe('sweep configuration', () => {
       CHECK_INTERVAL_MAX_SECONDS: '120',
       TASK_INDEX_SHARDS: '4',
       TASK_RETENTION_DAYS: '90',
+      LOG_LEVEL: 'debug',
+      POWERTOOLS_SERVICE_NAME: 'recwatch-prod',
+      POWERTOOLS_METRICS_NAMESPACE: 'recwatch',
     });
     expect(config).toMatchObject({
+      observability: { logLevel: 'DEBUG', serviceName: 'recwatch-prod', metricsNamespace: 'recwatch' },
       zego: { apiUrl: 'https://cloudrecord-api-sgp.zego.im', rateLimit: 8, timeoutMs: 2500 },
       concurrency: 3,
       checkIntervalMs: 10_000,
@@ -62,6 +67,8 @@ describe('sweep configuration', () => {
     [{ SWEEP_CONCURRENCY: '0' }, /^SWEEP_CONCURRENCY/],
     [{ CHECK_INTERVAL_SECONDS: '60', CHECK_INTERVAL_MAX_SECONDS: '30' }, /^CHECK_INTERVAL_MAX_SECONDS \(30\) must not be below/],
     [{ TASK_INDEX_SHARDS: '65' }, /^TASK_INDEX_SHARDS/],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of DEBUG, INFO, WARN, ERROR, SILENT/],
+    [{ POWERTOOLS_SERVICE_NAME: 'has space' }, /^POWERTOOLS_SERVICE_NAME must be/],
   ])('rejects %j with one line naming the variable', (change, message) => {
     const env: Record<string, string | undefined> = { ...valid, ...change };
     let error: unknown;

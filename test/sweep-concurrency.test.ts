@@ -125,7 +125,7 @@ describe('the rate limit holds for the whole deployment', () => {
           publisher: createEventPublisher({ sns: new SNSClient({ ...TEST_AWS, endpoint: stack.sns.url }), topicArn: TOPIC_ARN }),
           clock: systemClock,
           random: Math.random,
-          logger: createLogger({ level: 'error' }),
+          logger: createLogger({ level: 'ERROR' }),
         },
         { rateLimit: 8, concurrency: 4, zegoTimeoutMs: 2000, policy: { checkIntervalMs: 1000, checkIntervalMaxMs: 2000 } },
         { runId: `race-${Math.random()}`, deadline: Date.now() + 30_000 },

@@ -94,10 +94,11 @@ describe('faults', () => {
 
   it('never puts the ServerSecret in its log lines', async () => {
     const lines: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    const capture = (chunk: string | Uint8Array) => {
       lines.push(String(chunk));
       return true;
-    });
+    };
+    const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
     try {
       const handler = await loadHandler({ ZEGO_APP_ID: '43' });
       stack.zego.setTask('log-1', ended);
@@ -106,7 +107,7 @@ describe('faults', () => {
       const good = await loadHandler();
       await good({}, lambdaContext());
     } finally {
-      spy.mockRestore();
+      for (const spy of spies) spy.mockRestore();
     }
     expect(lines.length).toBeGreaterThan(1);
     for (const line of lines) expect(line).not.toContain(stack.sweepEnv().ZEGO_SERVER_SECRET);

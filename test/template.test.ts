@@ -16,6 +16,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zegoFile } from '../infra/local/zego-simulator';
 import { stopReserveMs } from '../lib/sweep/engine';
+import { SWEEP_METRICS } from '../lib/sweep/sweep-metrics';
 import { startLocalStack } from './support/local-stack';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -119,6 +120,7 @@ function evaluate(value: Json): string {
     if (template.Parameters[name]) return String(template.Parameters[name].Default);
     if (name === 'TasksTable') return `recwatch-${STAGE}-tasks`;
     if (name === 'EventsTopic') return topicArn;
+    if (name === 'OpsTopic') return opsTopicArn;
     throw new Error(`cannot evaluate Ref ${name}`);
   };
   if (typeof value === 'string') return value;
@@ -135,6 +137,7 @@ function evaluate(value: Json): string {
 }
 const tableArn = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/recwatch-${STAGE}-tasks`;
 const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:recwatch-${STAGE}-events`;
+const opsTopicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:recwatch-${STAGE}-ops`;
 
 /** Every statement granted to the functions: the role's inline policies and any extra IAM::Policy. */
 function statements(): { statement: Statement; conditional: boolean }[] {
@@ -155,6 +158,24 @@ function statementsFor(service: string): Statement[] {
     .map(({ statement }) => statement)
     .filter((s) => asList(s.Action).some((action) => action.startsWith(`${service}:`)));
 }
+
+/** The statements of one function's own role, by service, with resources evaluated. */
+function roleOf(fn: string): Map<string, { actions: string[]; resources: string[] }[]> {
+  const role = (resource(`${fn}LambdaFunction`, 'AWS::Lambda::Function').Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+  const byService = new Map<string, { actions: string[]; resources: string[] }[]>();
+  for (const policy of (resource(role, 'AWS::IAM::Role').Properties.Policies ?? []) as JsonObject[]) {
+    for (const statement of asList((policy.PolicyDocument as unknown as { Statement: Statement | Statement[] }).Statement)) {
+      const actions = asList(statement.Action);
+      const service = actions[0]!.split(':')[0]!;
+      if (service === 'logs') continue;
+      const list = byService.get(service) ?? [];
+      list.push({ actions: [...actions].sort(), resources: asList(statement.Resource).map(evaluate).sort() });
+      byService.set(service, list);
+    }
+  }
+  return byService;
+}
+
 
 /** Reads a zip's entries (central directory + stored/deflated data): enough for what archiver writes. */
 function unzip(zip: Buffer): Map<string, Buffer> {
@@ -227,6 +248,9 @@ describe('sweep function', () => {
   it('gets its configuration from the stack, the ServerSecret only by SSM parameter name', () => {
     const variables = (sweep().Properties.Environment as { Variables: JsonObject }).Variables;
     expect(variables).toEqual({
+      LOG_LEVEL: 'INFO',
+      POWERTOOLS_SERVICE_NAME: `recwatch-${STAGE}`,
+      POWERTOOLS_METRICS_NAMESPACE: 'recwatch',
       TASKS_TABLE: { Ref: 'TasksTable' },
       TASK_INDEX_SHARDS: '1',
       TASK_RETENTION_DAYS: '30',
@@ -406,23 +430,6 @@ describe('IAM', () => {
     expect(beyondLogs.sort()).toEqual([...expected].sort());
   });
 
-  /** The statements of one function's own role, by service, with resources evaluated. */
-  function roleOf(fn: string): Map<string, { actions: string[]; resources: string[] }[]> {
-    const role = (resource(`${fn}LambdaFunction`, 'AWS::Lambda::Function').Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
-    const byService = new Map<string, { actions: string[]; resources: string[] }[]>();
-    for (const policy of (resource(role, 'AWS::IAM::Role').Properties.Policies ?? []) as JsonObject[]) {
-      for (const statement of asList((policy.PolicyDocument as unknown as { Statement: Statement | Statement[] }).Statement)) {
-        const actions = asList(statement.Action);
-        const service = actions[0]!.split(':')[0]!;
-        if (service === 'logs') continue;
-        const list = byService.get(service) ?? [];
-        list.push({ actions: [...actions].sort(), resources: asList(statement.Resource).map(evaluate).sort() });
-        byService.set(service, list);
-      }
-    }
-    return byService;
-  }
-
   it('gives each function its own role with exactly the table actions it uses', () => {
     const index = `${tableArn}/index/due-index`;
     expect(roleOf('Sweep').get('dynamodb')).toEqual([
@@ -444,10 +451,10 @@ describe('IAM', () => {
     }
   });
 
-  it('SNS: publish to the events topic only', () => {
+  it('SNS: publish to the events topic (outcomes) and the ops topic (failed runs) only', () => {
     const sns = statementsFor('sns');
     expect(sns.length).toBeGreaterThan(0);
-    for (const s of sns) expect(asList(s.Resource).map(evaluate)).toEqual([topicArn]);
+    for (const s of sns) expect(asList(s.Resource).map(evaluate).sort()).toEqual([topicArn, opsTopicArn].sort());
   });
 
   it('SSM: read exactly one parameter, the ServerSecret', () => {
@@ -512,7 +519,99 @@ describe('HTTP API', () => {
   it('gives the API functions only the store settings, nothing of ZEGO or SNS', () => {
     for (const fn of ['TrackLambdaFunction', 'LookupLambdaFunction']) {
       const variables = (resource(fn, 'AWS::Lambda::Function').Properties.Environment as { Variables: JsonObject }).Variables;
-      expect(Object.keys(variables).sort(), fn).toEqual(['TASKS_TABLE', 'TASK_INDEX_SHARDS', 'TASK_RETENTION_DAYS']);
+      expect(Object.keys(variables).sort(), fn).toEqual(
+        ['LOG_LEVEL', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TASKS_TABLE', 'TASK_INDEX_SHARDS', 'TASK_RETENTION_DAYS'].sort(),
+      );
     }
+  });
+});
+
+// --- operations ----------------------------------------------------------------------------------------
+
+describe('operations', () => {
+  const alarms = () => resourcesOfType('AWS::CloudWatch::Alarm');
+  const alarmOn = (namespace: string, metric: string) => {
+    const found = alarms().filter(([, a]) => a.Properties.Namespace === namespace && a.Properties.MetricName === metric);
+    expect(found, `an alarm on ${namespace} ${metric}`).toHaveLength(1);
+    return found[0]![1];
+  };
+  const sweepEnv = () => (sweep().Properties.Environment as { Variables: JsonObject }).Variables;
+
+  it('alarms on a failing, throttled or idle sweep, failed schedules, configuration errors, lag, publish failures', () => {
+    for (const metric of ['Errors', 'Throttles', 'Invocations', 'DestinationDeliveryFailures']) {
+      expect(alarmOn('AWS/Lambda', metric).Properties.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: 'SweepLambdaFunction' } }]);
+    }
+    expect(alarmOn('AWS/Lambda', 'Invocations').Properties).toMatchObject({ ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
+    expect(alarmOn('AWS/Events', 'FailedInvocations').Properties.Dimensions).toEqual([{ Name: 'RuleName', Value: { Ref: 'SweepEventsRuleSchedule1' } }]);
+    for (const metric of ['ZegoConfigErrors', 'PublishFailures', 'RateRefusals']) {
+      expect(alarmOn('recwatch', metric).Properties).toMatchObject({ Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    }
+    const lag = alarmOn('recwatch', 'SweepLag').Properties;
+    expect(lag).toMatchObject({ Statistic: 'Maximum', Threshold: { Ref: 'SweepLagAlarmSeconds' }, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(template.Parameters.SweepLagAlarmSeconds).toMatchObject({ Type: 'Number', Default: '300' });
+    const apiName = resource('ApiGatewayRestApi', 'AWS::ApiGateway::RestApi').Properties.Name;
+    expect(alarmOn('AWS/ApiGateway', '5XXError').Properties.Dimensions).toEqual([{ Name: 'ApiName', Value: apiName }]);
+  });
+
+  it('sends every alarm to the ops topic, which an email address can subscribe to through a stack parameter', () => {
+    for (const [id, alarm] of alarms()) expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: 'OpsTopic' }]);
+    resource('OpsTopic', 'AWS::SNS::Topic');
+    const subscription = resource('OpsEmailSubscription', 'AWS::SNS::Subscription');
+    expect(subscription.Condition).toBe('HasOpsEmail');
+    expect(subscription.Properties).toMatchObject({ Protocol: 'email', Endpoint: { Ref: 'OpsEmail' }, TopicArn: { Ref: 'OpsTopic' } });
+    expect(template.Parameters.OpsEmail).toMatchObject({ Type: 'String', Default: '' });
+    expect(template.Conditions.HasOpsEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OpsEmail' }, ''] }] });
+  });
+
+  it('watches only metrics the sweep really emits, under the namespace and service it really uses', () => {
+    const env = sweepEnv();
+    const custom = alarms().filter(([, a]) => a.Properties.Namespace === env.POWERTOOLS_METRICS_NAMESPACE);
+    expect(custom.length).toBeGreaterThanOrEqual(4);
+    for (const [id, alarm] of custom) {
+      expect(Object.keys(SWEEP_METRICS), id).toContain(alarm.Properties.MetricName);
+      expect(alarm.Properties.Dimensions, id).toEqual([{ Name: 'service', Value: env.POWERTOOLS_SERVICE_NAME }]);
+    }
+    expect(env.POWERTOOLS_SERVICE_NAME).toBe(`recwatch-${STAGE}`);
+    expect(env.LOG_LEVEL).toBe('INFO');
+  });
+
+  it('has a dashboard of the sweep, its errors and the API, naming only emitted metrics', () => {
+    const dashboard = resource('OpsDashboard', 'AWS::CloudWatch::Dashboard');
+    const sub = (dashboard.Properties.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
+    const body = JSON.parse(sub.replace(/\$\{SweepLagAlarmSeconds\}/g, '300').replace(/\$\{[^}]+\}/g, 'x')) as {
+      widgets: { properties: { metrics?: (string | object)[][] } }[];
+    };
+    const lines = body.widgets.flatMap((w) => w.properties.metrics ?? []);
+    const custom = lines.filter((m) => m[0] === 'recwatch').map((m) => m[1] as string);
+    for (const name of custom) expect(Object.keys(SWEEP_METRICS)).toContain(name);
+    for (const name of ['PeakRequestsPerSecond', 'RateLimit', 'SweepLag', 'TasksChecked', 'OpenTasks', 'RecordingsCompleted', 'ZegoConfigErrors', 'ZegoTransientErrors', 'ZegoTaskErrors', 'RateRefusals', 'PublishFailures', 'SweepDuration']) {
+      expect(custom, name).toContain(name);
+    }
+    expect(lines.some((m) => m[0] === 'AWS/ApiGateway')).toBe(true);
+    expect(lines.some((m) => m[0] === 'AWS/Lambda' && m[1] === 'Errors')).toBe(true);
+  });
+
+  it('links every alarm to the runbook section that says what it means and what to do', async () => {
+    const runbook = await readFile(join(REPO, 'docs/runbook.md'), 'utf8');
+    const sections = new Set([...runbook.matchAll(/^## (\S+)$/gm)].map((m) => m[1]));
+    for (const [id, alarm] of alarms()) {
+      const anchor = /docs\/runbook\.md#([\w-]+)/.exec(String(alarm.Properties.AlarmDescription))?.[1];
+      expect(anchor, id).toBeDefined();
+      expect(sections, `${id} → #${anchor}`).toContain(anchor);
+    }
+  });
+
+  it('keeps every log group for the configured retention', () => {
+    const groups = resourcesOfType('AWS::Logs::LogGroup');
+    expect(groups.length).toBe(resourcesOfType('AWS::Lambda::Function').length);
+    for (const [id, group] of groups) expect(group.Properties.RetentionInDays, id).toBe(30);
+  });
+
+  it('delivers a failed scheduled sweep to the ops topic, and lets the sweep role publish there', () => {
+    const config = resource('SweepLambdaEvConf', 'AWS::Lambda::EventInvokeConfig').Properties;
+    expect(config).toMatchObject({ MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: { Ref: 'OpsTopic' } } } });
+    const sns = roleOf('Sweep').get('sns')!;
+    expect(sns).toHaveLength(1);
+    expect(sns[0]!.actions).toEqual(['sns:Publish']);
   });
 });

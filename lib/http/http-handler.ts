@@ -11,7 +11,8 @@ export type ApiHandler = (event: APIGatewayProxyEvent, context: ApiContext) => P
 export function httpHandler(logger: Logger, handle: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>): ApiHandler {
   return async (event, context) => {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
-    const log = logger.child({ requestId, awsRequestId: context.awsRequestId });
+    logger.addContext(context);
+    const log = logger.child({ requestId });
     try {
       const result = await handle(event);
       log.info('request', { method: event.httpMethod, resource: event.resource, status: result.statusCode });

@@ -111,6 +111,29 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore {
       }
     },
 
+    async countDue() {
+      let total = 0;
+      for (let shard = 0; shard < shards; shard++) {
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await client.send(
+            new QueryCommand({
+              TableName: table,
+              IndexName: DUE_INDEX,
+              KeyConditionExpression: '#shard = :shard',
+              ExpressionAttributeNames: { '#shard': SHARD_ATTR },
+              ExpressionAttributeValues: { ':shard': shardKey(shard) },
+              Select: 'COUNT',
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          total += page.Count ?? 0;
+          startKey = page.LastEvaluatedKey;
+        } while (startKey !== undefined);
+      }
+      return total;
+    },
+
     async postpone(taskId, dueAt) {
       await client.send(
         new UpdateCommand({

@@ -18,6 +18,8 @@ export interface TaskStore {
    * bumped; returns undefined when someone else got there first (nothing is written then).
    */
   save(task: Task): Promise<Task | undefined>;
+  /** How many items need work (the whole due index, due or not yet). Reads the index, never the table. */
+  countDue(): Promise<number>;
   /** Moves an unreadable item's due time without touching anything else, so it stops costing reads. */
   postpone(taskId: string, dueAt: number): Promise<void>;
 }

@@ -31,6 +31,8 @@ export interface SweepSettings {
   pageSize?: number;
   /** Configuration faults after which the run stops instead of spending the budget. */
   configFaultLimit?: number;
+  /** Count the tasks still needing work after this run (a COUNT query of the due index). */
+  countOpenTasks?: boolean;
 }
 
 export interface RunOptions {
@@ -174,6 +176,8 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
         continue;
       }
       if (seen.has(entry.task.taskId)) continue;
+      // Earliest first: the run's first task is its most overdue one.
+      if (summary.due === 0) summary.lagMs = Math.max(0, Math.round(clock.now() - (entry.task.dueAt ?? clock.now())));
       seen.add(entry.task.taskId);
       pass.taken++;
       summary.due++;
@@ -189,6 +193,12 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
       const source = dueTasks(clock.now());
       await Promise.all(Array.from({ length: settings.concurrency }, () => worker(source)));
     } while (pass.taken > 0 && !stop.signal.aborted);
+    if (settings.countOpenTasks) {
+      summary.openTasks = await store.countDue().catch((error: unknown) => {
+        logger.warn('could not count the open tasks', { error });
+        return undefined;
+      });
+    }
   } finally {
     clearTimeout(stopTimer);
     await lease.release(run.runId, gate.carryOver()).catch((error: unknown) => logger.warn('could not release the sweep lease', { error }));
@@ -196,7 +206,8 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
 
   if (stop.signal.aborted) summary.stoppedBy = stop.signal.reason === 'configuration' ? 'configuration' : 'deadline';
   summary.durationMs = Math.round(clock.now() - startedAt);
-  summary.requestsPerSecond = summary.durationMs > 0 ? Math.round((summary.requests / summary.durationMs) * 10_000) / 10 : 0;
+  summary.requestsPerSecond = Math.round((summary.requests / Math.max(summary.durationMs, 1000)) * 10_000) / 10;
+  summary.peakRequestsPerSecond = gate.stats().peakInWindow;
   const log = summary.stoppedBy === 'configuration' ? logger.error : logger.info;
   log('sweep finished', { summary });
   return summary;

@@ -37,6 +37,8 @@ export interface GateStats {
   inFlight: number;
   /** Starts (epoch ms) of the attempts in the current window, for "requests per second used". */
   recentStarts: number[];
+  /** The most attempts this gate started within any one window: the rate actually used at its peak. */
+  peakInWindow: number;
 }
 
 export interface PacedGate extends RequestGate {
@@ -58,6 +60,7 @@ export function createRequestGate(options: GateOptions): PacedGate {
   const held: number[] = [...(options.carriedOver ?? [])].filter((t) => Number.isFinite(t)).slice(-limit);
   let inFlight = 0;
   let acquired = 0;
+  let peakInWindow = 0;
   const starts: number[] = [];
   let wake: (() => void) | undefined;
   // Acquisitions are served one at a time, first come first served.
@@ -78,6 +81,7 @@ export function createRequestGate(options: GateOptions): PacedGate {
         inFlight++;
         acquired++;
         starts.push(now);
+        peakInWindow = Math.max(peakInWindow, starts.length);
         let released = false;
         return () => {
           if (released) return;
@@ -112,7 +116,7 @@ export function createRequestGate(options: GateOptions): PacedGate {
     },
     stats: () => {
       prune(clock.now());
-      return { acquired, inFlight, recentStarts: [...starts] };
+      return { acquired, inFlight, recentStarts: [...starts], peakInWindow };
     },
     carryOver: () => {
       const now = clock.now();

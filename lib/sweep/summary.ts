@@ -10,7 +10,14 @@ export interface SweepSummary {
   checked: number;
   /** HTTP attempts sent to ZEGO (a stale-socket retry is a second attempt). */
   requests: number;
+  /** Requests over the run's duration (at least one second). */
   requestsPerSecond: number;
+  /** The most requests started within any one rolling second: what the rate limit bounds. */
+  peakRequestsPerSecond: number;
+  /** How overdue the oldest due task was when the run began (0 when nothing was due). */
+  lagMs: number;
+  /** Tasks still needing work after the run, counted from the due index (only on counting runs). */
+  openTasks?: number;
   outcomes: Record<OutcomeEventType, number>;
   published: number;
   /** Outcomes recorded by an earlier run and announced by this one. */
@@ -34,6 +41,8 @@ export function emptySummary(runId: string): SweepSummary {
     checked: 0,
     requests: 0,
     requestsPerSecond: 0,
+    peakRequestsPerSecond: 0,
+    lagMs: 0,
     outcomes: { 'recording.completed': 0, 'recording.failed': 0, 'recording.expired': 0 },
     published: 0,
     republished: 0,

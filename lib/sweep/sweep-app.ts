@@ -1,11 +1,11 @@
-// Builds the sweep from its configuration: SDK clients once per container (module scope of the
-// function), injectable so tests and the local stack point them at local endpoints.
+// Builds the sweep from its configuration: SDK clients, logger and metrics once per container (module
+// scope of the function), injectable so tests and the local stack point them at local endpoints.
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SweepConfig } from '../config';
 import { createEventPublisher } from '../events/publisher';
-import { createLogger, type Logger } from '../log';
+import { createLogger, type LambdaContextLike, type Logger } from '../log';
 import { createSecretSource } from '../secret';
 import { createDocumentClient } from '../store/document-client';
 import { createDynamoSweepLease, createDynamoTaskStore } from '../store/dynamodb-task-store';
@@ -14,6 +14,7 @@ import type { ZegoClient } from '../zego/types';
 import { runSweep, type RunOptions } from './engine';
 import { systemClock, type Clock } from './request-gate';
 import type { SweepSummary } from './summary';
+import { createMetrics, publishSweepMetrics } from './sweep-metrics';
 
 export interface SweepAppOverrides {
   dynamo?: DynamoDBDocumentClient;
@@ -23,21 +24,31 @@ export interface SweepAppOverrides {
   clock?: Clock;
 }
 
-export type Sweep = (run: RunOptions) => Promise<SweepSummary>;
+export type Sweep = (run: RunOptions & { context?: LambdaContextLike }) => Promise<SweepSummary>;
+
+/**
+ * Open tasks are counted on the first run of every 5-minute bucket (runs come every minute): a COUNT of
+ * the due index reads every open task, which is worth doing for a metric now and then, not every run.
+ */
+const OPEN_COUNT_EVERY_MS = 5 * 60_000;
+const SCHEDULE_MS = 60_000;
 
 export function createSweep(config: SweepConfig, overrides: SweepAppOverrides = {}): Sweep {
   const dynamo = overrides.dynamo ?? createDocumentClient();
-  const logger = overrides.logger ?? createLogger({ base: { function: 'sweep' } });
+  const { observability } = config;
+  const logger = overrides.logger ?? createLogger({ level: observability.logLevel, serviceName: observability.serviceName, fields: { function: 'sweep' } });
+  const metrics = createMetrics(observability);
   const secret = createSecretSource(
     config.zego.serverSecret !== undefined
       ? { secret: config.zego.serverSecret }
       : { parameterName: config.zego.serverSecretParam!, ssm: overrides.ssm ?? new SSMClient({}) },
   );
+  const clock = overrides.clock ?? systemClock;
   const deps = {
     store: createDynamoTaskStore({ client: dynamo, table: config.tasksTable, shards: config.indexShards, retentionDays: config.retentionDays }),
     lease: createDynamoSweepLease({ client: dynamo, table: config.tasksTable }),
     publisher: createEventPublisher({ sns: overrides.sns ?? new SNSClient({}), topicArn: config.eventsTopicArn }),
-    clock: overrides.clock ?? systemClock,
+    clock,
     random: Math.random,
     logger,
   };
@@ -50,13 +61,17 @@ export function createSweep(config: SweepConfig, overrides: SweepAppOverrides = 
   // Made once the secret is known, then kept for the container's life (its connections too).
   let zego: ZegoClient | undefined;
 
-  return async (run) => {
+  return async ({ context, ...run }) => {
+    if (context !== undefined) logger.addContext(context);
     zego ??= createZegoClient({
       appId: config.zego.appId,
       serverSecret: await secret.get(),
       baseUrl: config.zego.apiUrl,
       timeoutMs: config.zego.timeoutMs,
     });
-    return runSweep({ ...deps, zego }, settings, run);
+    const countOpenTasks = clock.now() % OPEN_COUNT_EVERY_MS < SCHEDULE_MS;
+    const summary = await runSweep({ ...deps, zego }, { ...settings, countOpenTasks }, run);
+    publishSweepMetrics(metrics, summary, config.zego.rateLimit);
+    return summary;
   };
 }

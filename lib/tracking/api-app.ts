@@ -19,6 +19,8 @@ export function createApiApp(config: StoreConfig, name: string, overrides: { dyn
       shards: config.indexShards,
       retentionDays: config.retentionDays,
     }),
-    logger: overrides.logger ?? createLogger({ base: { function: name } }),
+    logger:
+      overrides.logger ??
+      createLogger({ level: config.observability.logLevel, serviceName: config.observability.serviceName, fields: { function: name } }),
   };
 }

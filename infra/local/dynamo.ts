@@ -1,0 +1,67 @@
+// A real DynamoDB-compatible server (dynalite, in process) with the tasks table created from the very
+// resource definition the stack deploys (infra/tasks-table.yml), so tests, the benchmark and cloud share
+// one schema.
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+import { parse } from 'yaml';
+
+/** Any credentials do: dynalite checks no signature. */
+export const LOCAL_AWS = { region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+
+export interface LocalDynamo {
+  endpoint: string;
+  /** dynalite's HTTP server, for whoever wants to watch the wire (the benchmark counts requests there). */
+  server: Server;
+  client: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  createTasksTable(name: string): Promise<void>;
+  /** The DynamoDB operations received so far (from X-Amz-Target), oldest first. */
+  operations(): string[];
+  close(): Promise<void>;
+}
+
+export function tasksTableDefinition(name: string): CreateTableCommandInput {
+  const file = parse(readFileSync(new URL('../tasks-table.yml', import.meta.url), 'utf8')) as {
+    Resources: { TasksTable: { Properties: Record<string, unknown> } };
+  };
+  const props = file.Resources.TasksTable.Properties;
+  return {
+    TableName: name,
+    AttributeDefinitions: props.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
+    KeySchema: props.KeySchema as CreateTableCommandInput['KeySchema'],
+    GlobalSecondaryIndexes: props.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'],
+    BillingMode: props.BillingMode as CreateTableCommandInput['BillingMode'],
+  };
+}
+
+export async function startLocalDynamo(): Promise<LocalDynamo> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const operations: string[] = [];
+  // Counted at the wire: whatever client sent it, this is what DynamoDB was asked.
+  server.on('request', (request: { headers: Record<string, string | string[] | undefined> }) => {
+    const target = request.headers['x-amz-target'];
+    if (typeof target === 'string') operations.push(target.replace(/^DynamoDB_\d+\./, ''));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint });
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return {
+    endpoint,
+    server,
+    client,
+    doc,
+    operations: () => [...operations],
+    async createTasksTable(name) {
+      await client.send(new CreateTableCommand(tasksTableDefinition(name)));
+    },
+    async close() {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
