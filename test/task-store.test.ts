@@ -66,6 +66,16 @@ describe('DynamoDB task store (against dynalite)', () => {
     expect(dueAts).toEqual([...dueAts].sort((a, b) => a - b));
   });
 
+  it('counts the items needing work across shards (due or not yet), never the closed history', async () => {
+    const { store } = await freshStore(3);
+    for (let i = 0; i < 12; i++) await store.create(task(`open-${i}`, { dueAt: T0 + i * 60_000 }));
+    for (let i = 0; i < 20; i++) await store.create(task(`closed-${i}`, { state: 'COMPLETED', publishedAt: T0, closedAt: T0, dueAt: undefined }));
+    await store.create(task('pending', { state: 'FAILED', closedAt: T0, dueAt: T0 + 1 }));
+    const before = dynamo.operations().length;
+    expect(await store.countDue()).toBe(13);
+    expect(dynamo.operations().slice(before)).toEqual(['Query', 'Query', 'Query']); // one per shard, no Scan
+  });
+
   it('writes only over the version it read: a second writer with the same version loses and changes nothing', async () => {
     const { store } = await freshStore();
     const { task: stored } = await store.create(task('race'));

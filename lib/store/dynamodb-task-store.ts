@@ -33,24 +33,31 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore {
     return Item === undefined ? undefined : fromItem(Item);
   };
 
-  async function* shardEntries(shard: number, now: number, pageSize: number): AsyncGenerator<DueEntry> {
+  /** The pages of one shard of the due index, earliest first: due up to `dueBy`, or all of it. */
+  async function* shardPages(shard: number, options: { dueBy?: number; pageSize?: number; count?: boolean }) {
+    const dueBy = options.dueBy !== undefined;
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await client.send(
         new QueryCommand({
           TableName: table,
           IndexName: DUE_INDEX,
-          KeyConditionExpression: '#shard = :shard AND #due <= :now',
-          ExpressionAttributeNames: { '#shard': SHARD_ATTR, '#due': DUE_ATTR },
-          ExpressionAttributeValues: { ':shard': shardKey(shard), ':now': now },
+          KeyConditionExpression: dueBy ? '#shard = :shard AND #due <= :dueBy' : '#shard = :shard',
+          ExpressionAttributeNames: dueBy ? { '#shard': SHARD_ATTR, '#due': DUE_ATTR } : { '#shard': SHARD_ATTR },
+          ExpressionAttributeValues: dueBy ? { ':shard': shardKey(shard), ':dueBy': options.dueBy } : { ':shard': shardKey(shard) },
           ScanIndexForward: true,
-          Limit: pageSize,
+          ...(options.pageSize === undefined ? {} : { Limit: options.pageSize }),
+          ...(options.count ? { Select: 'COUNT' as const } : {}),
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) yield entryOf(item);
+      yield page;
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
+  }
+
+  async function* shardEntries(shard: number, now: number, pageSize: number): AsyncGenerator<DueEntry> {
+    for await (const page of shardPages(shard, { dueBy: now, pageSize })) for (const item of page.Items ?? []) yield entryOf(item);
   }
 
   return {
@@ -113,24 +120,7 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore {
 
     async countDue() {
       let total = 0;
-      for (let shard = 0; shard < shards; shard++) {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await client.send(
-            new QueryCommand({
-              TableName: table,
-              IndexName: DUE_INDEX,
-              KeyConditionExpression: '#shard = :shard',
-              ExpressionAttributeNames: { '#shard': SHARD_ATTR },
-              ExpressionAttributeValues: { ':shard': shardKey(shard) },
-              Select: 'COUNT',
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          total += page.Count ?? 0;
-          startKey = page.LastEvaluatedKey;
-        } while (startKey !== undefined);
-      }
+      for (let shard = 0; shard < shards; shard++) for await (const page of shardPages(shard, { count: true })) total += page.Count ?? 0;
       return total;
     },
 
