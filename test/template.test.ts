@@ -1,15 +1,12 @@
 // The deployed shape, checked on what CloudFormation would receive: `serverless package` runs once (no AWS
-// credentials, no network) and the tests read its template and the sweep's zip.
-//
-// It runs in a copy of the repository (node_modules linked): osls deletes the service's .serverless/ at
-// the start of every package, even with --package elsewhere, and serverless-esbuild works in .esbuild/;
-// a test must not wipe or race a developer's `npm run package`.
+// credentials, no network; in a copy of the repository, see support/package-service.ts) and the tests read
+// its template and the sweep's zip.
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -18,8 +15,8 @@ import { zegoFile } from '../infra/local/zego-simulator';
 import { stopReserveMs } from '../lib/sweep/engine';
 import { SWEEP_METRICS } from '../lib/sweep/sweep-metrics';
 import { startLocalStack } from './support/local-stack';
+import { packageService, REPO, type PackagedService } from './support/package-service';
 
-const REPO = fileURLToPath(new URL('..', import.meta.url));
 const STAGE = 'dev';
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
@@ -48,45 +45,20 @@ interface Statement {
   Condition?: JsonObject;
 }
 
-// What `serverless package` reads: the config, the resource files and the code it bundles. (A function
-// that imports from another top-level directory needs it added here.)
-const PACKAGED = ['serverless.yml', 'package.json', 'tsconfig.json', 'infra', 'functions', 'lib'];
-
-let workDir: string;
+let packaged: PackagedService<Template>;
 let outDir: string;
 let template: Template;
 
 beforeAll(async () => {
-  workDir = await mkdtemp(join(tmpdir(), 'recwatch-package-'));
-  const serviceDir = join(workDir, 'service');
-  outDir = join(workDir, 'package');
-  for (const entry of PACKAGED) await cp(join(REPO, entry), join(serviceDir, entry), { recursive: true });
-  await symlink(join(REPO, 'node_modules'), join(serviceDir, 'node_modules'), 'dir');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    SLS_TELEMETRY_DISABLED: '1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    // Prove packaging needs no credentials: none in the environment, no profile files to fall back on.
-    AWS_CONFIG_FILE: join(workDir, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(workDir, 'no-aws-credentials'),
-    ZEGO_SERVER_SECRET: SECRET_CANARY,
-  };
-  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[name];
-  try {
-    await promisify(execFile)(
-      'npx',
-      ['--no', 'serverless', 'package', '--package', outDir, '--param', `zegoServerSecret=${SECRET_CANARY}`],
-      { cwd: serviceDir, env, timeout: 110_000, maxBuffer: 16 * 1024 * 1024 },
-    );
-  } catch (error) {
-    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new Error(`serverless package failed:\n${`${stdout}\n${stderr}`.trim().slice(-4000)}`, { cause: error });
-  }
-  template = JSON.parse(await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  packaged = await packageService<Template>({
+    env: { ZEGO_SERVER_SECRET: SECRET_CANARY },
+    params: { zegoServerSecret: SECRET_CANARY },
+  });
+  ({ outDir, template } = packaged);
 }, 120_000);
 
 afterAll(async () => {
-  if (workDir) await rm(workDir, { recursive: true, force: true });
+  await packaged?.cleanup();
 });
 
 // --- helpers -------------------------------------------------------------------------------------------

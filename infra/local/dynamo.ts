@@ -4,7 +4,13 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { parse } from 'yaml';
@@ -19,6 +25,8 @@ export interface LocalDynamo {
   client: DynamoDBClient;
   doc: DynamoDBDocumentClient;
   createTasksTable(name: string): Promise<void>;
+  /** Creates the tasks table unless a table of that name exists (a persisted store that restarts). */
+  ensureTasksTable(name: string): Promise<'created' | 'existing'>;
   /** The DynamoDB operations received so far (from X-Amz-Target), oldest first. */
   operations(): string[];
   close(): Promise<void>;
@@ -38,8 +46,13 @@ export function tasksTableDefinition(name: string): CreateTableCommandInput {
   };
 }
 
-export async function startLocalDynamo(): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+export interface LocalDynamoOptions {
+  /** A directory to keep the data in (LevelDB, through dynalite); in memory when left out. */
+  path?: string;
+}
+
+export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path === undefined ? {} : { path: options.path }) });
   const operations: string[] = [];
   // Counted at the wire: whatever client sent it, this is what DynamoDB was asked.
   server.on('request', (request: { headers: Record<string, string | string[] | undefined> }) => {
@@ -59,9 +72,23 @@ export async function startLocalDynamo(): Promise<LocalDynamo> {
     async createTasksTable(name) {
       await client.send(new CreateTableCommand(tasksTableDefinition(name)));
     },
+    async ensureTasksTable(name) {
+      try {
+        await client.send(new DescribeTableCommand({ TableName: name }));
+        return 'existing';
+      } catch (error) {
+        if (!(error instanceof ResourceNotFoundException)) throw error;
+      }
+      await client.send(new CreateTableCommand(tasksTableDefinition(name)));
+      return 'created';
+    },
     async close() {
       client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // dynalite's close waits for its database to close (and flush, when on disk); other clients' kept-alive
+      // sockets (the functions' own SDK clients) would hold it up, so they are ended first.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -1,12 +1,13 @@
 // Everything a sweep talks to, for real, on loopback: dynalite with the deployed table schema, the ZEGO
 // simulator, and a wire-level SNS endpoint. `sweepEnv()` gives the environment the real function reads.
 import { randomUUID } from 'node:crypto';
+import { localFunctionEnv } from '../../infra/local/function-env';
 import { startSnsEndpoint, type SnsEndpoint } from '../../infra/local/sns-endpoint';
 import { startZegoSimulator, type SimulatorOptions, type ZegoSimulator } from '../../infra/local/zego-simulator';
 import { createDynamoTaskStore } from '../../lib/store/dynamodb-task-store';
 import type { Task } from '../../lib/recording';
 import type { TaskStore } from '../../lib/store/task-store';
-import { startLocalDynamo, TEST_AWS, type LocalDynamo } from './dynamo';
+import { startLocalDynamo, type LocalDynamo } from './dynamo';
 
 export const APP_ID = 1234567890;
 export const SECRET = '9193cc662a4c0ec135ec71fb57194b38';
@@ -39,17 +40,12 @@ export async function startLocalStack(options: Partial<SimulatorOptions> = {}): 
     table,
     store,
     sweepEnv: (overrides = {}) => ({
-      AWS_REGION: TEST_AWS.region,
-      AWS_ACCESS_KEY_ID: TEST_AWS.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_AWS.credentials.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SNS: sns.url,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      TASKS_TABLE: table,
-      EVENTS_TOPIC_ARN: TOPIC_ARN,
-      ZEGO_APP_ID: String(APP_ID),
-      ZEGO_SERVER_SECRET: SECRET,
-      ZEGO_API_URL: zego.url,
+      ...localFunctionEnv({
+        dynamoEndpoint: dynamo.endpoint,
+        table,
+        sns: { url: sns.url, topicArn: TOPIC_ARN },
+        zego: { appId: APP_ID, serverSecret: SECRET, apiUrl: zego.url },
+      }),
       ZEGO_TIMEOUT_MS: '400',
       CHECK_INTERVAL_SECONDS: '1',
       CHECK_INTERVAL_MAX_SECONDS: '2',

@@ -1,0 +1,32 @@
+// `npm run bench`: runs the benchmark once and prints each figure beside its target. Writes
+// bench/results.json and the README's results table unless told otherwise.
+//   --tiny                 a few seconds, small sizes (what test/bench.test.ts runs); writes only with --out
+//   --out <file>           write the results there instead of bench/results.json
+//   --no-write             write nothing (neither results.json nor the README)
+//   --no-readme            leave the README alone
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { ROOT } from './build';
+import { runBench } from './bench';
+import { machine, machineLine, textTable, updateReadme, writeResults } from './report';
+
+const { values } = parseArgs({
+  options: { tiny: { type: 'boolean' }, out: { type: 'string' }, 'no-write': { type: 'boolean' }, 'no-readme': { type: 'boolean' } },
+});
+// A tiny run's figures mean little: it never replaces the committed ones.
+const write = !values['no-write'] && (!values.tiny || values.out !== undefined);
+const results = await runBench({ size: values.tiny ? 'tiny' : 'default', progress: (line) => process.stderr.write(`  ${line}\n`) });
+const m = machine();
+process.stdout.write(`\n${machineLine(m, results)}\n\n${textTable(results.figures)}\n\n`);
+if (write) {
+  const out = values.out ?? join(ROOT, 'bench', 'results.json');
+  await writeResults(out, results, m);
+  process.stdout.write(`results: ${out}\n`);
+  if (!values['no-readme'] && !values.tiny && values.out === undefined) {
+    await updateReadme(join(ROOT, 'README.md'), results, m);
+    process.stdout.write('README: results table updated\n');
+  }
+}
+const judged = results.figures.filter((f) => f.status !== 'INFO');
+const missed = judged.filter((f) => f.status === 'MISS');
+process.stdout.write(`${judged.length - missed.length} of ${judged.length} targets met${missed.length > 0 ? `; missed: ${missed.map((f) => `${f.scenario}: ${f.name}`).join('; ')}` : ''}\n`);

@@ -1,0 +1,107 @@
+// Scenario 4: how long after a recording finishes its outcome is published, with the sweep invoked on a
+// schedule as EventBridge would (compressed in time). Every open task is rechecked every
+// CHECK_INTERVAL_SECONDS (= CHECK_INTERVAL_MAX_SECONDS, so backoff does not stretch the interval) and the
+// budget takes open ÷ limit seconds to go round all of them: the polling bound is interval + open ÷ limit.
+import type { OutcomeEvent } from '../../lib/events/outcome-event';
+import type { SweepSummary } from '../../lib/sweep/summary';
+import type { Builds } from '../build';
+import { startContainer } from '../container';
+import { finished, openTask, recording, type BenchStack } from '../stack';
+
+export interface LatencyOptions {
+  tasks: number;
+  rateLimit: number;
+  latencyMs: number;
+  intervalSeconds: number;
+  /** How often the schedule invokes the sweep (deployed: 1 minute, twice the default interval). */
+  schedulePeriodMs: number;
+  /** Recordings finish at uniformly random times over this span, which starts once the first backlog is worked off. */
+  finishWindowMs: number;
+}
+
+export interface LatencyResult extends LatencyOptions {
+  boundMs: number;
+  published: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  invocations: number;
+  /** Schedule ticks that found the previous run still going (a second container would have found the lease held). */
+  skippedTicks: number;
+  rateRefusals: number;
+  maxInAnyWindow: number;
+}
+
+const ZEGO_TIMEOUT_MS = 1_000;
+/** The compressed Lambda timeout: each run stops taking work 2 × ZEGO_TIMEOUT_MS + 2 s before it. */
+const RUN_TIMEOUT_MS = 10_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+export async function runLatency(stack: BenchStack, builds: Builds, options: LatencyOptions): Promise<LatencyResult> {
+  const { tasks, rateLimit, intervalSeconds, schedulePeriodMs, finishWindowMs } = options;
+  const boundMs = intervalSeconds * 1000 + (tasks / rateLimit) * 1000;
+  const table = await stack.newTable();
+  const zego = await stack.startZego({ rateLimit, latencyMs: options.latencyMs });
+  const ids = Array.from({ length: tasks }, (_, i) => `live-${i}`);
+  const now = Date.now();
+  // The first finish comes after every task has been checked once (the first backlog) and settled into its interval.
+  const settleMs = 2 * boundMs;
+  const finishesAt = new Map<string, number>();
+  for (const id of ids) {
+    const afterMs = settleMs + Math.random() * finishWindowMs;
+    zego.setScript(id, [{ afterMs: 0, data: recording(id, now - 60_000) }, { afterMs, data: finished(id, now - 60_000, now + afterMs) }]);
+    finishesAt.set(id, now + afterMs);
+  }
+  await stack.seed(table, ids.map((id, i) => openTask(id, now - tasks + i)));
+  const publishedAt = new Map<string, number>();
+  const unhook = stack.sns.onPublish((message) => {
+    const event = JSON.parse(String(message.parsedMessage?.default ?? message.message)) as OutcomeEvent;
+    if (!publishedAt.has(event.recording.taskId)) publishedAt.set(event.recording.taskId, Date.now());
+  });
+
+  const sweep = builds.functions.find((f) => f.name === 'sweep')!;
+  const container = await startContainer(builds.runtime, sweep.path, stack.env(table, zego, {
+    ZEGO_RATE_LIMIT: String(rateLimit),
+    SWEEP_CONCURRENCY: String(Math.max(5, Math.ceil(rateLimit / 5))),
+    ZEGO_TIMEOUT_MS: String(ZEGO_TIMEOUT_MS),
+    CHECK_INTERVAL_SECONDS: String(intervalSeconds),
+    CHECK_INTERVAL_MAX_SECONDS: String(intervalSeconds),
+  }));
+  const summaries: SweepSummary[] = [];
+  let skippedTicks = 0;
+  try {
+    let running: Promise<void> | undefined;
+    const hardStop = now + settleMs + finishWindowMs + 4 * boundMs + 10_000;
+    for (let tick = 0; publishedAt.size < tasks && Date.now() < hardStop; tick++) {
+      if (running) skippedTicks++;
+      else {
+        running = container.invoke({}, RUN_TIMEOUT_MS).then((report) => {
+          if (report.error) throw new Error(`latency: a sweep failed: ${report.error}`);
+          summaries.push(report.result as SweepSummary);
+          running = undefined;
+        });
+        running.catch(() => undefined);
+      }
+      await sleep(now + (tick + 1) * schedulePeriodMs - Date.now());
+    }
+    await running;
+  } finally {
+    unhook();
+    await container.close();
+  }
+  const latencies = ids.filter((id) => publishedAt.has(id)).map((id) => publishedAt.get(id)! - finishesAt.get(id)!).sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? Number.NaN;
+  const stats = zego.stats();
+  return {
+    ...options,
+    boundMs,
+    published: latencies.length,
+    p50Ms: at(0.5),
+    p95Ms: at(0.95),
+    maxMs: latencies.at(-1) ?? Number.NaN,
+    invocations: summaries.length,
+    skippedTicks,
+    rateRefusals: stats.refusals + summaries.reduce((n, s) => n + s.rateRefusals, 0),
+    maxInAnyWindow: stats.maxInAnyWindow,
+  };
+}

@@ -1,0 +1,121 @@
+// What the functions talk to during the benchmark, all in the bench's own process (so that none of its CPU
+// is charged to the function, which runs in a process of its own): dynalite with a meter on its wire, the
+// SNS endpoint, and one ZEGO simulator per scenario (each with its own limit and latency, and a rate
+// window no other scenario has touched). Each scenario gets a fresh table.
+import { randomUUID } from 'node:crypto';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { startSnsEndpoint, type SnsEndpoint } from '../infra/local/sns-endpoint';
+import { startZegoSimulator, zegoFile, type ZegoRecordData, type ZegoSimulator } from '../infra/local/zego-simulator';
+import { LOCAL_AWS, startLocalDynamo, type LocalDynamo } from '../infra/local/dynamo';
+import type { Task } from '../lib/recording';
+import { toItem } from '../lib/store/task-item';
+import { meterDynamo, type DynamoMeter } from './dynamo-meter';
+
+const APP_ID = 1234567890;
+const SECRET = '9193cc662a4c0ec135ec71fb57194b38';
+const TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:recwatch-bench-events';
+const ITEM_OPTIONS = { shards: 1, retentionMs: 30 * 86_400_000 };
+
+export interface BenchStack {
+  dynamo: LocalDynamo;
+  meter: DynamoMeter;
+  sns: SnsEndpoint;
+  newTable(): Promise<string>;
+  startZego(options: { rateLimit: number; latencyMs: number }): Promise<ZegoSimulator>;
+  /** The variables a function reads, pointed at this stack; `zego` only for the sweep. */
+  env(table: string, zego?: ZegoSimulator, overrides?: Record<string, string>): Record<string, string>;
+  /** Writes tasks straight into the table (BatchWriteItem, in parallel), as the store would shape them. */
+  seed(table: string, tasks: Iterable<Task>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startBenchStack(): Promise<BenchStack> {
+  const dynamo = await startLocalDynamo();
+  const meter = meterDynamo(dynamo.server);
+  const sns = await startSnsEndpoint({ topicArn: TOPIC_ARN });
+  const simulators: ZegoSimulator[] = [];
+  return {
+    dynamo,
+    meter,
+    sns,
+    async newTable() {
+      const table = `recwatch-bench-${randomUUID().slice(0, 8)}`;
+      await dynamo.createTasksTable(table);
+      return table;
+    },
+    async startZego({ rateLimit, latencyMs }) {
+      const zego = await startZegoSimulator({ appId: APP_ID, serverSecret: SECRET, rateLimit, latencyMs });
+      simulators.push(zego);
+      return zego;
+    },
+    env: (table, zego, overrides = {}) => ({
+      AWS_REGION: LOCAL_AWS.region,
+      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SNS: sns.url,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      TASKS_TABLE: table,
+      ...(zego ? { EVENTS_TOPIC_ARN: TOPIC_ARN, ZEGO_APP_ID: String(APP_ID), ZEGO_SERVER_SECRET: SECRET, ZEGO_API_URL: zego.url } : {}),
+      ...overrides,
+    }),
+    async seed(table, tasks) {
+      const items = [...tasks].map((task) => ({ PutRequest: { Item: toItem(task, ITEM_OPTIONS) } }));
+      let next = 0;
+      const writer = async () => {
+        while (next < items.length) {
+          const batch = items.slice(next, (next += 25)); // DynamoDB: at most 25 per BatchWriteItem
+          let unprocessed: Record<string, unknown[]> | undefined = { [table]: batch };
+          while (unprocessed && Object.keys(unprocessed).length > 0) {
+            const answer = await dynamo.doc.send(new BatchWriteCommand({ RequestItems: unprocessed as never }));
+            unprocessed = answer.UnprocessedItems as Record<string, unknown[]> | undefined;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, writer));
+    },
+    async close() {
+      await Promise.all([...simulators.map((z) => z.close()), sns.close()]);
+      await dynamo.close();
+    },
+  };
+}
+
+/** A task as the HTTP API tracks it: OPEN and due at `dueAt`. */
+export function openTask(taskId: string, dueAt: number): Task {
+  return { taskId, roomId: `room-${taskId}`, state: 'OPEN', trackedAt: dueAt, dueAt, checks: 0, quietChecks: 0, faultStreak: 0, notFoundStreak: 0, version: 0 };
+}
+
+/** A task closed and announced long ago: history, outside the due index. */
+export function closedTask(taskId: string, now: number): Task {
+  const closedAt = now - 86_400_000;
+  return {
+    ...openTask(taskId, 0),
+    state: 'COMPLETED',
+    zegoStatus: 3,
+    recordBeginTimestamp: closedAt - 3_600_000,
+    recordEndTimestamp: closedAt - 60_000,
+    files: [0, 1].map((n) => ({ url: `https://storage.example.com/record/${taskId}_${n}.mp4`, fileId: `${taskId}_${n}.mp4`, streamId: `s${n}`, userId: `u${n}`, format: 'mp4', sizeBytes: 43_264_354, durationMs: 3_540_000, width: 1280, height: 720, mediaTrackType: 3, status: 3 })),
+    checks: 12,
+    lastCheckedAt: closedAt,
+    closedAt,
+    publishedAt: closedAt,
+    outcomeReason: 'recording ended; every file uploaded',
+    version: 14,
+    dueAt: undefined,
+  };
+}
+
+/** What ZEGO answers for a recording in progress (two streams, files still recording). */
+export function recording(taskId: string, beganAt: number): ZegoRecordData {
+  return { Status: 2, RoomId: `room-${taskId}`, RecordBeginTimestamp: beganAt, RecordFiles: files(taskId, 1) };
+}
+
+/** What ZEGO answers once the recording ended and both files are in storage. */
+export function finished(taskId: string, beganAt: number, endedAt: number): ZegoRecordData {
+  return { Status: 3, RoomId: `room-${taskId}`, RecordBeginTimestamp: beganAt, RecordEndTimestamp: endedAt, RecordFiles: files(taskId, 3) };
+}
+
+function files(taskId: string, status: number) {
+  return [0, 1].map((n) => zegoFile({ status, FileId: `${taskId}_${n}.mp4`, StreamId: `s${n}`, UserId: `u${n}` }));
+}

@@ -1,0 +1,77 @@
+// What `npm start` prints once everything runs: what started, where, the demo recordings, and two curl
+// lines that work as they are.
+import { relative, sep } from 'node:path';
+import type { DevConfig } from './dev-config';
+import type { Paint } from './terminal';
+
+export interface DemoStatus {
+  taskId: string;
+  story: string;
+  /** "tracked now", "already tracked (COMPLETED)", "not tracked"… */
+  tracking: string;
+}
+
+export interface StackInfo {
+  config: DevConfig;
+  apiUrl: string;
+  dynamoUrl: string;
+  snsUrl: string;
+  /** The simulator's URL; undefined when the real ZEGO API is used. */
+  simulatorUrl?: string;
+  table: string;
+  tableState: 'created' | 'existing';
+  store: string;
+  eventsFile: string;
+  logFile: string;
+  rateLimit: number;
+  checkIntervals: { shortestS: number; longestS: number };
+  demos: DemoStatus[];
+  /** The task the curl lines track. */
+  tryTaskId: string;
+  tryRoomId?: string;
+}
+
+export function bannerLines(info: StackInfo, paint: Paint, cwd: string): string[] {
+  const shown = (path: string): string => {
+    const inside = relative(cwd, path);
+    return inside !== '' && !inside.startsWith('..') && !inside.startsWith(sep) ? inside : path;
+  };
+  const { config } = info;
+  const row = (name: string, text: string): string => `  ${paint.bold(name.padEnd(9))} ${text}`;
+  const zego =
+    info.simulatorUrl !== undefined
+      ? `the ZEGO simulator at ${info.simulatorUrl}, playing ${info.demos.length} demo recordings`
+      : config.zego.kind === 'real'
+        ? `the real ZEGO API at ${config.zego.apiUrl}, AppId ${config.zego.appId} (ServerSecret from ZEGO_SERVER_SECRET, not shown)`
+        : '';
+  const lines = [
+    paint.bold('recwatch is running locally'),
+    '',
+    row('HTTP API', `${info.apiUrl}  (functions/track.ts and functions/lookup.ts; no API key locally)`),
+    row('sweep', `functions/sweep.ts every ${config.sweepIntervalMs / 1000} s; each task checked every ${info.checkIntervals.shortestS}–${info.checkIntervals.longestS} s, at most ${info.rateLimit} ZEGO requests/s`),
+    row('ZEGO', zego),
+    row('DynamoDB', `dynalite at ${info.dynamoUrl}, table ${info.table} (${info.tableState === 'created' ? 'new' : 'kept from the last run'}) in ${shown(info.store)}`),
+    row('SNS', `a local endpoint at ${info.snsUrl}: events are printed here and appended to ${shown(info.eventsFile)}`),
+    row('logs', `the functions' JSON log lines go to ${shown(info.logFile)}`),
+  ];
+  if (config.zego.kind === 'real') {
+    lines.push('', paint.yellow("  This sweep spends the AppId's DescribeRecordStatus budget: do not run it beside a deployed recwatch on the same AppId."));
+  }
+  if (info.demos.length > 0) {
+    lines.push('', paint.bold('Demo recordings'));
+    const idWidth = Math.max(...info.demos.map((demo) => demo.taskId.length)) + 2;
+    const trackingWidth = Math.max(...info.demos.map((demo) => demo.tracking.length)) + 2;
+    for (const demo of info.demos) lines.push(`  ${demo.taskId.padEnd(idWidth)}${demo.tracking.padEnd(trackingWidth)}${paint.dim(demo.story)}`);
+  }
+  const body = JSON.stringify(info.tryRoomId === undefined ? { taskId: info.tryTaskId } : { taskId: info.tryTaskId, roomId: info.tryRoomId });
+  lines.push(
+    '',
+    paint.bold('Try it'),
+    `  curl -sS -X POST ${info.apiUrl}/recordings -H 'content-type: application/json' -d '${body}'`,
+    `  curl -sS ${info.apiUrl}/recordings/${info.tryTaskId}`,
+    '',
+    `${paint.green('Ready.')} Outcome events appear below as they happen. Ctrl-C stops everything.`,
+    '',
+  );
+  return lines;
+}

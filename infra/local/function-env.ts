@@ -1,0 +1,27 @@
+// The variables that point the functions, and the AWS SDK inside them, at the local stand-ins: what the
+// deployed stack sets from its resources, set here from local endpoints (tests and `npm start`).
+import { LOCAL_AWS } from './dynamo';
+
+export interface LocalFunctionTargets {
+  dynamoEndpoint: string;
+  table: string;
+  /** The SNS endpoint and the topic there; the sweep needs them, the HTTP functions do not. */
+  sns?: { url: string; topicArn: string };
+  /** What the sweep signs its ZEGO requests with, and where it sends them. */
+  zego?: { appId: string | number; serverSecret: string; apiUrl: string };
+}
+
+export function localFunctionEnv(targets: LocalFunctionTargets): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_AWS.region,
+    AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: targets.dynamoEndpoint,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    TASKS_TABLE: targets.table,
+    ...(targets.sns ? { AWS_ENDPOINT_URL_SNS: targets.sns.url, EVENTS_TOPIC_ARN: targets.sns.topicArn } : {}),
+    ...(targets.zego
+      ? { ZEGO_APP_ID: String(targets.zego.appId), ZEGO_SERVER_SECRET: targets.zego.serverSecret, ZEGO_API_URL: targets.zego.apiUrl }
+      : {}),
+  };
+}

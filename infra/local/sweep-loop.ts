@@ -1,0 +1,85 @@
+// The local stand-in for the EventBridge schedule: invokes the real sweep handler every few seconds, with
+// the deployed function's 60 s budget, and prints one progress line per run. Runs never overlap here (the
+// next waits for the last); the deployed sweep's lease would keep overlapping runs apart anyway.
+import { randomUUID } from 'node:crypto';
+import type { SweepSummary } from '../../lib/sweep/summary';
+import { clock, type Terminal } from './terminal';
+
+export type SweepHandler = (event: unknown, context: { awsRequestId: string; getRemainingTimeInMillis(): number }) => Promise<SweepSummary>;
+
+export interface SweepLoop {
+  /** No new run starts; resolves once a run in progress has ended, or after `waitMs` if it has not. */
+  stop(waitMs: number): Promise<void>;
+}
+
+export interface SweepLoopOptions {
+  handler: SweepHandler;
+  intervalMs: number;
+  /** ZEGO_RATE_LIMIT, to show how much of it a run used. */
+  rateLimit: number;
+  terminal: Terminal;
+  /** The sweep function's timeout in serverless.yml. */
+  budgetMs?: number;
+}
+
+export function startSweepLoop({ handler, intervalMs, rateLimit, terminal, budgetMs = 60_000 }: SweepLoopOptions): SweepLoop {
+  const { paint } = terminal;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+
+  async function runOnce(): Promise<void> {
+    const startedAt = Date.now();
+    const deadline = startedAt + budgetMs;
+    try {
+      const summary = await handler({}, { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) });
+      report(summary);
+    } catch (error) {
+      // As on the deployed schedule, a failed run is not retried: the next one comes at its time.
+      const reason = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+      terminal.warn(`${paint.dim(clock())} ${paint.red('sweep failed')}  ${reason}`);
+    }
+  }
+
+  function report(summary: SweepSummary): void {
+    const time = paint.dim(clock());
+    if (summary.skipped !== undefined) return terminal.say(`${time} sweep skipped: ${summary.skipped} (it lets go within a minute)`);
+    const outcomes = Object.values(summary.outcomes).reduce((sum, n) => sum + n, 0);
+    const problems = [
+      summary.faults.transient > 0 ? `transient ZEGO faults ${summary.faults.transient}` : undefined,
+      summary.faults.task > 0 ? `ZEGO task errors ${summary.faults.task}` : undefined,
+      summary.faults.config > 0 ? `ZEGO rejected our configuration ${summary.faults.config}× (${summary.lastConfigFault ?? 'no detail'})` : undefined,
+      summary.rateRefusals > 0 ? `rate refusals ${summary.rateRefusals}` : undefined,
+      summary.publishFailures > 0 ? `publish failures ${summary.publishFailures}` : undefined,
+    ].filter((problem) => problem !== undefined);
+    const line =
+      `${time} sweep  due ${summary.due} · checked ${summary.checked} · outcomes ${outcomes} · ` +
+      `${summary.peakRequestsPerSecond} of ${rateLimit} req/s · ${summary.durationMs} ms` +
+      (problems.length > 0 ? `  ${paint.yellow(problems.join(' · '))}` : '');
+    // Idle runs replace each other on a terminal, so events and work stay in view.
+    if (summary.due === 0 && problems.length === 0) terminal.status(line);
+    else terminal.say(line);
+  }
+
+  function schedule(delayMs: number): void {
+    timer = setTimeout(() => {
+      const startedAt = Date.now();
+      running = runOnce().finally(() => {
+        running = undefined;
+        if (!stopped) schedule(Math.max(0, intervalMs - (Date.now() - startedAt)));
+      });
+    }, delayMs);
+  }
+
+  schedule(0);
+  return {
+    async stop(waitMs) {
+      stopped = true;
+      clearTimeout(timer);
+      if (running === undefined) return;
+      let waited: NodeJS.Timeout | undefined;
+      await Promise.race([running, new Promise<void>((resolve) => (waited = setTimeout(resolve, waitMs)))]);
+      clearTimeout(waited);
+    },
+  };
+}
