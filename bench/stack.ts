@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { startSnsEndpoint, type SnsEndpoint } from '../infra/local/sns-endpoint';
 import { startZegoSimulator, zegoFile, type ZegoRecordData, type ZegoSimulator } from '../infra/local/zego-simulator';
-import { LOCAL_AWS, startLocalDynamo, type LocalDynamo } from '../infra/local/dynamo';
+import { startLocalDynamo, type LocalDynamo } from '../infra/local/dynamo';
+import { localFunctionEnv } from '../infra/local/function-env';
 import type { Task } from '../lib/recording';
 import { toItem } from '../lib/store/task-item';
 import { meterDynamo, type DynamoMeter } from './dynamo-meter';
@@ -49,14 +50,11 @@ export async function startBenchStack(): Promise<BenchStack> {
       return zego;
     },
     env: (table, zego, overrides = {}) => ({
-      AWS_REGION: LOCAL_AWS.region,
-      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SNS: sns.url,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      TASKS_TABLE: table,
-      ...(zego ? { EVENTS_TOPIC_ARN: TOPIC_ARN, ZEGO_APP_ID: String(APP_ID), ZEGO_SERVER_SECRET: SECRET, ZEGO_API_URL: zego.url } : {}),
+      ...localFunctionEnv({
+        dynamoEndpoint: dynamo.endpoint,
+        table,
+        ...(zego ? { sns: { url: sns.url, topicArn: TOPIC_ARN }, zego: { appId: APP_ID, serverSecret: SECRET, apiUrl: zego.url } } : {}),
+      }),
       ...overrides,
     }),
     async seed(table, tasks) {
