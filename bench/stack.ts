@@ -8,7 +8,7 @@ import { startSnsEndpoint, type SnsEndpoint } from '../infra/local/sns-endpoint'
 import { startZegoSimulator, zegoFile, type ZegoRecordData, type ZegoSimulator } from '../infra/local/zego-simulator';
 import { startLocalDynamo, type LocalDynamo } from '../infra/local/dynamo';
 import { localFunctionEnv } from '../infra/local/function-env';
-import type { Task } from '../lib/recording';
+import { newTask, type Task } from '../lib/recording';
 import { toItem } from '../lib/store/task-item';
 import { meterDynamo, type DynamoMeter } from './dynamo-meter';
 
@@ -81,7 +81,7 @@ export async function startBenchStack(): Promise<BenchStack> {
 
 /** A task as the HTTP API tracks it: OPEN and due at `dueAt`. */
 export function openTask(taskId: string, dueAt: number): Task {
-  return { taskId, roomId: `room-${taskId}`, state: 'OPEN', trackedAt: dueAt, dueAt, checks: 0, quietChecks: 0, faultStreak: 0, notFoundStreak: 0, version: 0 };
+  return newTask(taskId, dueAt, { roomId: `room-${taskId}` });
 }
 
 /** A task closed and announced long ago: history, outside the due index. */

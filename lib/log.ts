@@ -11,8 +11,6 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
-  /** A logger that adds `fields` to every line. */
-  child(fields: Record<string, unknown>): Logger;
   /** Stamps later lines with this invocation's request id, function name and cold start. */
   addContext(context: LambdaContextLike): void;
 }
@@ -37,16 +35,11 @@ export function createLogger(options: { level?: LogLevel; serviceName?: string; 
     ...(options.level === undefined ? {} : { logLevel: options.level }),
     persistentKeys: options.fields ?? {},
   });
-  return wrap(logger);
-}
-
-function wrap(logger: PowertoolsLogger): Logger {
   return {
     debug: (message, fields) => logger.debug(message, fields ?? {}),
     info: (message, fields) => logger.info(message, fields ?? {}),
     warn: (message, fields) => logger.warn(message, fields ?? {}),
     error: (message, fields) => logger.error(message, fields ?? {}),
-    child: (fields) => wrap(logger.createChild({ persistentKeys: fields })),
     addContext: (context) =>
       logger.addContext({
         functionName: 'local',

@@ -74,6 +74,11 @@ export interface Task extends RecordingFacts {
   version: number;
 }
 
+/** A task just tracked: OPEN, never checked, due for its first check at once. */
+export function newTask(taskId: string, now: number, extra: Partial<Task> = {}): Task {
+  return { taskId, state: 'OPEN', trackedAt: now, dueAt: now, checks: 0, quietChecks: 0, faultStreak: 0, notFoundStreak: 0, version: 0, ...extra };
+}
+
 /** A file as the public view shows it (ZEGO's stream-begin time is internal). */
 export type RecordingFileView = Omit<RecordingFile, 'beginTimestamp'>;
 

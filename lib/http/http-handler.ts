@@ -12,17 +12,17 @@ export function httpHandler(logger: Logger, handle: (event: APIGatewayProxyEvent
   return async (event, context) => {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
     logger.addContext(context);
-    const log = logger.child({ requestId });
+    const request = { requestId, method: event.httpMethod, resource: event.resource };
     try {
       const result = await handle(event);
-      log.info('request', { method: event.httpMethod, resource: event.resource, status: result.statusCode });
+      logger.info('request', { ...request, status: result.statusCode });
       return result;
     } catch (error) {
       if (error instanceof HttpError) {
-        log.info('request refused', { method: event.httpMethod, resource: event.resource, status: error.statusCode, code: error.code });
+        logger.info('request refused', { ...request, status: error.statusCode, code: error.code });
         return errorResponse(error.statusCode, error.code, error.message);
       }
-      log.error('request failed', { method: event.httpMethod, resource: event.resource, status: 500, error });
+      logger.error('request failed', { ...request, status: 500, error });
       return errorResponse(500, 'internal_error', 'something went wrong on our side; quote the request id if you report it', requestId);
     }
   };

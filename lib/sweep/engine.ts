@@ -105,13 +105,7 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
       return;
     }
     // Outcome first, with a publish claim (its due time) that outlives this run; then publish; then mark.
-    const saved = await store.save({ ...decision.task, dueAt: claimUntil() });
-    if (saved === undefined) {
-      summary.conflicts++;
-      return;
-    }
-    summary.outcomes[decision.outcome]++;
-    await announce(saved);
+    if (await claimAndAnnounce(decision.task)) summary.outcomes[decision.outcome]++;
   };
 
   const publishPending = async (task: Task): Promise<void> => {
@@ -122,13 +116,18 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
       if ((await store.save(done)) === undefined) summary.conflicts++;
       return;
     }
-    const claimed = await store.save({ ...task, dueAt: claimUntil() });
+    if (await claimAndAnnounce(task)) summary.republished++;
+  };
+
+  /** Writes the task with a publish claim, then announces it; false when another writer got there first. */
+  const claimAndAnnounce = async (task: Task): Promise<boolean> => {
+    const claimed = await store.save({ ...task, dueAt: run.deadline + LEASE_GRACE_MS });
     if (claimed === undefined) {
       summary.conflicts++;
-      return;
+      return false;
     }
-    summary.republished++;
     await announce(claimed);
+    return true;
   };
 
   const announce = async (task: Task): Promise<void> => {
@@ -162,8 +161,6 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
       }
     }
   };
-
-  const claimUntil = () => run.deadline + LEASE_GRACE_MS;
 
   // Yields the due tasks not yet taken this run; `taken` tells whether the pass found anything new.
   const pass = { taken: 0 };
@@ -207,7 +204,7 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   if (stop.signal.aborted) summary.stoppedBy = stop.signal.reason === 'configuration' ? 'configuration' : 'deadline';
   summary.durationMs = Math.round(clock.now() - startedAt);
   summary.requestsPerSecond = Math.round((summary.requests / Math.max(summary.durationMs, 1000)) * 10_000) / 10;
-  summary.peakRequestsPerSecond = gate.stats().peakInWindow;
+  summary.peakRequestsPerSecond = gate.peakInWindow();
   const log = summary.stoppedBy === 'configuration' ? logger.error : logger.info;
   log('sweep finished', { summary });
   return summary;

@@ -32,17 +32,9 @@ export interface GateOptions {
   carriedOver?: number[];
 }
 
-export interface GateStats {
-  acquired: number;
-  inFlight: number;
-  /** Starts (epoch ms) of the attempts in the current window, for "requests per second used". */
-  recentStarts: number[];
-  /** The most attempts this gate started within any one window: the rate actually used at its peak. */
-  peakInWindow: number;
-}
-
 export interface PacedGate extends RequestGate {
-  stats(): GateStats;
+  /** The most attempts this gate started within any one window: the rate actually used at its peak. */
+  peakInWindow(): number;
   /** Slot release times still in the future: hand them to the next run (via the lease). */
   carryOver(): number[];
 }
@@ -59,7 +51,6 @@ export function createRequestGate(options: GateOptions): PacedGate {
   // One entry per held slot: the time it frees up, or Infinity while its request is in flight.
   const held: number[] = [...(options.carriedOver ?? [])].filter((t) => Number.isFinite(t)).slice(-limit);
   let inFlight = 0;
-  let acquired = 0;
   let peakInWindow = 0;
   const starts: number[] = [];
   let wake: (() => void) | undefined;
@@ -79,7 +70,6 @@ export function createRequestGate(options: GateOptions): PacedGate {
       if (held.length < limit && inFlight < concurrency) {
         held.push(Infinity);
         inFlight++;
-        acquired++;
         starts.push(now);
         peakInWindow = Math.max(peakInWindow, starts.length);
         let released = false;
@@ -114,10 +104,7 @@ export function createRequestGate(options: GateOptions): PacedGate {
       queue = next.catch(() => undefined);
       return next;
     },
-    stats: () => {
-      prune(clock.now());
-      return { acquired, inFlight, recentStarts: [...starts], peakInWindow };
-    },
+    peakInWindow: () => peakInWindow,
     carryOver: () => {
       const now = clock.now();
       prune(now);

@@ -5,7 +5,7 @@ import { localFunctionEnv } from '../../infra/local/function-env';
 import { startSnsEndpoint, type SnsEndpoint } from '../../infra/local/sns-endpoint';
 import { startZegoSimulator, type SimulatorOptions, type ZegoSimulator } from '../../infra/local/zego-simulator';
 import { createDynamoTaskStore } from '../../lib/store/dynamodb-task-store';
-import type { Task } from '../../lib/recording';
+import { newTask, type Task } from '../../lib/recording';
 import type { TaskStore } from '../../lib/store/task-store';
 import { startLocalDynamo, type LocalDynamo } from './dynamo';
 
@@ -52,9 +52,7 @@ export async function startLocalStack(options: Partial<SimulatorOptions> = {}): 
       ...overrides,
     }),
     async track(taskId, extra = {}) {
-      const now = Date.now();
-      const task: Task = { taskId, state: 'OPEN', trackedAt: now, dueAt: now, checks: 0, quietChecks: 0, faultStreak: 0, notFoundStreak: 0, version: 0, ...extra };
-      return (await store.create(task)).task;
+      return (await store.create(newTask(taskId, Date.now(), extra))).task;
     },
     async close() {
       await Promise.all([zego.close(), sns.close(), dynamo.close()]);
