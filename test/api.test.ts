@@ -6,6 +6,7 @@ import type { ApiContext } from '../lib/http/http-handler';
 import { createDynamoTaskStore } from '../lib/store/dynamodb-task-store';
 import type { TaskStore } from '../lib/store/task-store';
 import { lambdaContext, lookup, restEvent, track } from './support/api-gateway';
+import { withCapturedOutput } from './support/capture-output';
 import { startLocalDynamo, TEST_AWS, type LocalDynamo } from './support/dynamo';
 import { requestAccepted, responseErrors } from './support/openapi';
 
@@ -165,17 +166,14 @@ describe('GET /recordings/{taskId}', () => {
 describe('unexpected failures', () => {
   it('answer 500 with a request id matching the log line, and no internal detail', async () => {
     const broken = await loadHandlers('no-such-table');
-    const lines: string[] = [];
-    const capture = (chunk: string | Uint8Array) => {
-      lines.push(...String(chunk).split('\n').filter((l) => l.startsWith('{')));
-      return true;
-    };
-    const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
     let answers: { status: number; body: Record<string, unknown> }[];
+    let lines: string[];
     try {
-      answers = [await call(broken.track, track('{"taskId": "t-500"}')), await call(broken.lookup, lookup('t-500'))];
+      ({ result: answers, lines } = await withCapturedOutput(async () => [
+        await call(broken.track, track('{"taskId": "t-500"}')),
+        await call(broken.lookup, lookup('t-500')),
+      ]));
     } finally {
-      for (const spy of spies) spy.mockRestore();
       ({ track: trackHandler, lookup: lookupHandler } = await loadHandlers(TABLE));
     }
     for (const { status, body } of answers) {
@@ -184,7 +182,7 @@ describe('unexpected failures', () => {
       expect(error.code).toBe('internal_error');
       const text = JSON.stringify(body);
       for (const secret of ['no-such-table', 'ResourceNotFound', 'Exception', 'at ', 'dynamodb', '.ts']) expect(text).not.toContain(secret);
-      const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === error.requestId);
+      const logged = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === error.requestId);
       expect(logged).toMatchObject({ level: 'ERROR', message: 'request failed', status: 500, function: expect.any(String) });
       expect(logged?.function_request_id).toBeDefined(); // the Lambda request id, from the invocation's context
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadSweepConfig } from '../lib/config';
+import { withCapturedOutput } from './support/capture-output';
 
 const valid = {
   TASKS_TABLE: 'recwatch-dev-tasks',
@@ -95,19 +96,16 @@ describe('sweep configuration', () => {
 
 describe('cold start of functions/sweep.ts', () => {
   it('fails the import with one JSON log line naming the missing variable', async () => {
-    const lines: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
     const saved = { ...process.env };
+    let lines: string[];
     try {
-      Object.assign(process.env, valid);
-      delete process.env.ZEGO_APP_ID;
-      vi.resetModules();
-      await expect(import('../functions/sweep')).rejects.toThrow('ZEGO_APP_ID is required but not set');
+      ({ lines } = await withCapturedOutput(async () => {
+        Object.assign(process.env, valid);
+        delete process.env.ZEGO_APP_ID;
+        vi.resetModules();
+        await expect(import('../functions/sweep')).rejects.toThrow('ZEGO_APP_ID is required but not set');
+      }));
     } finally {
-      spy.mockRestore();
       process.env = saved;
     }
     expect(lines).toHaveLength(1);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { zegoFile, type SimulatorFault } from '../infra/local/zego-simulator';
 import type { OutcomeEvent } from '../lib/events/outcome-event';
 import type { SweepSummary } from '../lib/sweep/summary';
+import { withCapturedOutput } from './support/capture-output';
 import { lambdaContext, sleep, startLocalStack, type LocalStack } from './support/local-stack';
 
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<SweepSummary>;
@@ -93,22 +94,14 @@ describe('faults', () => {
   });
 
   it('never puts the ServerSecret in its log lines', async () => {
-    const lines: string[] = [];
-    const capture = (chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    };
-    const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
-    try {
+    const { lines } = await withCapturedOutput(async () => {
       const handler = await loadHandler({ ZEGO_APP_ID: '43' });
       stack.zego.setTask('log-1', ended);
       await stack.track('log-1');
       await expect(handler({}, lambdaContext())).rejects.toThrow();
       const good = await loadHandler();
       await good({}, lambdaContext());
-    } finally {
-      for (const spy of spies) spy.mockRestore();
-    }
+    });
     expect(lines.length).toBeGreaterThan(1);
     for (const line of lines) expect(line).not.toContain(stack.sweepEnv().ZEGO_SERVER_SECRET);
     expect(lines.some((line) => line.includes('"sweep finished"'))).toBe(true);

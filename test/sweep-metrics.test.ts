@@ -4,6 +4,7 @@ import { zegoFile } from '../infra/local/zego-simulator';
 import { loadSweepConfig } from '../lib/config';
 import { createSweep } from '../lib/sweep/sweep-app';
 import { systemClock } from '../lib/sweep/request-gate';
+import { withCapturedOutput } from './support/capture-output';
 import { lambdaContext, startLocalStack, type LocalStack } from './support/local-stack';
 import { createDocumentClient } from '../lib/store/document-client';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -21,17 +22,7 @@ afterAll(async () => {
 
 /** Runs `act` and returns the EMF documents it printed. */
 async function emfOf(act: () => Promise<unknown>): Promise<Emf[]> {
-  const lines: string[] = [];
-  const capture = (chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n'));
-    return true;
-  };
-  const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
-  try {
-    await act().catch(() => undefined);
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
+  const { lines } = await withCapturedOutput(() => act().catch(() => undefined));
   return lines.filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l) as Emf);
 }
 
