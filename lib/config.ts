@@ -98,47 +98,88 @@ export function loadStoreConfig(env: Env): StoreConfig {
   };
 }
 
-export function loadSweepConfig(env: Env): SweepConfig {
-  const store = loadStoreConfig(env);
+/** Where a secret comes from: the value itself (local use) or the name of an SSM SecureString (deployed use). */
+export type SecretConfig = { kind: 'value'; value: string } | { kind: 'ssm'; parameterName: string };
+
+/** ZEGO: AppId is an unsigned 32-bit integer. */
+function zegoAppId(env: Env): number {
+  const appIdRaw = required(env, 'ZEGO_APP_ID');
+  if (!/^\d{1,10}$/.test(appIdRaw) || Number(appIdRaw) > 0xffffffff || Number(appIdRaw) === 0) {
+    throw new ConfigError(`ZEGO_APP_ID must be an unsigned 32-bit integer above 0, got "${appIdRaw}"`);
+  }
+  return Number(appIdRaw);
+}
+
+/** Exactly one of `${name}` (the value, local use) and `${name}_PARAM` (an SSM parameter name) must be set. */
+function secretSource(env: Env, name: string): SecretConfig {
+  const value = text(env, name);
+  const parameterName = text(env, `${name}_PARAM`);
+  if (value === undefined && parameterName === undefined) {
+    throw new ConfigError(`${name}_PARAM (or ${name} for local use) is required but not set`);
+  }
+  if (value !== undefined && parameterName !== undefined) throw new ConfigError(`set only one of ${name} and ${name}_PARAM`);
+  if (value !== undefined) return { kind: 'value', value };
+  if (!/^[A-Za-z0-9_.\-/]{1,2048}$/.test(parameterName!)) {
+    throw new ConfigError(`${name}_PARAM is not a valid SSM parameter name: "${parameterName}"`);
+  }
+  return { kind: 'ssm', parameterName: parameterName! };
+}
+
+function eventsTopic(env: Env): string {
   const eventsTopicArn = required(env, 'EVENTS_TOPIC_ARN');
   if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(eventsTopicArn)) {
     throw new ConfigError(`EVENTS_TOPIC_ARN is not an SNS topic ARN: "${eventsTopicArn}"`);
   }
-  const appIdRaw = required(env, 'ZEGO_APP_ID');
-  // ZEGO: AppId is an unsigned 32-bit integer.
-  if (!/^\d{1,10}$/.test(appIdRaw) || Number(appIdRaw) > 0xffffffff || Number(appIdRaw) === 0) {
-    throw new ConfigError(`ZEGO_APP_ID must be an unsigned 32-bit integer above 0, got "${appIdRaw}"`);
-  }
-  const serverSecret = text(env, 'ZEGO_SERVER_SECRET');
-  const serverSecretParam = text(env, 'ZEGO_SERVER_SECRET_PARAM');
-  if (serverSecret === undefined && serverSecretParam === undefined) {
-    throw new ConfigError('ZEGO_SERVER_SECRET_PARAM (or ZEGO_SERVER_SECRET for local use) is required but not set');
-  }
-  if (serverSecret !== undefined && serverSecretParam !== undefined) {
-    throw new ConfigError('set only one of ZEGO_SERVER_SECRET and ZEGO_SERVER_SECRET_PARAM');
-  }
-  if (serverSecretParam !== undefined && !/^[A-Za-z0-9_.\-/]{1,2048}$/.test(serverSecretParam)) {
-    throw new ConfigError(`ZEGO_SERVER_SECRET_PARAM is not a valid SSM parameter name: "${serverSecretParam}"`);
-  }
+  return eventsTopicArn;
+}
+
+function checkIntervals(env: Env): { checkIntervalMs: number; checkIntervalMaxMs: number } {
   const checkIntervalSeconds = integer(env, 'CHECK_INTERVAL_SECONDS', 30, 1, 86_400);
   const checkIntervalMaxSeconds = integer(env, 'CHECK_INTERVAL_MAX_SECONDS', 300, 1, 86_400);
   if (checkIntervalMaxSeconds < checkIntervalSeconds) {
     throw new ConfigError(`CHECK_INTERVAL_MAX_SECONDS (${checkIntervalMaxSeconds}) must not be below CHECK_INTERVAL_SECONDS (${checkIntervalSeconds})`);
   }
+  return { checkIntervalMs: checkIntervalSeconds * 1000, checkIntervalMaxMs: checkIntervalMaxSeconds * 1000 };
+}
+
+export function loadSweepConfig(env: Env): SweepConfig {
+  const store = loadStoreConfig(env);
+  const eventsTopicArn = eventsTopic(env);
+  const appId = zegoAppId(env);
+  const secret = secretSource(env, 'ZEGO_SERVER_SECRET');
   const zego: SweepConfig['zego'] = {
-    appId: Number(appIdRaw),
+    appId,
     apiUrl: httpUrl(env, 'ZEGO_API_URL', 'https://cloudrecord-api.zego.im'),
     timeoutMs: integer(env, 'ZEGO_TIMEOUT_MS', 5000, 100, 60_000),
     rateLimit: integer(env, 'ZEGO_RATE_LIMIT', 10, 1, 10_000),
   };
-  if (serverSecret !== undefined) zego.serverSecret = serverSecret;
-  if (serverSecretParam !== undefined) zego.serverSecretParam = serverSecretParam;
+  if (secret.kind === 'value') zego.serverSecret = secret.value;
+  else zego.serverSecretParam = secret.parameterName;
   return {
     ...store,
     eventsTopicArn,
     zego,
     concurrency: integer(env, 'SWEEP_CONCURRENCY', 5, 1, 1000),
-    checkIntervalMs: checkIntervalSeconds * 1000,
-    checkIntervalMaxMs: checkIntervalMaxSeconds * 1000,
+    ...checkIntervals(env),
+  };
+}
+
+/** What functions/callback.ts needs: the store, the events topic, the AppId and the CallbackSecret. */
+export interface CallbackConfig extends StoreConfig {
+  eventsTopicArn: string;
+  appId: number;
+  callbackSecret: SecretConfig;
+  /** After a failed publish the outcome is retried by the sweep this long later. */
+  checkIntervalMs: number;
+  checkIntervalMaxMs: number;
+}
+
+export function loadCallbackConfig(env: Env): CallbackConfig {
+  return {
+    ...loadStoreConfig(env),
+    eventsTopicArn: eventsTopic(env),
+    appId: zegoAppId(env),
+    callbackSecret: secretSource(env, 'ZEGO_CALLBACK_SECRET'),
+    ...checkIntervals(env),
   };
 }

@@ -13,6 +13,10 @@ export const EVENT_TYPE: Record<Exclude<TaskState, 'OPEN'>, OutcomeEventType> = 
   EXPIRED: 'recording.expired',
 };
 
+/** Which way in found a task's outcome: a sweep's status request, or ZEGO's callback. */
+export type ClosedBy = 'poll' | 'callback';
+export const CLOSED_BY: readonly ClosedBy[] = ['poll', 'callback'];
+
 /** One recorded file, as ZEGO reported it (names are ours; see lib/zego/describe-response.ts). */
 export interface RecordingFile {
   url?: string;
@@ -69,6 +73,7 @@ export interface Task extends RecordingFacts {
   closedAt?: number;
   /** Why the task closed as it did, in a few words (e.g. "file upload failed"). */
   outcomeReason?: string;
+  closedBy?: ClosedBy;
   publishedAt?: number;
   /** Optimistic-concurrency counter: every write is conditional on it. */
   version: number;
@@ -89,6 +94,7 @@ export interface RecordingView extends RecordingFacts {
   nextCheckAt?: string;
   closedAt?: string;
   outcomeReason?: string;
+  closedBy?: ClosedBy;
   lastError?: { kind: TaskError['kind']; code?: number; message: string; at: string };
   warnings?: string[];
 }
@@ -111,6 +117,7 @@ export function toRecordingView(task: Task): RecordingView {
   if (task.state === 'OPEN' && task.dueAt !== undefined) view.nextCheckAt = iso(task.dueAt);
   if (task.closedAt !== undefined) view.closedAt = iso(task.closedAt);
   if (task.outcomeReason !== undefined) view.outcomeReason = task.outcomeReason;
+  if (task.closedBy !== undefined) view.closedBy = task.closedBy;
   if (task.lastError !== undefined) {
     const { kind, code, message, at } = task.lastError;
     view.lastError = code === undefined ? { kind, message, at: iso(at) } : { kind, code, message, at: iso(at) };

@@ -1,12 +1,19 @@
-// Where the ZEGO ServerSecret comes from: given directly (local use) or read from an SSM SecureString
-// (deployed use) through Powertools Parameters. The SSM read happens once per container; a failed read
-// is retried on the next call.
+// Where a ZEGO secret (the ServerSecret, the CallbackSecret) comes from: given directly (local use) or read
+// from an SSM SecureString (deployed use) through Powertools Parameters. The SSM read happens once per
+// container; a failed read is retried on the next call; refresh() reads it again, bypassing the cache, so a
+// rotated secret is picked up without a new container.
 // No message or error built here ever contains the secret.
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 
 export interface SecretSource {
   get(): Promise<string>;
+  /**
+   * Reads the secret again, bypassing the cache (after a signature that did not verify: the secret may have
+   * been rotated). At most one refresh per `minRefreshIntervalMs`, so that forged requests cannot turn into SSM
+   * reads; undefined when no fresh read was made (a secret given directly, or a refresh too soon).
+   */
+  refresh(): Promise<string | undefined>;
 }
 
 /** The secret could not be had; the message names where it was looked for, never a value. */
@@ -22,40 +29,54 @@ export interface SecretSourceOptions {
   secret?: string;
   parameterName?: string;
   ssm?: SSMClient;
+  /** The least time between two refreshes (default 60 s). */
+  minRefreshIntervalMs?: number;
+  /** Epoch ms (default Date.now). */
+  now?: () => number;
 }
 
 export function createSecretSource(options: SecretSourceOptions): SecretSource {
   const { secret, parameterName, ssm } = options;
   if (secret !== undefined) {
-    return { get: async () => nonEmpty(secret, 'the ServerSecret given is empty') };
+    return { get: async () => nonEmpty(secret, 'the secret given is empty'), refresh: async () => undefined };
   }
   if (parameterName === undefined || parameterName === '') {
-    throw new SecretError('no ServerSecret source: give the secret or the name of an SSM parameter holding it');
+    throw new SecretError('no secret source: give the secret or the name of an SSM parameter holding it');
   }
   if (ssm === undefined) throw new SecretError(`an SSM client is needed to read parameter "${parameterName}"`);
 
   // Powertools Parameters reads it (decrypted) and caches it for the container's life; the promise is
   // shared so concurrent first callers make one request between them.
   const provider = new SSMProvider({ awsSdkV3Client: ssm });
+  const now = options.now ?? Date.now;
+  const minRefreshIntervalMs = options.minRefreshIntervalMs ?? 60_000;
   let pending: Promise<string> | undefined;
+  let lastRefreshAt = -Infinity;
+  const read = (forceFetch: boolean): Promise<string> => {
+    const reading = readParameter(provider, parameterName, forceFetch).catch((error: unknown) => {
+      if (pending === reading) pending = undefined;
+      throw error;
+    });
+    pending = reading;
+    return reading;
+  };
   return {
-    get() {
-      pending ??= readParameter(provider, parameterName).catch((error: unknown) => {
-        pending = undefined;
-        throw error;
-      });
-      return pending;
+    get: () => pending ?? read(false),
+    async refresh() {
+      if (now() - lastRefreshAt < minRefreshIntervalMs) return undefined;
+      lastRefreshAt = now();
+      return read(true);
     },
   };
 }
 
-/** Once per cold start: the value is kept until the container goes (a rotated secret needs a redeploy or a new container). */
+/** Once per cold start: the value is kept until the container goes, or until refresh() reads it again. */
 const FOR_THE_CONTAINERS_LIFE_S = 365 * 24 * 3600;
 
-async function readParameter(provider: SSMProvider, name: string): Promise<string> {
+async function readParameter(provider: SSMProvider, name: string, forceFetch: boolean): Promise<string> {
   let value: string | undefined;
   try {
-    value = await provider.get(name, { decrypt: true, maxAge: FOR_THE_CONTAINERS_LIFE_S });
+    value = await provider.get(name, { decrypt: true, maxAge: FOR_THE_CONTAINERS_LIFE_S, forceFetch });
   } catch (error) {
     // Powertools wraps the SDK's error; its cause is what SSM said.
     const sdkError = (error as { cause?: unknown }).cause ?? error;

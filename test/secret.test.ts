@@ -95,6 +95,33 @@ describe('createSecretSource', () => {
     expect((error as SecretError).message).toMatch(/empty/);
   });
 
+  it('reads the parameter again on refresh(), bypassing the cache, at most once per interval', async () => {
+    // Prepare
+    const name = freshName();
+    endpoint.setParameter(name, SECRET);
+    let now = 1_000_000;
+    const source = createSecretSource({ parameterName: name, ssm, now: () => now, minRefreshIntervalMs: 60_000 });
+    await source.get();
+    endpoint.setParameter(name, 'rotated-secret');
+
+    // Act
+    const cached = await source.get();
+    const refreshed = await source.refresh();
+    const afterRefresh = await source.get();
+    now += 30_000;
+    const tooSoon = await source.refresh();
+    now += 31_000;
+    const nextMinute = await source.refresh();
+
+    // Assess
+    expect([cached, refreshed, afterRefresh, tooSoon, nextMinute]).toStrictEqual([SECRET, 'rotated-secret', 'rotated-secret', undefined, 'rotated-secret']);
+    expect(endpoint.calls(name)).toBe(3);
+  });
+
+  it('has nothing to refresh for a secret given directly', async () => {
+    await expect(createSecretSource({ secret: SECRET }).refresh()).resolves.toBeUndefined();
+  });
+
   it('refuses to be created with no source', () => {
     expect(() => createSecretSource({})).toThrow(SecretError);
     expect(() => createSecretSource({ parameterName: '/x' })).toThrow(/SSM client/);

@@ -9,6 +9,8 @@ export interface LocalFunctionTargets {
   sns?: { url: string; topicArn: string };
   /** What the sweep signs its ZEGO requests with, and where it sends them. */
   zego?: { appId: string | number; serverSecret: string; apiUrl: string };
+  /** What the callback receiver verifies ZEGO's callbacks with. */
+  callbackSecret?: string;
 }
 
 export function localFunctionEnv(targets: LocalFunctionTargets): Record<string, string> {
@@ -23,5 +25,6 @@ export function localFunctionEnv(targets: LocalFunctionTargets): Record<string, 
     ...(targets.zego
       ? { ZEGO_APP_ID: String(targets.zego.appId), ZEGO_SERVER_SECRET: targets.zego.serverSecret, ZEGO_API_URL: targets.zego.apiUrl }
       : {}),
+    ...(targets.callbackSecret === undefined ? {} : { ZEGO_CALLBACK_SECRET: targets.callbackSecret }),
   };
 }

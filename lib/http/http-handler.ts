@@ -5,16 +5,16 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { Logger } from '../log';
 import { errorResponse, HttpError } from './responses';
 
-export type ApiContext = Pick<Context, 'awsRequestId'>;
+export type ApiContext = Pick<Context, 'awsRequestId'> & Partial<Pick<Context, 'getRemainingTimeInMillis'>>;
 export type ApiHandler = (event: APIGatewayProxyEvent, context: ApiContext) => Promise<APIGatewayProxyResult>;
 
-export function httpHandler(logger: Logger, handle: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>): ApiHandler {
+export function httpHandler(logger: Logger, handle: (event: APIGatewayProxyEvent, context: ApiContext) => Promise<APIGatewayProxyResult>): ApiHandler {
   return async (event, context) => {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
     logger.addContext(context);
     const request = { requestId, method: event.httpMethod, resource: event.resource };
     try {
-      const result = await handle(event);
+      const result = await handle(event, context);
       logger.info('request', { ...request, status: result.statusCode });
       return result;
     } catch (error) {

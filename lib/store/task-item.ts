@@ -1,6 +1,6 @@
 // The only file that knows the task item's attribute names. Items are untrusted (an older version, a
 // hand edit): they are validated on the way in and a bad one is reported, never guessed at.
-import { TASK_STATES, type RecordingFile, type Task, type TaskError, type TaskState } from '../recording';
+import { CLOSED_BY, TASK_STATES, type ClosedBy, type RecordingFile, type Task, type TaskError, type TaskState } from '../recording';
 
 export type TaskItem = Record<string, unknown>;
 
@@ -77,7 +77,9 @@ export function fromItem(item: TaskItem): Task {
     notFoundStreak: num('notFoundStreak', 0)!,
     version: num('version', 0)!,
   };
-  const optional = { roomId: str('roomId'), outcomeReason: str('outcomeReason') };
+  const closedBy = str('closedBy');
+  if (closedBy !== undefined && !CLOSED_BY.includes(closedBy as ClosedBy)) throw bad(`closedBy ${JSON.stringify(closedBy)} is not one of ${CLOSED_BY.join(', ')}`);
+  const optional = { roomId: str('roomId'), outcomeReason: str('outcomeReason'), closedBy };
   const numbers = {
     zegoStatus: num('zegoStatus'),
     recordBeginTimestamp: num('recordBeginTimestamp'),

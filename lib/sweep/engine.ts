@@ -1,7 +1,5 @@
 // One sweep run: take the lease, work through the due tasks earliest first within the rate and
 // concurrency limits, write what was learned, announce outcomes, give the lease back, and say what it did.
-import type { OutcomeEvent } from '../events/outcome-event';
-import { buildOutcomeEvent } from '../events/outcome-event';
 import type { EventPublisher } from '../events/publisher';
 import type { Logger } from '../log';
 import type { Task } from '../recording';
@@ -10,6 +8,7 @@ import type { RequestGate, ZegoClient } from '../zego/types';
 import type { CheckPolicy } from './backoff';
 import { applyResult, expireIfPastWindow, type Decision } from './outcome';
 import { createRequestGate, type Clock } from './request-gate';
+import { createRecorder, type Recorded } from './recorder';
 import { emptySummary, type SweepSummary } from './summary';
 
 export interface SweepDeps {
@@ -78,7 +77,7 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   const work = async (task: Task): Promise<void> => {
     if (task.state !== 'OPEN') return publishPending(task);
     const expired = expireIfPastWindow(task, clock.now());
-    if (expired) return record(task, expired);
+    if (expired) return record(expired);
 
     const result = await zego.describeRecordStatus(task.taskId, { gate: stoppableGate });
     summary.requests += result.attempts;
@@ -96,57 +95,27 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
       logger.warn('ZEGO refused a request for its rate limit: is another client spending this AppId\'s budget?', { taskId: task.taskId });
     }
     if (result.kind === 'transient' && result.code === 100000004) logger.warn('ZEGO says the signature expired: check the clock', { taskId: task.taskId });
-    return record(task, applyResult(task, result, { now: clock.now(), policy: settings.policy, random: deps.random }));
+    return record(applyResult(task, result, { now: clock.now(), policy: settings.policy, random: deps.random }));
   };
 
-  const record = async (task: Task, decision: Decision): Promise<void> => {
-    if (decision.outcome === undefined) {
-      if ((await store.save(decision.task)) === undefined) summary.conflicts++;
-      return;
-    }
-    // Outcome first, with a publish claim (its due time) that outlives this run; then publish; then mark.
-    if (await claimAndAnnounce(decision.task)) summary.outcomes[decision.outcome]++;
+  const recorder = createRecorder({ store, publisher: deps.publisher, clock, logger, retryAfterMs: settings.policy.checkIntervalMs });
+  // An outcome's publish claim outlives this run: a run killed at its deadline keeps others off it until surely gone.
+  const claimUntil = run.deadline + LEASE_GRACE_MS;
+  const tally = (recorded: Recorded): Recorded => {
+    summary.conflicts += recorded.conflicts;
+    if (recorded.announced === 'published') summary.published++;
+    if (recorded.announced === 'failed') summary.publishFailures++;
+    return recorded;
+  };
+
+  const record = async (decision: Decision): Promise<void> => {
+    const recorded = tally(await recorder.record(decision, { claimUntil, closedBy: 'poll' }));
+    if (decision.outcome !== undefined && recorded.announced !== undefined) summary.outcomes[decision.outcome]++;
   };
 
   const publishPending = async (task: Task): Promise<void> => {
-    if (task.publishedAt !== undefined) {
-      // Announced already, yet still in the index (an older version's item): just take it out.
-      const done: Task = { ...task };
-      delete done.dueAt;
-      if ((await store.save(done)) === undefined) summary.conflicts++;
-      return;
-    }
-    if (await claimAndAnnounce(task)) summary.republished++;
-  };
-
-  /** Writes the task with a publish claim, then announces it; false when another writer got there first. */
-  const claimAndAnnounce = async (task: Task): Promise<boolean> => {
-    const claimed = await store.save({ ...task, dueAt: run.deadline + LEASE_GRACE_MS });
-    if (claimed === undefined) {
-      summary.conflicts++;
-      return false;
-    }
-    await announce(claimed);
-    return true;
-  };
-
-  const announce = async (task: Task): Promise<void> => {
-    const now = clock.now();
-    let event: OutcomeEvent;
-    try {
-      event = buildOutcomeEvent(task, task.closedAt ?? now);
-      await deps.publisher.publish(event);
-    } catch (error) {
-      summary.publishFailures++;
-      logger.error('publishing an outcome failed; a later run retries it', { taskId: task.taskId, error });
-      // Give the claim back so that the retry comes after one check interval, not after the claim runs out.
-      if ((await store.save({ ...task, dueAt: now + settings.policy.checkIntervalMs })) === undefined) summary.conflicts++;
-      return;
-    }
-    summary.published++;
-    const marked: Task = { ...task, publishedAt: now };
-    delete marked.dueAt;
-    if ((await store.save(marked)) === undefined) summary.conflicts++;
+    const recorded = tally(await recorder.publishPending(task, { claimUntil }));
+    if (recorded.announced !== undefined) summary.republished++;
   };
 
   const worker = async (source: AsyncIterator<Task>): Promise<void> => {

@@ -1,7 +1,7 @@
 // What a ZEGO answer means for a task: its next state, whether an outcome is due, when to look again.
 // Pure data in, data out (contract: "Outcomes"); the sweep engine does the I/O around it.
 import { EVENT_TYPE, type OutcomeEventType, type RecordingFile, type Task, type TaskError, type TaskState } from '../recording';
-import type { DescribeResult } from '../zego/types';
+import type { DescribeResult, RecordStatus } from '../zego/types';
 import { backoffDelay, type CheckPolicy } from './backoff';
 
 // ZEGO: DescribeRecordStatus only answers for tasks whose recording started within the last 3 days.
@@ -41,7 +41,7 @@ export function expireIfPastWindow(task: Task, now: number): Decision | undefine
 export function applyResult(task: Task, result: DescribeResult, options: DecideOptions): Decision {
   const { now } = options;
   const checked: Task = { ...task, checks: task.checks + 1, lastCheckedAt: now };
-  if (result.kind === 'ok') return applyStatus(checked, result.record, options);
+  if (result.kind === 'ok') return applyRecordStatus(checked, result.record, options);
   const error: TaskError = { kind: result.kind === 'task' ? 'task' : 'transient', message: result.message, at: now };
   if (result.code !== undefined) error.code = result.code;
 
@@ -57,7 +57,11 @@ export function applyResult(task: Task, result: DescribeResult, options: DecideO
   return reschedule(faulty, backoffDelay(faulty.faultStreak, options.policy, options.random), now);
 }
 
-function applyStatus(task: Task, record: { status: number; roomId?: string; recordBeginTimestamp?: number; recordEndTimestamp?: number; files: RecordingFile[] }, options: DecideOptions): Decision {
+/**
+ * Applies what ZEGO says of a recording (its Status and files) to an OPEN task: the outcome rules. A poll's
+ * answer (through applyResult) and a callback's files (lib/callback) both come here.
+ */
+export function applyRecordStatus(task: Task, record: RecordStatus, options: DecideOptions): Decision {
   const { now, policy, random } = options;
   const progressed = fingerprint(task.zegoStatus, task.files) !== fingerprint(record.status, record.files);
   const next: Task = { ...task, zegoStatus: record.status, files: record.files, notFoundStreak: 0, faultStreak: 0 };

@@ -9,7 +9,7 @@ export interface TrackRequest {
 
 const ALLOWED = new Set(['taskId', 'roomId']);
 // ZEGO: a RoomId is at most 128 bytes of printable ASCII (letters, digits and a set of symbols).
-const ROOM_ID = /^[\x21-\x7e]{1,128}$/;
+export const ROOM_ID = /^[\x21-\x7e]{1,128}$/;
 
 export function parseTrackRequest(body: Record<string, unknown>): TrackRequest {
   const unknown = Object.keys(body).filter((key) => !ALLOWED.has(key));

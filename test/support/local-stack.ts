@@ -11,6 +11,8 @@ import { startLocalDynamo, type LocalDynamo } from './dynamo';
 
 export const APP_ID = 1234567890;
 export const SECRET = '9193cc662a4c0ec135ec71fb57194b38';
+/** ZEGO's published callback example uses 'secret'; any value does. */
+export const CALLBACK_SECRET = 'local-callback-secret-0123456789';
 export const TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:recwatch-test-events';
 
 export interface LocalStack {
@@ -19,7 +21,7 @@ export interface LocalStack {
   sns: SnsEndpoint;
   table: string;
   store: TaskStore;
-  /** Variables for the sweep function (and the AWS SDK) pointing at this stack. */
+  /** Variables for the sweep and callback functions (and the AWS SDK) pointing at this stack. */
   sweepEnv(overrides?: Record<string, string>): Record<string, string>;
   /** Tracks a task the way the HTTP API will: OPEN and due at once. */
   track(taskId: string, extra?: Partial<Task>): Promise<Task>;
@@ -45,6 +47,7 @@ export async function startLocalStack(options: Partial<SimulatorOptions> = {}): 
         table,
         sns: { url: sns.url, topicArn: TOPIC_ARN },
         zego: { appId: APP_ID, serverSecret: SECRET, apiUrl: zego.url },
+        callbackSecret: CALLBACK_SECRET,
       }),
       ZEGO_TIMEOUT_MS: '400',
       CHECK_INTERVAL_SECONDS: '1',

@@ -1,0 +1,74 @@
+// What a verified ZEGO callback does to its task (contract: "ZEGO callbacks"):
+// - event 1 (upload finished): decided from the callback's own files by the outcome rules, and announced
+//   through the recorder (record → publish → mark), with no ZEGO request;
+// - events 2 (abnormal end), 5 (completed), 7 (uploading): the task is due at once, for the next sweep;
+// - a task nobody tracked is tracked; a closed task is never changed; other event types are ignored.
+// Every write is conditional: a callback that races a sweep (or a duplicate of itself) re-reads and decides
+// again, so one event at most is ever announced per task.
+import { newTask, type OutcomeEventType, type Task } from '../recording';
+import type { TaskStore } from '../store/task-store';
+import type { CheckPolicy } from '../sweep/backoff';
+import { applyRecordStatus } from '../sweep/outcome';
+import type { Recorder } from '../sweep/recorder';
+import type { CallbackAction } from './callback-metrics';
+import type { ZegoCallback } from './callback-request';
+import { recordOfUploadFinished } from './upload-finished';
+
+// ZEGO: event_type 1 upload finished, 2 ended abnormally, 5 completed, 7 stopped and uploading.
+export const UPLOAD_FINISHED = 1;
+const MAKE_DUE = new Set([2, 5, 7]);
+
+/** Writes lost to a concurrent writer before the callback gives up (the answer is then a 500: ZEGO retries). */
+const MAX_ATTEMPTS = 4;
+
+export class CallbackConflictError extends Error {
+  override name = 'CallbackConflictError';
+}
+
+export interface CallbackDeps {
+  store: TaskStore;
+  recorder: Recorder;
+  policy: CheckPolicy;
+  random: () => number;
+}
+
+export interface CallbackResult {
+  action: CallbackAction;
+  /** Set when this callback closed the task. */
+  outcome?: OutcomeEventType;
+  announced?: 'published' | 'failed';
+  /** The task as it stands after the callback (absent for an ignored event of an untracked task). */
+  task?: Task;
+}
+
+export async function receiveCallback(deps: CallbackDeps, callback: ZegoCallback, at: { now: number; claimUntil: number }): Promise<CallbackResult> {
+  const { store } = deps;
+  const { now } = at;
+  const isUploadFinished = callback.eventType === UPLOAD_FINISHED;
+  if (!isUploadFinished && !MAKE_DUE.has(callback.eventType)) return { action: 'ignored' };
+
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    let task = await store.get(callback.taskId);
+    let tracked = false;
+    if (task === undefined) {
+      const created = await store.create(newTask(callback.taskId, now, callback.roomId === undefined ? {} : { roomId: callback.roomId }));
+      ({ task, created: tracked } = created);
+    }
+    if (task.state !== 'OPEN') return { action: 'closed_already', task };
+
+    const record = isUploadFinished ? recordOfUploadFinished(callback.detail, task.zegoStatus) : undefined;
+    if (record !== undefined) {
+      const decision = applyRecordStatus({ ...task, ...(task.roomId === undefined && callback.roomId ? { roomId: callback.roomId } : {}) }, record, { now, policy: deps.policy, random: deps.random });
+      const recorded = await deps.recorder.record(decision, { claimUntil: at.claimUntil, closedBy: 'callback' });
+      if (recorded.task === undefined && recorded.announced === undefined) continue; // someone else wrote first: decide again
+      if (decision.outcome === undefined) return { action: tracked ? 'tracked' : 'updated', task: recorded.task };
+      return { action: 'announced', outcome: decision.outcome, announced: recorded.announced!, task: recorded.task };
+    }
+
+    // Due at once, so that the next sweep checks it first (a new task already is).
+    if (tracked || (task.dueAt !== undefined && task.dueAt <= now)) return { action: tracked ? 'tracked' : 'made_due', task };
+    const saved = await store.save({ ...task, dueAt: now });
+    if (saved !== undefined) return { action: 'made_due', task: saved };
+  }
+  throw new CallbackConflictError(`task ${callback.taskId} kept changing under the callback (${MAX_ATTEMPTS} conflicting writes)`);
+}

@@ -1,0 +1,93 @@
+// Writes what was learned about a task, and announces an outcome: record → publish → mark. The one path
+// for both ways in (a poll's answer, a ZEGO callback), so that neither can announce a task twice.
+//
+// Every write is conditional on the task's version: when two writers race (a callback and a sweep, two
+// sweeps), one write wins and the other is told so, and only the winner publishes.
+import { buildOutcomeEvent, type OutcomeEvent } from '../events/outcome-event';
+import type { EventPublisher } from '../events/publisher';
+import type { Logger } from '../log';
+import type { ClosedBy, Task } from '../recording';
+import type { TaskStore } from '../store/task-store';
+import type { Decision } from './outcome';
+import type { Clock } from './request-gate';
+
+export interface RecorderDeps {
+  store: TaskStore;
+  publisher: EventPublisher;
+  clock: Clock;
+  logger: Logger;
+  /** After a failed publish, the outcome is due again this long later (the sweep retries it). */
+  retryAfterMs: number;
+}
+
+export interface Recorded {
+  /** The task as stored now; undefined when another writer got there first (nothing was written). */
+  task?: Task;
+  /** Set when this call wrote an outcome (it holds the claim to announce it): whether the publish went out. */
+  announced?: 'published' | 'failed';
+  /** Writes that lost to a concurrent writer. */
+  conflicts: number;
+}
+
+export interface RecordOptions {
+  /** How long the publish claim keeps other writers off the outcome (epoch ms): past the writer's own end. */
+  claimUntil: number;
+  /** Which path closed the task, when the decision closes it. */
+  closedBy: ClosedBy;
+}
+
+export interface Recorder {
+  /** Writes a decision; when it closes the task, claims the outcome, publishes it and marks it published. */
+  record(decision: Decision, options: RecordOptions): Promise<Recorded>;
+  /** A closed task whose outcome was recorded but not announced (a publish failed, a run died): announce it. */
+  publishPending(task: Task, options: Pick<RecordOptions, 'claimUntil'>): Promise<Recorded>;
+}
+
+export function createRecorder(deps: RecorderDeps): Recorder {
+  const { store, clock, logger } = deps;
+
+  const save = async (task: Task): Promise<Recorded> => {
+    const saved = await store.save(task);
+    return saved === undefined ? { conflicts: 1 } : { task: saved, conflicts: 0 };
+  };
+
+  /** Writes the task with a publish claim (its due time), then announces it; nothing when another writer won. */
+  const claimAndAnnounce = async (task: Task, claimUntil: number): Promise<Recorded> => {
+    const claimed = await store.save({ ...task, dueAt: claimUntil });
+    if (claimed === undefined) return { conflicts: 1 };
+    return announce(claimed);
+  };
+
+  const announce = async (task: Task): Promise<Recorded> => {
+    const now = clock.now();
+    let event: OutcomeEvent;
+    try {
+      event = buildOutcomeEvent(task, task.closedAt ?? now);
+      await deps.publisher.publish(event);
+    } catch (error) {
+      logger.error('publishing an outcome failed; a later run retries it', { taskId: task.taskId, error });
+      // Give the claim back so that the retry comes after one check interval, not after the claim runs out.
+      const handedBack = await save({ ...task, dueAt: now + deps.retryAfterMs });
+      return { ...handedBack, task: handedBack.task ?? task, announced: 'failed' };
+    }
+    const marked: Task = { ...task, publishedAt: now };
+    delete marked.dueAt;
+    const done = await save(marked);
+    return { ...done, task: done.task ?? task, announced: 'published' };
+  };
+
+  return {
+    async record(decision, { claimUntil, closedBy }) {
+      if (decision.outcome === undefined) return save(decision.task);
+      return claimAndAnnounce({ ...decision.task, closedBy }, claimUntil);
+    },
+
+    async publishPending(task, { claimUntil }) {
+      if (task.publishedAt === undefined) return claimAndAnnounce(task, claimUntil);
+      // Announced already, yet still in the index (an older version's item): just take it out.
+      const done: Task = { ...task };
+      delete done.dueAt;
+      return save(done);
+    },
+  };
+}
