@@ -1,6 +1,6 @@
 // The deployed shape, checked on what CloudFormation would receive: `serverless package` runs once (no AWS
 // credentials, no network; in a copy of the repository, see support/package-service.ts) and the tests read
-// its template and the sweep's zip.
+// its template and the functions' zips.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
@@ -12,6 +12,7 @@ import { inflateRawSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zegoFile } from '../infra/local/zego-simulator';
+import { CALLBACK_METRICS, REFUSAL_DIMENSION, REFUSAL_REASONS } from '../lib/callback/callback-metrics';
 import { stopReserveMs } from '../lib/sweep/engine';
 import { SWEEP_METRICS } from '../lib/sweep/sweep-metrics';
 import { startLocalStack } from './support/local-stack';
@@ -20,8 +21,8 @@ import { packageService, REPO, type PackagedService } from './support/package-se
 const STAGE = 'dev';
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
-// Handed to the packaging run in the ways someone might wire a ServerSecret into the stack; it must
-// not come out anywhere in the template.
+// Handed to the packaging run in the ways someone might wire a ServerSecret or a CallbackSecret into the
+// stack; it must not come out anywhere in the template.
 const SECRET_CANARY = 'c0ffee00deadbeefc0ffee00deadbeef';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -51,8 +52,8 @@ let template: Template;
 
 beforeAll(async () => {
   packaged = await packageService<Template>({
-    env: { ZEGO_SERVER_SECRET: SECRET_CANARY },
-    params: { zegoServerSecret: SECRET_CANARY },
+    env: { ZEGO_SERVER_SECRET: SECRET_CANARY, ZEGO_CALLBACK_SECRET: SECRET_CANARY },
+    params: { zegoServerSecret: SECRET_CANARY, zegoCallbackSecret: SECRET_CANARY },
   });
   ({ outDir, template } = packaged);
 }, 120_000);
@@ -63,7 +64,11 @@ afterAll(async () => {
 
 // --- helpers -------------------------------------------------------------------------------------------
 
+/** Every function of the stack, by the prefix of its logical id (`${fn}LambdaFunction`). */
+const FUNCTIONS = ['Sweep', 'Track', 'Lookup', 'Callback'];
+
 const sweep = (): Resource => resource('SweepLambdaFunction', 'AWS::Lambda::Function');
+const callback = (): Resource => resource('CallbackLambdaFunction', 'AWS::Lambda::Function');
 
 function resource(logicalId: string, type: string): Resource {
   const found = template.Resources[logicalId];
@@ -87,9 +92,10 @@ function asList<T>(value: T | T[]): T[] {
  */
 function evaluate(value: Json): string {
   const ref = (name: string): string => {
-    const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT };
+    const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, 'AWS::URLSuffix': 'amazonaws.com' };
     if (pseudo[name] !== undefined) return pseudo[name];
     if (template.Parameters[name]) return String(template.Parameters[name].Default);
+    if (name === 'ApiGatewayRestApi') return restApiId;
     if (name === 'TasksTable') return `recwatch-${STAGE}-tasks`;
     if (name === 'EventsTopic') return topicArn;
     if (name === 'OpsTopic') return opsTopicArn;
@@ -110,6 +116,9 @@ function evaluate(value: Json): string {
 const tableArn = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/recwatch-${STAGE}-tasks`;
 const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:recwatch-${STAGE}-events`;
 const opsTopicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:recwatch-${STAGE}-ops`;
+const restApiId = 'a1b2c3d4e5';
+const serverSecretArn = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/recwatch/${STAGE}/zego-server-secret`;
+const callbackSecretArn = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/recwatch/${STAGE}/zego-callback-secret`;
 
 /** Every statement granted to the functions: the role's inline policies and any extra IAM::Policy. */
 function statements(): { statement: Statement; conditional: boolean }[] {
@@ -131,9 +140,14 @@ function statementsFor(service: string): Statement[] {
     .filter((s) => asList(s.Action).some((action) => action.startsWith(`${service}:`)));
 }
 
+/** The logical id of one function's role. */
+function roleIdOf(fn: string): string {
+  return (resource(`${fn}LambdaFunction`, 'AWS::Lambda::Function').Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+}
+
 /** The statements of one function's own role, by service, with resources evaluated. */
 function roleOf(fn: string): Map<string, { actions: string[]; resources: string[] }[]> {
-  const role = (resource(`${fn}LambdaFunction`, 'AWS::Lambda::Function').Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+  const role = roleIdOf(fn);
   const byService = new Map<string, { actions: string[]; resources: string[] }[]>();
   for (const policy of (resource(role, 'AWS::IAM::Role').Properties.Policies ?? []) as JsonObject[]) {
     for (const statement of asList((policy.PolicyDocument as unknown as { Statement: Statement | Statement[] }).Statement)) {
@@ -248,7 +262,7 @@ describe('sweep function', () => {
     expect(String(appId.ConstraintDescription)).toContain('zegoAppId');
   });
 
-  it.each(['sweep', 'track', 'lookup'])('%s is packaged as one self-contained, minified ES module bundle', async (name) => {
+  it.each(['sweep', 'track', 'lookup', 'callback'])('%s is packaged as one self-contained, minified ES module bundle', async (name) => {
     const fn = resource(`${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`, 'AWS::Lambda::Function');
     const key = (fn.Properties.Code as { S3Key: string }).S3Key;
     expect(key).toMatch(new RegExp(`/${name}\\.zip$`));
@@ -263,7 +277,7 @@ describe('sweep function', () => {
     // the AWS SDK inside is the locked version the tests ran, not the one the Lambda runtime ships.
     // esbuild parses it (a regex would trip over import-like text in the SDK's error messages).
     const analysis = await build({
-      stdin: { contents: bundle, loader: 'js', sourcefile: 'sweep.mjs' },
+      stdin: { contents: bundle, loader: 'js', sourcefile: `${name}.mjs` },
       bundle: true,
       write: false,
       metafile: true,
@@ -320,13 +334,14 @@ describe('the packaged sweep bundle', () => {
 // --- what the stack must never hold --------------------------------------------------------------------
 
 describe('secrets', () => {
-  it('no function carries a ServerSecret, by name or by value', () => {
+  it('no function carries a ServerSecret or a CallbackSecret, by name or by value', () => {
     const functions = resourcesOfType('AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThan(0);
     for (const [id, fn] of functions) {
       const variables = (fn.Properties.Environment as { Variables?: JsonObject } | undefined)?.Variables ?? {};
       for (const [name, value] of Object.entries(variables)) {
-        expect(/SECRET/i.test(name) && name !== 'ZEGO_SERVER_SECRET_PARAM', `${id}: ${name}`).toBe(false);
+        // Only the names of the SSM parameters that hold them.
+        expect(/SECRET/i.test(name) && !['ZEGO_SERVER_SECRET_PARAM', 'ZEGO_CALLBACK_SECRET_PARAM'].includes(name), `${id}: ${name}`).toBe(false);
         expect(JSON.stringify(value), `${id}: ${name}`).not.toContain(SECRET_CANARY);
         // ZEGO: a ServerSecret is 32 hexadecimal characters.
         expect(JSON.stringify(value), `${id}: ${name}`).not.toMatch(/\b[0-9a-f]{32}\b/i);
@@ -409,13 +424,41 @@ describe('IAM', () => {
     ]);
     expect(roleOf('Track').get('dynamodb')).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [tableArn] }]);
     expect(roleOf('Lookup').get('dynamodb')).toEqual([{ actions: ['dynamodb:GetItem'], resources: [tableArn] }]);
+    // The callback reads and (conditionally) puts one task by its key: no index, no Query, Scan, Update or Delete.
+    expect(roleOf('Callback').get('dynamodb')).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [tableArn] }]);
     for (const fn of ['Track', 'Lookup']) expect([...roleOf(fn).keys()], fn).toEqual(['dynamodb']);
     expect([...roleOf('Sweep').keys()].sort()).toEqual(['dynamodb', 'sns', 'ssm']);
+    expect([...roleOf('Callback').keys()].sort()).toEqual(['dynamodb', 'sns', 'ssm']);
+    // One role per function, and no role that no function uses.
+    const roles = FUNCTIONS.map(roleIdOf);
+    expect(new Set(roles).size).toBe(FUNCTIONS.length);
+    expect(resourcesOfType('AWS::IAM::Role').map(([id]) => id).sort()).toEqual([...roles].sort());
+  });
+
+  it('gives the callback role exactly its logs, one-task table, events topic and CallbackSecret statements', () => {
+    const role = resource(roleIdOf('Callback'), 'AWS::IAM::Role');
+    expect(roleIdOf('Callback')).toBe('CallbackRole');
+    const policies = (role.Properties.Policies ?? []) as JsonObject[];
+    expect(policies).toHaveLength(1);
+    const logGroup = { 'Fn::GetAtt': ['CallbackLogGroup', 'Arn'] };
+    const granted = asList((policies[0]!.PolicyDocument as unknown as { Statement: Statement | Statement[] }).Statement).map((st) => ({
+      effect: st.Effect,
+      actions: asList(st.Action).sort(),
+      // The log group's ARN is left as written; every other resource is compared as the ARN AWS sees.
+      resources: asList(st.Resource).map((r) => (JSON.stringify(r) === JSON.stringify(logGroup) ? r : evaluate(r))),
+      condition: st.Condition,
+    }));
+    expect(granted).toEqual([
+      { effect: 'Allow', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup], condition: undefined },
+      { effect: 'Allow', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [tableArn], condition: undefined },
+      { effect: 'Allow', actions: ['sns:Publish'], resources: [topicArn], condition: undefined },
+      { effect: 'Allow', actions: ['ssm:GetParameter'], resources: [callbackSecretArn], condition: undefined },
+    ]);
   });
 
   it('lets each function write logs to its own log group only', () => {
-    for (const fn of ['Sweep', 'Track', 'Lookup']) {
-      const role = (resource(`${fn}LambdaFunction`, 'AWS::Lambda::Function').Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+    for (const fn of FUNCTIONS) {
+      const role = roleIdOf(fn);
       const logs = ((resource(role, 'AWS::IAM::Role').Properties.Policies ?? []) as JsonObject[])
         .flatMap((p) => asList((p.PolicyDocument as unknown as { Statement: Statement | Statement[] }).Statement))
         .filter((st) => asList(st.Action).some((a) => a.startsWith('logs:')));
@@ -423,18 +466,17 @@ describe('IAM', () => {
     }
   });
 
-  it('SNS: publish to the events topic (outcomes) and the ops topic (failed runs) only', () => {
-    const sns = statementsFor('sns');
-    expect(sns.length).toBeGreaterThan(0);
-    for (const s of sns) expect(asList(s.Resource).map(evaluate).sort()).toEqual([topicArn, opsTopicArn].sort());
+  it('SNS: the sweep publishes to the events topic (outcomes) and the ops topic (failed runs); the callback to the events topic only', () => {
+    expect(roleOf('Sweep').get('sns')).toEqual([{ actions: ['sns:Publish'], resources: [topicArn, opsTopicArn].sort() }]);
+    expect(roleOf('Callback').get('sns')).toEqual([{ actions: ['sns:Publish'], resources: [topicArn] }]);
+    // ...and nobody else publishes anywhere.
+    expect(statementsFor('sns')).toHaveLength(2);
   });
 
-  it('SSM: read exactly one parameter, the ServerSecret', () => {
-    const ssm = statementsFor('ssm');
-    expect(ssm.length).toBeGreaterThan(0);
-    for (const s of ssm) {
-      expect(asList(s.Resource).map(evaluate)).toEqual([`arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/recwatch/${STAGE}/zego-server-secret`]);
-    }
+  it('SSM: each reads exactly one parameter, the sweep the ServerSecret and the callback the CallbackSecret', () => {
+    expect(roleOf('Sweep').get('ssm')).toEqual([{ actions: ['ssm:GetParameter'], resources: [serverSecretArn] }]);
+    expect(roleOf('Callback').get('ssm')).toEqual([{ actions: ['ssm:GetParameter'], resources: [callbackSecretArn] }]);
+    expect(statementsFor('ssm')).toHaveLength(2);
   });
 
   it('KMS: decrypt only under a condition (a customer managed key given), only through SSM', () => {
@@ -447,6 +489,14 @@ describe('IAM', () => {
     }
   });
 
+  it('KMS: the customer managed key grant goes to the two roles that read a secret, the sweep and the callback', () => {
+    const policy = resource('ZegoSecretKmsDecryptPolicy', 'AWS::IAM::Policy');
+    expect(policy.Condition).toBe('HasZegoSecretKmsKey');
+    expect(template.Conditions.HasZegoSecretKmsKey).toBeDefined();
+    expect(policy.Properties.Roles).toEqual([{ Ref: roleIdOf('Sweep') }, { Ref: roleIdOf('Callback') }]);
+    expect(resourcesOfType('AWS::IAM::Policy').map(([id]) => id)).toEqual(['ZegoSecretKmsDecryptPolicy']);
+  });
+
   it('no DynamoDB, SNS or SSM statement applies to every resource', () => {
     for (const s of [...statementsFor('dynamodb'), ...statementsFor('sns'), ...statementsFor('ssm')]) {
       for (const r of asList(s.Resource)) expect(evaluate(r)).not.toContain('*');
@@ -456,23 +506,48 @@ describe('IAM', () => {
 
 // --- the HTTP API --------------------------------------------------------------------------------------
 
+/** The function an API method's proxy integration invokes (`Track` for TrackLambdaFunction). */
+function functionOf(method: Resource): string | undefined {
+  return /"(\w+)LambdaFunction"/.exec(JSON.stringify(method.Properties.Integration))?.[1];
+}
+
+/** An API method's path, from its resource up to the API's root. */
+function pathOf(method: Resource): string {
+  const parts: string[] = [];
+  let at = method.Properties.ResourceId as Json;
+  for (;;) {
+    if (at && typeof at === 'object' && !Array.isArray(at) && typeof at.Ref === 'string') {
+      const found = resource(at.Ref, 'AWS::ApiGateway::Resource');
+      parts.unshift(String(found.Properties.PathPart));
+      at = found.Properties.ParentId!;
+      continue;
+    }
+    expect(at, 'the path ends at the API root').toEqual({ 'Fn::GetAtt': ['ApiGatewayRestApi', 'RootResourceId'] });
+    return `/${parts.join('/')}`;
+  }
+}
+
 describe('HTTP API', () => {
   const methods = () => resourcesOfType('AWS::ApiGateway::Method');
 
-  it('serves POST /recordings and GET /recordings/{taskId} through the track and lookup functions', () => {
-    const routes = methods().map(([, m]) => {
-      const uri = JSON.stringify(m.Properties.Integration);
-      const fn = /"(\w+)LambdaFunction"/.exec(uri)?.[1];
-      return `${String(m.Properties.HttpMethod)} ${fn}`;
-    });
-    expect(routes.sort()).toEqual(['GET Lookup', 'POST Track']);
+  it('serves POST /recordings, GET /recordings/{taskId} and POST /callbacks/zego through the track, lookup and callback functions', () => {
+    const routes = methods().map(([, m]) => `${String(m.Properties.HttpMethod)} ${pathOf(m)} ${functionOf(m)}`);
+    expect(routes.sort()).toEqual(['GET /recordings/{taskId} Lookup', 'POST /callbacks/zego Callback', 'POST /recordings Track']);
     expect(resource('ApiGatewayResourceRecordingsTaskidVar', 'AWS::ApiGateway::Resource').Properties.PathPart).toBe('{taskId}');
     for (const [, m] of methods()) expect((m.Properties.Integration as JsonObject).Type).toBe('AWS_PROXY');
   });
 
-  it('requires an API key on every method', () => {
+  it('requires an API key on every method but POST /callbacks/zego, which ZEGO calls without one', () => {
     expect(methods().length).toBeGreaterThan(0);
-    for (const [id, m] of methods()) expect(m.Properties.ApiKeyRequired, id).toBe(true);
+    const [keyless, keyed] = [methods().filter(([, m]) => functionOf(m) === 'Callback'), methods().filter(([, m]) => functionOf(m) !== 'Callback')];
+    expect(keyless).toHaveLength(1);
+    expect(keyed.length).toBeGreaterThan(0);
+    for (const [id, m] of keyed) expect(m.Properties.ApiKeyRequired, id).toBe(true);
+    // The callback is authenticated by ZEGO's signature, which the function verifies, not by a key.
+    const [id, m] = keyless[0]!;
+    expect(m.Properties.ApiKeyRequired ?? false, id).toBe(false);
+    expect(m.Properties.AuthorizationType, id).toBe('NONE');
+    expect(`${String(m.Properties.HttpMethod)} ${pathOf(m)}`).toBe('POST /callbacks/zego');
   });
 
   it('has an API key bound to a usage plan that throttles each key', () => {
@@ -500,19 +575,42 @@ describe('HTTP API', () => {
 
 // --- operations ----------------------------------------------------------------------------------------
 
+/** Every custom metric a function emits: the sweep's, and the callback's own (it shares the sweep's outcome names). */
+const EMITTED_METRICS = [...Object.keys(SWEEP_METRICS), ...Object.values(CALLBACK_METRICS)];
+
+type DashboardLine = (string | JsonObject)[];
+/**
+ * The dashboard's widgets, its body parsed as JSON once Fn::Sub's variables are filled in: the alarm
+ * threshold with its default, a resource with its logical id (so that lines can be told apart by function).
+ */
+function dashboardWidgets(): { type: string; properties: { title?: string; markdown?: string; metrics?: DashboardLine[] } }[] {
+  const dashboard = resource('OpsDashboard', 'AWS::CloudWatch::Dashboard');
+  const sub = (dashboard.Properties.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
+  const filled = sub.replace(/\$\{SweepLagAlarmSeconds\}/g, '300').replace(/\$\{([^}]+)\}/g, (_, name: string) => name);
+  return (JSON.parse(filled) as { widgets: ReturnType<typeof dashboardWidgets> }).widgets;
+}
+function dashboardLines(): DashboardLine[] {
+  return dashboardWidgets().flatMap((w) => w.properties.metrics ?? []);
+}
+
 describe('operations', () => {
   const alarms = () => resourcesOfType('AWS::CloudWatch::Alarm');
+  const alarmsOn = (namespace: string, metric: string) =>
+    alarms().filter(([, a]) => a.Properties.Namespace === namespace && a.Properties.MetricName === metric).map(([, a]) => a);
   const alarmOn = (namespace: string, metric: string) => {
-    const found = alarms().filter(([, a]) => a.Properties.Namespace === namespace && a.Properties.MetricName === metric);
+    const found = alarmsOn(namespace, metric);
     expect(found, `an alarm on ${namespace} ${metric}`).toHaveLength(1);
-    return found[0]![1];
+    return found[0]!;
   };
   const sweepEnv = () => (sweep().Properties.Environment as { Variables: JsonObject }).Variables;
+  const onFunction = (fn: string) => [{ Name: 'FunctionName', Value: { Ref: `${fn}LambdaFunction` } }];
 
   it('alarms on a failing, throttled or idle sweep, failed schedules, configuration errors, lag, publish failures', () => {
-    for (const metric of ['Errors', 'Throttles', 'Invocations', 'DestinationDeliveryFailures']) {
-      expect(alarmOn('AWS/Lambda', metric).Properties.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: 'SweepLambdaFunction' } }]);
+    for (const metric of ['Throttles', 'Invocations', 'DestinationDeliveryFailures']) {
+      expect(alarmOn('AWS/Lambda', metric).Properties.Dimensions).toEqual(onFunction('Sweep'));
     }
+    // Errors: one alarm for the sweep and one for the callback function (see 'callback function' below).
+    expect(alarmsOn('AWS/Lambda', 'Errors').map((a) => a.Properties.Dimensions)).toEqual([onFunction('Sweep'), onFunction('Callback')]);
     expect(alarmOn('AWS/Lambda', 'Invocations').Properties).toMatchObject({ ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
     expect(alarmOn('AWS/Events', 'FailedInvocations').Properties.Dimensions).toEqual([{ Name: 'RuleName', Value: { Ref: 'SweepEventsRuleSchedule1' } }]);
     for (const metric of ['ZegoConfigErrors', 'PublishFailures', 'RateRefusals']) {
@@ -535,12 +633,12 @@ describe('operations', () => {
     expect(template.Conditions.HasOpsEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OpsEmail' }, ''] }] });
   });
 
-  it('watches only metrics the sweep really emits, under the namespace and service it really uses', () => {
+  it('watches only metrics the sweep or the callback really emits, under the namespace and service they really use', () => {
     const env = sweepEnv();
     const custom = alarms().filter(([, a]) => a.Properties.Namespace === env.POWERTOOLS_METRICS_NAMESPACE);
-    expect(custom.length).toBeGreaterThanOrEqual(4);
+    expect(custom.length).toBeGreaterThanOrEqual(5);
     for (const [id, alarm] of custom) {
-      expect(Object.keys(SWEEP_METRICS), id).toContain(alarm.Properties.MetricName);
+      expect(EMITTED_METRICS, id).toContain(alarm.Properties.MetricName);
       expect(alarm.Properties.Dimensions, id).toEqual([{ Name: 'service', Value: env.POWERTOOLS_SERVICE_NAME }]);
     }
     expect(env.POWERTOOLS_SERVICE_NAME).toBe(`recwatch-${STAGE}`);
@@ -548,14 +646,9 @@ describe('operations', () => {
   });
 
   it('has a dashboard of the sweep, its errors and the API, naming only emitted metrics', () => {
-    const dashboard = resource('OpsDashboard', 'AWS::CloudWatch::Dashboard');
-    const sub = (dashboard.Properties.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
-    const body = JSON.parse(sub.replace(/\$\{SweepLagAlarmSeconds\}/g, '300').replace(/\$\{[^}]+\}/g, 'x')) as {
-      widgets: { properties: { metrics?: (string | object)[][] } }[];
-    };
-    const lines = body.widgets.flatMap((w) => w.properties.metrics ?? []);
+    const lines = dashboardLines();
     const custom = lines.filter((m) => m[0] === 'recwatch').map((m) => m[1] as string);
-    for (const name of custom) expect(Object.keys(SWEEP_METRICS)).toContain(name);
+    for (const name of custom) expect(EMITTED_METRICS).toContain(name);
     for (const name of ['PeakRequestsPerSecond', 'RateLimit', 'SweepLag', 'TasksChecked', 'OpenTasks', 'RecordingsCompleted', 'ZegoConfigErrors', 'ZegoTransientErrors', 'ZegoTaskErrors', 'RateRefusals', 'PublishFailures', 'SweepDuration']) {
       expect(custom, name).toContain(name);
     }
@@ -585,5 +678,153 @@ describe('operations', () => {
     const sns = roleOf('Sweep').get('sns')!;
     expect(sns).toHaveLength(1);
     expect(sns[0]!.actions).toEqual(['sns:Publish']);
+  });
+});
+
+// --- the callback function (POST /callbacks/zego) ------------------------------------------------------
+
+describe('callback function', () => {
+  const alarmsOn = (namespace: string, metric: string) =>
+    resourcesOfType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.Namespace === namespace && a.Properties.MetricName === metric);
+  const service = [{ Name: 'service', Value: `recwatch-${STAGE}` }];
+
+  it('runs functions/callback.handler on the sweep runtime, 256 MB, in its own role, within 10 s', () => {
+    const { Properties: p } = callback();
+    expect(p.Handler).toBe('functions/callback.handler');
+    expect(p.Runtime).toBe(sweep().Properties.Runtime);
+    expect(p.MemorySize).toBe(256);
+    // ZEGO retries a failed delivery only twice, 5 s apart: an answer must come quickly, or not hang on.
+    expect(Number(p.Timeout)).toBeGreaterThan(0);
+    expect(Number(p.Timeout)).toBeLessThanOrEqual(10);
+    expect(p.Role).toEqual({ 'Fn::GetAtt': ['CallbackRole', 'Arn'] });
+  });
+
+  it('gets the store, the events topic, the AppId, the check intervals and the CallbackSecret only by SSM parameter name', () => {
+    const variables = (callback().Properties.Environment as { Variables: JsonObject }).Variables;
+    const sweepVariables = (sweep().Properties.Environment as { Variables: JsonObject }).Variables;
+    expect(variables).toEqual({
+      LOG_LEVEL: 'INFO',
+      POWERTOOLS_SERVICE_NAME: `recwatch-${STAGE}`,
+      POWERTOOLS_METRICS_NAMESPACE: 'recwatch',
+      TASKS_TABLE: { Ref: 'TasksTable' },
+      TASK_INDEX_SHARDS: '1',
+      TASK_RETENTION_DAYS: '30',
+      EVENTS_TOPIC_ARN: { Ref: 'EventsTopic' },
+      ZEGO_APP_ID: { Ref: 'ZegoAppId' },
+      ZEGO_CALLBACK_SECRET_PARAM: { Ref: 'ZegoCallbackSecretParam' },
+      CHECK_INTERVAL_SECONDS: '30',
+      CHECK_INTERVAL_MAX_SECONDS: '300',
+    });
+    // The same settings as the sweep's, so that a pending outcome is retried on the sweep's schedule.
+    for (const name of ['CHECK_INTERVAL_SECONDS', 'CHECK_INTERVAL_MAX_SECONDS', 'EVENTS_TOPIC_ARN', 'ZEGO_APP_ID', 'TASKS_TABLE']) {
+      expect(variables[name], name).toEqual(sweepVariables[name]);
+    }
+    expect(evaluate(variables.ZEGO_CALLBACK_SECRET_PARAM!)).toBe(`/recwatch/${STAGE}/zego-callback-secret`);
+  });
+
+  it('takes the CallbackSecret parameter name from a stack parameter, checked like the ServerSecret one', () => {
+    const parameter = template.Parameters.ZegoCallbackSecretParam!;
+    expect(parameter).toMatchObject({ Type: 'String', Default: `/recwatch/${STAGE}/zego-callback-secret` });
+    const serverSecret = template.Parameters.ZegoSecretParam!;
+    expect(parameter.AllowedPattern).toBe(serverSecret.AllowedPattern);
+    const pattern = new RegExp(String(parameter.AllowedPattern));
+    expect(pattern.test(String(parameter.Default))).toBe(true);
+    for (const bad of ['', 'zego-callback-secret', '/recwatch/dev/', 'arn:aws:ssm:us-east-1:123456789012:parameter/x']) expect(pattern.test(bad), bad).toBe(false);
+    expect(String(parameter.ConstraintDescription)).toContain('SSM SecureString');
+  });
+
+  it('outputs the URL to paste into the ZEGO console: the API endpoint of the stage, /callbacks/zego', () => {
+    const output = template.Outputs.CallbackUrl;
+    expect(output, 'the CallbackUrl output').toBeDefined();
+    const url = evaluate(output!.Value!);
+    expect(url).toBe(`https://${restApiId}.execute-api.${REGION}.amazonaws.com/${STAGE}/callbacks/zego`);
+    // The very endpoint osls deploys (its ServiceEndpoint output), with the callback method's path.
+    expect(url).toBe(`${evaluate(template.Outputs.ServiceEndpoint!.Value!)}/callbacks/zego`);
+    const [, method] = resourcesOfType('AWS::ApiGateway::Method').find(([, m]) => functionOf(m) === 'Callback')!;
+    expect(new URL(url).pathname).toBe(`/${STAGE}${pathOf(method)}`);
+    expect(String(output!.Description)).toMatch(/ZEGO/);
+  });
+
+  it('alarms on a run of refused callbacks: the total, 5 or more in 2 of 3 five-minute periods, to the ops topic', () => {
+    const found = alarmsOn('recwatch', CALLBACK_METRICS.refused);
+    expect(found).toHaveLength(1);
+    const [id, alarm] = found[0]!;
+    expect(id).toBe('CallbacksRefusedAlarm');
+    expect(alarm.Properties).toMatchObject({
+      AlarmName: `recwatch-${STAGE}-callbacks-refused`,
+      // The total (service only): the split by reason is a second set of metrics, not summed here.
+      Dimensions: service,
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: 'OpsTopic' }],
+      OKActions: [{ Ref: 'OpsTopic' }],
+    });
+    expect(JSON.stringify(alarm.Properties.Dimensions)).not.toContain(REFUSAL_DIMENSION);
+    expect(String(alarm.Properties.AlarmDescription)).toContain('docs/runbook.md#callbacks-refused');
+  });
+
+  it('alarms when the callback function keeps failing (ZEGO retries a push only twice), as a warning like the sweep', () => {
+    const found = alarmsOn('AWS/Lambda', 'Errors').filter(
+      ([, a]) => JSON.stringify(a.Properties.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: 'CallbackLambdaFunction' } }]),
+    );
+    expect(found).toHaveLength(1);
+    const [, alarm] = found[0]!;
+    expect(alarm.Properties).toMatchObject({
+      AlarmName: `recwatch-${STAGE}-callback-failing`,
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: 'OpsTopic' }],
+      OKActions: [{ Ref: 'OpsTopic' }],
+    });
+    expect(String(alarm.Properties.AlarmDescription)).toContain('docs/runbook.md#callback-failing');
+  });
+
+  it('has dashboard graphs of callbacks received, acted on, ignored and refused, by service', () => {
+    const lines = dashboardLines().filter((m) => m[0] === 'recwatch' && Object.values(CALLBACK_METRICS).includes(m[1] as never));
+    for (const name of Object.values(CALLBACK_METRICS)) {
+      const line = lines.find((m) => m[1] === name);
+      expect(line, name).toBeDefined();
+      expect(line!.slice(2, 4), name).toEqual(['service', `recwatch-${STAGE}`]);
+      expect((line![4] as JsonObject).stat, name).toBe('Sum');
+    }
+  });
+
+  it('graphs refused callbacks by reason: a search over the reason dimension of the service', () => {
+    const expressions = dashboardLines()
+      .flatMap((m) => m.filter((part): part is JsonObject => typeof part === 'object' && typeof part.expression === 'string'))
+      .map((e) => String(e.expression));
+    const searches = expressions
+      .map((e) => /^SEARCH\('\{([^}]+)\}\s+(.*)',\s*'(\w+)',\s*(\d+)\)$/.exec(e))
+      .filter((m): m is RegExpExecArray => m !== null && m[2]!.includes(`MetricName="${CALLBACK_METRICS.refused}"`));
+    expect(searches, expressions.join('\n')).toHaveLength(1);
+    const [, schema, terms, stat] = searches[0]!;
+    const [namespace, ...dimensions] = schema!.split(',').map((d) => d.trim());
+    expect(namespace).toBe('recwatch');
+    // Exactly the dimensions the by-reason metric carries (the total, with service alone, does not match).
+    expect(dimensions.sort()).toEqual([REFUSAL_DIMENSION, 'service'].sort());
+    expect(terms).toContain(`service="recwatch-${STAGE}"`);
+    expect(stat).toBe('Sum');
+  });
+
+  it("graphs the callback function's invocations, errors and duration", () => {
+    const ofCallback = dashboardLines().filter((m) => m[0] === 'AWS/Lambda' && m[2] === 'FunctionName' && m[3] === 'CallbackLambdaFunction');
+    const metrics = new Set(ofCallback.map((m) => m[1]));
+    for (const name of ['Invocations', 'Errors', 'Duration']) expect(metrics, name).toContain(name);
+  });
+
+  it('has a runbook section for the refused-callbacks alarm that explains every refusal reason', async () => {
+    const runbook = await readFile(join(REPO, 'docs/runbook.md'), 'utf8');
+    const section = /^## callbacks-refused$([\s\S]*?)(?=^## |(?![\s\S]))/m.exec(runbook)?.[1];
+    expect(section, 'the callbacks-refused section').toBeDefined();
+    for (const reason of REFUSAL_REASONS) expect(section, reason).toContain(`\`${reason}\``);
+    expect(section).toContain('aws ssm put-parameter --overwrite');
+    expect(section).toContain(`\`${REFUSAL_DIMENSION}\``);
   });
 });
