@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { interpretDescribeBody, parseRecordStatus } from '../lib/zego/describe-response';
+import { classifyListingCode, interpretDescribeTasksBody, parseTaskListPage } from '../lib/zego/describe-tasks-response';
 import { classifyCode, isRateRefusal } from '../lib/zego/return-codes';
 
 describe('classifyCode', () => {
@@ -187,5 +188,136 @@ describe('parseRecordStatus', () => {
 
     // Assess
     expect(result).toStrictEqual({ ok: true, record: { status: 3, files: [] } });
+  });
+});
+
+// A DescribeTasks answer as ZEGO documents its fields.
+const listSample = {
+  Code: 0,
+  Message: 'succeed',
+  RequestId: 'list-1',
+  Data: {
+    PageOffset: 1,
+    PageSize: 50,
+    TotalCount: 2,
+    TaskidList: [
+      { TaskId: 'X3CgNeE4I1qAAABN', RoomId: 'room-1', Status: 2, RecordBeginTimestamp: 1601221452099 },
+      { TaskId: 'X3CgNeE4I1qAAABO', Status: 5 },
+    ],
+  },
+};
+
+const withListData = (data: unknown): unknown => ({ ...listSample, Data: data });
+const withItem = (item: unknown): unknown => withListData({ ...listSample.Data, TaskidList: [listSample.Data.TaskidList[0], item] });
+
+describe('interpretDescribeTasksBody', () => {
+  it('maps a listing to our names, leaving out absent fields', () => {
+    // Act
+    const result = interpretDescribeTasksBody(listSample, 1);
+
+    // Assess
+    expect(result).toStrictEqual({
+      kind: 'ok',
+      requestId: 'list-1',
+      attempts: 1,
+      page: {
+        pageOffset: 1,
+        pageSize: 50,
+        totalCount: 2,
+        tasks: [
+          { taskId: 'X3CgNeE4I1qAAABN', roomId: 'room-1', status: 2, recordBeginTimestamp: 1601221452099 },
+          { taskId: 'X3CgNeE4I1qAAABO', status: 5 },
+        ],
+      },
+    });
+  });
+
+  it.each([
+    ['absent', undefined],
+    ['null', null],
+    ['empty', []],
+  ])('gives no tasks when TaskidList is %s', (_name, list) => {
+    // Act
+    const result = interpretDescribeTasksBody({ Code: 0, Data: { PageOffset: 3, PageSize: 50, TotalCount: 100, TaskidList: list } }, 2);
+
+    // Assess
+    expect(result).toStrictEqual({ kind: 'ok', attempts: 2, page: { pageOffset: 3, pageSize: 50, totalCount: 100, tasks: [] } });
+  });
+
+  it.each([
+    ['body not an object', 'ok', 'malformed response: body is not an object'],
+    ['Code missing', { Data: listSample.Data }, 'malformed response: Code is not an integer'],
+    ['Data missing', { Code: 0 }, 'malformed response: Data is missing'],
+    ['Data an array', withListData([]), 'malformed response: Data is not an object'],
+    ['PageOffset missing', withListData({ PageSize: 50, TotalCount: 0 }), 'malformed response: Data.PageOffset is missing'],
+    ['PageSize a string', withListData({ ...listSample.Data, PageSize: '50' }), 'malformed response: Data.PageSize is not an integer'],
+    ['TotalCount negative', withListData({ ...listSample.Data, TotalCount: -1 }), 'malformed response: Data.TotalCount is negative'],
+    ['TotalCount fractional', withListData({ ...listSample.Data, TotalCount: 1.5 }), 'malformed response: Data.TotalCount is not an integer'],
+    ['TaskidList an object', withListData({ ...listSample.Data, TaskidList: {} }), 'malformed response: Data.TaskidList is not an array'],
+    ['an item not an object', withItem('X3Cg'), 'malformed response: Data.TaskidList[1] is not an object'],
+    ['TaskId missing', withItem({ Status: 2 }), 'malformed response: Data.TaskidList[1].TaskId is missing'],
+    ['TaskId empty', withItem({ TaskId: '', Status: 2 }), 'malformed response: Data.TaskidList[1].TaskId is not a non-empty string'],
+    ['TaskId a number', withItem({ TaskId: 7, Status: 2 }), 'malformed response: Data.TaskidList[1].TaskId is not a non-empty string'],
+    ['Status missing', withItem({ TaskId: 't' }), 'malformed response: Data.TaskidList[1].Status is missing'],
+    ['Status a string', withItem({ TaskId: 't', Status: '2' }), 'malformed response: Data.TaskidList[1].Status is not an integer'],
+    ['RoomId a number', withItem({ TaskId: 't', Status: 2, RoomId: 1 }), 'malformed response: Data.TaskidList[1].RoomId is not a string'],
+    [
+      'RecordBeginTimestamp a string',
+      withItem({ TaskId: 't', Status: 2, RecordBeginTimestamp: '1' }),
+      'malformed response: Data.TaskidList[1].RecordBeginTimestamp is not a number',
+    ],
+  ])('makes a transient fault, never a throw, when %s', (_name, body, message) => {
+    // Act
+    const result = interpretDescribeTasksBody(body, 1);
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'transient', message, attempts: 1 });
+  });
+
+  it.each([
+    [300_000_004, 'transient', undefined], // our query was refused: not about any task
+    [300_001_000, 'transient', undefined],
+    [100_000_005, 'config', undefined],
+    [300_000_002, 'config', undefined],
+    [300_000_003, 'transient', true],
+    [300_010_000, 'transient', undefined],
+  ] as const)('classifies a Code %i answer as %s, keeping the code', (code, kind, rateRefused) => {
+    // Act
+    const result = interpretDescribeTasksBody({ Code: code, Message: 'from zego', RequestId: 'r1' }, 1);
+
+    // Assess
+    expect(result).toStrictEqual({
+      kind,
+      code,
+      message: `Code ${code}: from zego`,
+      requestId: 'r1',
+      attempts: 1,
+      ...(rateRefused ? { rateRefused } : {}),
+    });
+  });
+
+  it('never classifies a listing code as task', () => {
+    expect([0, 300_000_004, 300_001_000, 100_000_005, 424_242].map(classifyListingCode)).toEqual([
+      'ok',
+      'transient',
+      'transient',
+      'config',
+      'transient',
+    ]);
+  });
+});
+
+describe('parseTaskListPage', () => {
+  it('reads a JSON null as absent for optional fields', () => {
+    // Act
+    const result = parseTaskListPage({
+      PageOffset: 1,
+      PageSize: 50,
+      TotalCount: 1,
+      TaskidList: [{ TaskId: 't', Status: 3, RoomId: null, RecordBeginTimestamp: null }],
+    });
+
+    // Assess
+    expect(result).toStrictEqual({ ok: true, page: { pageOffset: 1, pageSize: 50, totalCount: 1, tasks: [{ taskId: 't', status: 3 }] } });
   });
 });

@@ -12,12 +12,19 @@ export interface GatewayRefusal {
 
 const MAX_SKEW_S = 600; // ZEGO: at most 10 minutes of clock difference
 
+/** The actions the simulator answers; any other is 100000007. */
+export const SIMULATED_ACTIONS = ['DescribeRecordStatus', 'DescribeTasks'] as const;
+export type SimulatedAction = (typeof SIMULATED_ACTIONS)[number];
+
+export const isSimulatedAction = (action: string): action is SimulatedAction =>
+  (SIMULATED_ACTIONS as readonly string[]).includes(action);
+
 /** Gateway checks, in ZEGO's common-code terms; undefined when the request is properly signed. */
 export function verifyGateway(query: URLSearchParams, appId: number, secret: string, nowMs: number): GatewayRefusal | undefined {
   const param = (name: string): string => query.get(name) ?? '';
   const action = param('Action');
   if (action === '') return { code: 100_000_006, message: 'Action is empty' };
-  if (action !== 'DescribeRecordStatus') return { code: 100_000_007, message: 'unsupported Action' };
+  if (!isSimulatedAction(action)) return { code: 100_000_007, message: 'unsupported Action' };
   if (!/^\d{1,10}$/.test(param('AppId')) || Number(param('AppId')) > 0xffff_ffff) {
     return { code: 100_000_001, message: 'AppId format error' };
   }

@@ -1,12 +1,13 @@
-// A local stand-in for ZEGO's DescribeRecordStatus, speaking the real HTTP API: shared by the tests, `npm start`
-// and the benchmark. Source of the behaviour: shared/reference/zego-cloud-recording.md, and for the signature and
-// parameter checks (zego-gateway.ts) ZEGOCLOUD's "common return codes" table.
+// A local stand-in for ZEGO's DescribeRecordStatus and DescribeTasks, speaking the real HTTP API: shared by the
+// tests, `npm start` and the benchmark. Source of the behaviour: shared/reference/zego-cloud-recording.md, and for
+// the signature and parameter checks (zego-gateway.ts) ZEGOCLOUD's "common return codes" table.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { listen, readBody } from './http-listener';
 import { verifyGateway } from './zego-gateway';
+import type { SimulatedAction } from './zego-gateway';
 
 /** One entry of Data.RecordFiles, with ZEGO's names (FileSize in bytes; Duration and timestamps in ms). */
 export interface ZegoRecordFile {
@@ -37,6 +38,13 @@ export interface SimulatorOptions {
   serverSecret: string;
   /** ZEGO: DescribeRecordStatus allows 10 requests/second (default 10). */
   rateLimit?: number;
+  /** ZEGO: DescribeTasks allows 10 requests/second of its own, apart from DescribeRecordStatus' (default 10). */
+  describeTasksRateLimit?: number;
+  /**
+   * The current Statuses a DescribeTasks with Status 2 lists (default [2]). ZEGO does not say whether initialising
+   * (1) or paused (5) tasks are "currently recording": tests set [1, 2, 5] to build for both readings.
+   */
+  inProgressListing?: number[];
   /** Added before every answer. */
   latencyMs?: number;
   port?: number;
@@ -46,6 +54,7 @@ export interface SimulatorOptions {
   keepAliveTimeoutMs?: number;
 }
 
+/** requests, refusals, maxInAnyWindow, byTask: DescribeRecordStatus (and unsupported actions); list*: DescribeTasks. */
 export interface SimulatorStats {
   requests: number;
   /** Requests refused for the rate limit (300000003). */
@@ -53,6 +62,13 @@ export interface SimulatorStats {
   /** Most arrivals in any rolling 1000 ms window, from the arrival log. */
   maxInAnyWindow: number;
   byTask: Record<string, number>;
+  /** DescribeTasks requests. */
+  listRequests: number;
+  /** DescribeTasks requests refused for its rate limit (300000003). */
+  listRefusals: number;
+  /** Most DescribeTasks arrivals in any rolling 1000 ms window. */
+  maxListInAnyWindow: number;
+  /** Either action. */
   badSignatures: number;
   /** TCP connections accepted: shows keep-alive reuse. */
   connections: number;
@@ -62,11 +78,21 @@ export interface ZegoSimulator {
   /** Base URL, no trailing slash. */
   url: string;
   setTask(taskId: string, state: SimulatedTask): void;
+  /** setTask for many at once (one clock reading). */
+  setTasks(entries: Iterable<readonly [taskId: string, state: SimulatedTask]>): void;
   /** A lifecycle that moves on its own: each step applies from `afterMs` after this call; before the first, 'missing'. */
   setScript(taskId: string, steps: Array<{ afterMs: number; data: SimulatedTask }>): void;
-  injectFault(fault: SimulatorFault, options?: { taskId?: string; times?: number }): void;
+  /**
+   * The next `times` requests of `action` (default DescribeRecordStatus; for it, only those about `taskId` when
+   * given) that pass the gateway and the rate limit get `fault`. For DescribeTasks, 'malformed' sends an ill-typed
+   * Data.TotalCount.
+   */
+  injectFault(fault: SimulatorFault, options?: { taskId?: string; times?: number; action?: SimulatedAction }): void;
   stats(): SimulatorStats;
+  /** Arrival times of DescribeRecordStatus (and unsupported-action) requests. */
   arrivals(): number[];
+  /** Arrival times of DescribeTasks requests. */
+  listArrivals(): number[];
   resetStats(): void;
   close(): Promise<void>;
 }
@@ -74,6 +100,9 @@ export interface ZegoSimulator {
 // ZEGO: the cloud recording codes the simulator answers with.
 const CODE = { rateLimited: 300_000_003, invalidParameter: 300_000_004, taskMissing: 300_001_000 } as const;
 const WINDOW_MS = 1000; // ZEGO: the rate limit is per second
+// ZEGO (DescribeTasks): a window of at most 3 days, starting at most 3 days ago; PageSize 1–50, default 50.
+const LIST_SPAN_MS = 3 * 86_400_000;
+const LIST_MAX_PAGE_SIZE = 50;
 
 /** A realistic Data.RecordFiles entry; FileUrl only once the file is in storage (status 3 or 4). */
 export function zegoFile(options: Partial<ZegoRecordFile> & { status: number }): ZegoRecordFile {
@@ -99,6 +128,7 @@ export function zegoFile(options: Partial<ZegoRecordFile> & { status: number }):
 }
 
 type Answer = { code: number; message: string; data?: unknown };
+type TaskEntry = { startedAt: number; steps: Array<{ afterMs: number; data: SimulatedTask }> };
 
 function taskIdOf(body: string): string | undefined {
   try {
@@ -122,27 +152,42 @@ function maxInWindow(sorted: readonly number[]): number {
 }
 
 export async function startZegoSimulator(options: SimulatorOptions): Promise<ZegoSimulator> {
-  const { appId, serverSecret, rateLimit = 10, latencyMs = 0 } = options;
+  const { appId, serverSecret, rateLimit = 10, describeTasksRateLimit = 10, latencyMs = 0 } = options;
   const now = options.now ?? ((): number => performance.timeOrigin + performance.now());
-  const tasks = new Map<string, { startedAt: number; steps: Array<{ afterMs: number; data: SimulatedTask }> }>();
-  const faults: Array<{ fault: SimulatorFault; taskId?: string; remaining: number }> = [];
+  const inProgressListing = new Set(options.inProgressListing ?? [2]);
+  const tasks = new Map<string, TaskEntry>();
+  const faults: Array<{ fault: SimulatorFault; action: SimulatedAction; taskId?: string; remaining: number }> = [];
   const timers = new Set<NodeJS.Timeout>();
-  let recent: number[] = []; // the limiter's own log: resetStats() must not lift the limit
+  // The limiters' own logs, one per action: resetStats() must not lift the limits.
+  let recent: number[] = [];
+  let recentList: number[] = [];
   let log: number[] = [];
-  let counters = { requests: 0, refusals: 0, badSignatures: 0, connections: 0 };
+  let listLog: number[] = [];
+  const zeroCounters = () => ({ requests: 0, refusals: 0, listRequests: 0, listRefusals: 0, badSignatures: 0, connections: 0 });
+  let counters = zeroCounters();
   let byTask: Record<string, number> = {};
   let requestSeq = 0;
   let closed = false;
 
-  function stateOf(taskId: string, at: number): SimulatedTask {
-    const entry = tasks.get(taskId);
+  // The last step that has begun (steps are sorted by afterMs); before the first, 'missing'.
+  function currentState(entry: TaskEntry | undefined, at: number): SimulatedTask {
     if (!entry) return 'missing';
     const elapsed = at - entry.startedAt;
-    return entry.steps.filter((step) => step.afterMs <= elapsed).at(-1)?.data ?? 'missing';
+    for (let i = entry.steps.length - 1; i >= 0; i--) {
+      const step = entry.steps[i];
+      if (step && step.afterMs <= elapsed) return step.data;
+    }
+    return 'missing';
   }
 
-  function takeFault(taskId: string): SimulatorFault | undefined {
-    const index = faults.findIndex((f) => f.taskId === undefined || f.taskId === taskId);
+  function stateOf(taskId: string, at: number): SimulatedTask {
+    return currentState(tasks.get(taskId), at);
+  }
+
+  function takeFault(action: SimulatedAction, taskId?: string): SimulatorFault | undefined {
+    const index = faults.findIndex(
+      (f) => f.action === action && (action === 'DescribeTasks' || f.taskId === undefined || f.taskId === taskId),
+    );
     const entry = faults[index];
     if (!entry) return undefined;
     entry.remaining -= 1;
@@ -162,31 +207,14 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
     res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) }).end(body);
   }
 
-  // Decides the answer at arrival; returns what to do once the latency has passed.
-  async function decide(req: IncomingMessage, arrivedAt: number): Promise<(res: ServerResponse) => void> {
-    const body = await readBody(req);
-    const taskId = taskIdOf(body);
-    if (taskId !== undefined) byTask[taskId] = (byTask[taskId] ?? 0) + 1;
-    const reply = (answer: Answer) => (res: ServerResponse) => send(res, 200, answerBody(answer));
-    const query = new URL(req.url ?? '/', 'http://simulator').searchParams;
-    const gateway = verifyGateway(query, appId, serverSecret, arrivedAt);
-    if (gateway) {
-      if (gateway.code === 100_000_005) counters.badSignatures += 1;
-      return reply(gateway);
-    }
-    // ZEGO: 10 requests/second. Counted on signed arrivals, refused ones included (the stricter reading).
-    recent = recent.filter((t) => t > arrivedAt - WINDOW_MS);
-    recent.push(arrivedAt);
-    if (recent.length > rateLimit) {
-      counters.refusals += 1;
-      return reply({ code: CODE.rateLimited, message: 'request rate over the limit' });
-    }
-    if (taskId === undefined) return reply({ code: CODE.invalidParameter, message: 'invalid parameter: TaskId' });
-    const state = stateOf(taskId, arrivedAt);
-    const success = (data: unknown): Answer => ({ code: 0, message: 'succeed', data });
-    const normal: Answer =
-      state === 'missing' ? { code: CODE.taskMissing, message: 'task does not exist' } : success(state);
-    const fault = takeFault(taskId);
+  const reply = (answer: Answer) => (res: ServerResponse) => send(res, 200, answerBody(answer));
+
+  // What a fault makes of the normal answer; `malformedData` is the ill-typed Data for 'malformed'.
+  function faulted(
+    fault: SimulatorFault | undefined,
+    normal: Answer,
+    malformedData: () => unknown,
+  ): (res: ServerResponse) => void {
     switch (fault?.type) {
       case undefined:
         return reply(normal);
@@ -199,7 +227,7 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
       case 'code':
         return reply({ code: fault.code, message: fault.message ?? 'injected fault' });
       case 'malformed':
-        return reply(success({ ...(state === 'missing' ? {} : state), Status: 'ended' })); // ZEGO sends an integer
+        return reply({ code: 0, message: 'succeed', data: malformedData() });
       case 'truncated':
         return (res) => {
           const full = answerBody(normal);
@@ -209,14 +237,117 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
     }
   }
 
+  /** DescribeTasks' Data for a body, or ZEGO's refusal of it; the selection is made on each task's current step. */
+  function listing(body: string, at: number): Answer {
+    const invalid = (what: string): Answer => ({ code: CODE.invalidParameter, message: `invalid parameter: ${what}` });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body) as unknown;
+    } catch {
+      return invalid('body is not JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return invalid('body is not an object');
+    const { Status, StartTime, EndTime, RoomId, PageOffset, PageSize } = parsed as Record<string, unknown>;
+    if (Status !== 2 && Status !== 3) return invalid('Status');
+    if (typeof StartTime !== 'number' || !Number.isInteger(StartTime)) return invalid('StartTime');
+    if (typeof EndTime !== 'number' || !Number.isInteger(EndTime)) return invalid('EndTime');
+    if (EndTime <= StartTime) return invalid('EndTime must be after StartTime');
+    if (EndTime - StartTime > LIST_SPAN_MS) return invalid('the time range is longer than 3 days');
+    if (StartTime < at - LIST_SPAN_MS) return invalid('StartTime is more than 3 days ago');
+    if (RoomId !== undefined && RoomId !== null && typeof RoomId !== 'string') return invalid('RoomId');
+    const isAbsent = (value: unknown): boolean => value === undefined || value === null;
+    if (!isAbsent(PageOffset) && !(Number.isInteger(PageOffset) && (PageOffset as number) >= 0)) return invalid('PageOffset');
+    const pageSize = isAbsent(PageSize) ? LIST_MAX_PAGE_SIZE : PageSize;
+    if (typeof pageSize !== 'number' || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > LIST_MAX_PAGE_SIZE) {
+      return invalid('PageSize');
+    }
+    const pageOffset = Math.max(1, (PageOffset as number | null | undefined) ?? 1); // ZEGO: 0 or absent = 1
+    const room = typeof RoomId === 'string' && RoomId !== '' ? RoomId : undefined;
+    const wanted = Status === 2 ? inProgressListing : new Set([3, 4]); // ZEGO: 3 ended, 4 ended abnormally
+    // One pass and one sort per request: O(n log n) in the tasks held, whatever the page.
+    const matches: Array<{ taskId: string; data: ZegoRecordData; begin: number }> = [];
+    for (const [taskId, entry] of tasks) {
+      const data = currentState(entry, at);
+      if (data === 'missing' || data.Status === undefined || !wanted.has(data.Status)) continue;
+      const begin = data.RecordBeginTimestamp;
+      if (begin === undefined || begin < StartTime || begin > EndTime) continue;
+      if (room !== undefined && data.RoomId !== room) continue;
+      matches.push({ taskId, data, begin });
+    }
+    matches.sort((a, b) => a.begin - b.begin || (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0));
+    const first = (pageOffset - 1) * pageSize;
+    const TaskidList = matches.slice(first, first + pageSize).map(({ taskId, data, begin }) => ({
+      TaskId: taskId,
+      ...(data.RoomId === undefined ? {} : { RoomId: data.RoomId }),
+      Status: data.Status,
+      RecordBeginTimestamp: begin,
+    }));
+    const data = { PageOffset: pageOffset, PageSize: pageSize, TotalCount: matches.length, TaskidList };
+    return { code: 0, message: 'succeed', data };
+  }
+
+  function decideListing(body: string, arrivedAt: number): (res: ServerResponse) => void {
+    // ZEGO: DescribeTasks' own 10 requests/second, counted like DescribeRecordStatus'.
+    recentList = recentList.filter((t) => t > arrivedAt - WINDOW_MS);
+    recentList.push(arrivedAt);
+    if (recentList.length > describeTasksRateLimit) {
+      counters.listRefusals += 1;
+      return reply({ code: CODE.rateLimited, message: 'request rate over the limit' });
+    }
+    const normal = listing(body, arrivedAt);
+    return faulted(takeFault('DescribeTasks'), normal, () => {
+      const data = (normal.data ?? { PageOffset: 1, PageSize: LIST_MAX_PAGE_SIZE, TotalCount: 0, TaskidList: [] }) as object;
+      return { ...data, TotalCount: 'many' }; // ZEGO sends an integer
+    });
+  }
+
+  // Decides the answer at arrival; returns what to do once the latency has passed.
+  async function decide(
+    req: IncomingMessage,
+    arrivedAt: number,
+    query: URLSearchParams,
+  ): Promise<(res: ServerResponse) => void> {
+    const body = await readBody(req);
+    const isListing = query.get('Action') === 'DescribeTasks';
+    const taskId = isListing ? undefined : taskIdOf(body);
+    if (taskId !== undefined) byTask[taskId] = (byTask[taskId] ?? 0) + 1;
+    const gateway = verifyGateway(query, appId, serverSecret, arrivedAt);
+    if (gateway) {
+      if (gateway.code === 100_000_005) counters.badSignatures += 1;
+      return reply(gateway);
+    }
+    if (isListing) return decideListing(body, arrivedAt);
+    // ZEGO: 10 requests/second. Counted on signed arrivals, refused ones included (the stricter reading).
+    recent = recent.filter((t) => t > arrivedAt - WINDOW_MS);
+    recent.push(arrivedAt);
+    if (recent.length > rateLimit) {
+      counters.refusals += 1;
+      return reply({ code: CODE.rateLimited, message: 'request rate over the limit' });
+    }
+    if (taskId === undefined) return reply({ code: CODE.invalidParameter, message: 'invalid parameter: TaskId' });
+    const state = stateOf(taskId, arrivedAt);
+    const success = (data: unknown): Answer => ({ code: 0, message: 'succeed', data });
+    const normal: Answer =
+      state === 'missing' ? { code: CODE.taskMissing, message: 'task does not exist' } : success(state);
+    // ZEGO sends an integer Status; 'malformed' sends a string.
+    const malformedData = (): unknown => ({ ...(state === 'missing' ? {} : state), Status: 'ended' });
+    return faulted(takeFault('DescribeRecordStatus', taskId), normal, malformedData);
+  }
+
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const arrivedAt = now();
-    log.push(arrivedAt);
-    counters.requests += 1;
+    const query = new URL(req.url ?? '/', 'http://simulator').searchParams;
+    if (query.get('Action') === 'DescribeTasks') {
+      listLog.push(arrivedAt);
+      counters.listRequests += 1;
+    } else {
+      log.push(arrivedAt);
+      counters.requests += 1;
+    }
     // ZEGO's keep-alive policy is undocumented: advertise no timeout (Node would send `Keep-Alive: timeout=N`),
     // so clients must cope with a server that closes idle sockets without warning.
     if (req.headers.connection?.toLowerCase() !== 'close') res.setHeader('connection', 'keep-alive');
-    void decide(req, arrivedAt).then((act) => {
+    void decide(req, arrivedAt, query).then((act) => {
       const run = (): void => {
         if (!closed && !res.destroyed) act(res);
       };
@@ -247,18 +378,26 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
   return {
     url: listener.url,
     setTask: (taskId, state) => void tasks.set(taskId, { startedAt: now(), steps: [{ afterMs: 0, data: state }] }),
+    setTasks: (entries) => {
+      const startedAt = now();
+      for (const [taskId, state] of entries) tasks.set(taskId, { startedAt, steps: [{ afterMs: 0, data: state }] });
+    },
     setScript: (taskId, steps) =>
       void tasks.set(taskId, { startedAt: now(), steps: [...steps].sort((a, b) => a.afterMs - b.afterMs) }),
-    injectFault: (fault, { taskId, times = 1 } = {}) => void faults.push({ fault, taskId, remaining: times }),
+    injectFault: (fault, { taskId, times = 1, action = 'DescribeRecordStatus' } = {}) =>
+      void faults.push({ fault, action, taskId, remaining: times }),
     stats: () => ({
       ...counters,
       maxInAnyWindow: maxInWindow([...log].sort((a, b) => a - b)),
+      maxListInAnyWindow: maxInWindow([...listLog].sort((a, b) => a - b)),
       byTask: { ...byTask },
     }),
     arrivals: () => [...log],
+    listArrivals: () => [...listLog],
     resetStats: () => {
       log = [];
-      counters = { requests: 0, refusals: 0, badSignatures: 0, connections: 0 };
+      listLog = [];
+      counters = zeroCounters();
       byTask = {};
     },
     close: async () => {

@@ -1,10 +1,12 @@
-// The ZEGO Cloud Recording client (DescribeRecordStatus) on undici. It never throws for a bad answer: every
-// outcome becomes a DescribeResult. Never put the URL, the signature or the secret in a message.
+// The ZEGO Cloud Recording client (DescribeRecordStatus, DescribeTasks) on undici. It never throws for a bad
+// answer: every outcome becomes a DescribeResult or a ListResult. Never put the URL, the signature or the secret
+// in a message.
 import { Agent, request } from 'undici';
 import type { Dispatcher } from 'undici';
 import { interpretDescribeBody } from './describe-response';
+import { interpretDescribeTasksBody } from './describe-tasks-response';
 import { buildActionUrl, signRequest } from './signature';
-import type { DescribeResult, RequestGate, ZegoClient } from './types';
+import type { DescribeResult, DescribeTasksQuery, ListResult, RequestGate, ZegoClient, ZegoFault } from './types';
 
 export interface ZegoClientOptions {
   appId: number;
@@ -24,7 +26,8 @@ export interface ZegoClientOptions {
   idleResetMs?: number;
 }
 
-const ACTION = 'DescribeRecordStatus';
+type CallOptions = { gate?: RequestGate; signal?: AbortSignal };
+
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 // Error codes that mean a kept-alive socket was dead before we got any answer on it.
 const STALE_SOCKET_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
@@ -51,6 +54,40 @@ function dropSharedAgent(): Agent | undefined {
 type Attempt = { kind: 'answer'; body: unknown } | { kind: 'fault'; message: string; stale?: boolean };
 
 class TimeoutError extends Error {}
+
+// ZEGO: DescribeTasks' window spans at most 3 days; PageSize is 1–50.
+const MAX_LIST_SPAN_MS = 3 * 86_400_000;
+const MAX_PAGE_SIZE = 50;
+
+/** A DescribeTasks query as ZEGO's body; throws for a query ZEGO would refuse or we could not have meant. */
+function listingBody(query: DescribeTasksQuery): Record<string, unknown> {
+  const fail = (problem: string): never => {
+    throw new Error(`invalid DescribeTasks query: ${problem}`);
+  };
+  const { status, startTime, endTime, roomId, pageOffset, pageSize } = query;
+  if (status !== 2 && status !== 3) fail('status must be 2 (recording) or 3 (ended)');
+  if (!Number.isSafeInteger(startTime) || !Number.isSafeInteger(endTime)) {
+    fail('startTime and endTime must be integers (Unix milliseconds)');
+  }
+  if (endTime <= startTime) fail('endTime must be after startTime');
+  if (endTime - startTime > MAX_LIST_SPAN_MS) fail('the window spans more than 3 days');
+  if (roomId !== undefined && (typeof roomId !== 'string' || roomId === '')) fail('roomId must be a non-empty string');
+  if (pageOffset !== undefined && !(Number.isSafeInteger(pageOffset) && pageOffset >= 0)) {
+    fail('pageOffset must be an integer from 1 (0 = 1)');
+  }
+  if (pageSize !== undefined && !(Number.isInteger(pageSize) && pageSize >= 1 && pageSize <= MAX_PAGE_SIZE)) {
+    fail(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+  }
+  // Whether startTime is more than 3 days old is left to ZEGO: its clock decides (answer 300000004).
+  return {
+    Status: status,
+    StartTime: startTime,
+    EndTime: endTime,
+    ...(roomId === undefined ? {} : { RoomId: roomId }),
+    ...(pageOffset === undefined ? {} : { PageOffset: pageOffset }),
+    ...(pageSize === undefined ? {} : { PageSize: pageSize }),
+  };
+}
 
 function errorCode(err: unknown): string {
   const { code, name, cause } = (err ?? {}) as { code?: unknown; name?: unknown; cause?: { code?: unknown } };
@@ -96,7 +133,7 @@ export function createZegoClient(options: ZegoClientOptions): ZegoClient {
     dropSharedAgent()?.close().catch(() => undefined);
   }
 
-  async function attempt(taskId: string, callerSignal: AbortSignal | undefined): Promise<Attempt> {
+  async function attempt(action: string, payload: string, callerSignal: AbortSignal | undefined): Promise<Attempt> {
     const signed = signRequest(appId, serverSecret, now());
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new TimeoutError()), timeoutMs);
@@ -105,10 +142,10 @@ export function createZegoClient(options: ZegoClientOptions): ZegoClient {
     if (callerSignal?.aborted) onCallerAbort(); // aborted while the gate held us
     let headersSeen = false;
     try {
-      const { statusCode, body } = await request(buildActionUrl(baseUrl, ACTION, appId, signed), {
+      const { statusCode, body } = await request(buildActionUrl(baseUrl, action, appId, signed), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ TaskId: taskId }),
+        body: payload,
         signal: controller.signal,
         dispatcher: dispatcher(),
       });
@@ -143,11 +180,15 @@ export function createZegoClient(options: ZegoClientOptions): ZegoClient {
     }
   }
 
-  async function describeRecordStatus(
-    taskId: string,
-    callOptions: { gate?: RequestGate; signal?: AbortSignal } = {},
-  ): Promise<DescribeResult> {
+  // One call of any action: attempts through the gate, one immediate retry for a stale socket, the answer read.
+  async function call<R>(
+    action: string,
+    requestBody: Record<string, unknown>,
+    interpret: (body: unknown, attempts: number) => R,
+    callOptions: CallOptions,
+  ): Promise<R | ZegoFault> {
     const { gate, signal } = callOptions;
+    const payload = JSON.stringify(requestBody);
     recycleIfIdle();
     let attempts = 0;
     for (;;) {
@@ -163,20 +204,30 @@ export function createZegoClient(options: ZegoClientOptions): ZegoClient {
       attempts += 1;
       let outcome: Attempt;
       try {
-        outcome = await attempt(taskId, signal);
+        outcome = await attempt(action, payload, signal);
       } finally {
         release();
       }
-      if (outcome.kind === 'answer') return interpretDescribeBody(outcome.body, attempts);
+      if (outcome.kind === 'answer') return interpret(outcome.body, attempts);
       // A kept-alive socket closed by the server (idle timeout, Lambda freeze) costs one immediate retry.
       if (outcome.stale && attempts === 1) continue;
       return { kind: 'transient', message: outcome.message, attempts };
     }
   }
 
+  function describeRecordStatus(taskId: string, callOptions: CallOptions = {}): Promise<DescribeResult> {
+    return call('DescribeRecordStatus', { TaskId: taskId }, interpretDescribeBody, callOptions);
+  }
+
+  // ZEGO: DescribeTasks has a rate limit of its own (10 requests/s per AppId); pass a gate of its own.
+  async function describeTasks(query: DescribeTasksQuery, callOptions: CallOptions = {}): Promise<ListResult> {
+    const requestBody = listingBody(query); // throws before anything is sent
+    return call('DescribeTasks', requestBody, interpretDescribeTasksBody, callOptions);
+  }
+
   async function close(): Promise<void> {
     if (!injected) await dropSharedAgent()?.close();
   }
 
-  return { describeRecordStatus, close };
+  return { describeRecordStatus, describeTasks, close };
 }

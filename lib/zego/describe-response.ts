@@ -1,39 +1,42 @@
 // Turns the parsed JSON body of a DescribeRecordStatus answer into a DescribeResult. Every field is untrusted:
 // an ill-typed or missing required field makes the whole answer a transient fault (ZEGO may be mid-deploy),
-// never an exception. This is the only file that knows ZEGO's field names.
+// never an exception. This file and describe-tasks-response.ts (which reuses the helpers exported here) are
+// the only ones that know ZEGO's field names.
 // Source for the fields: shared/reference/describe-record-status.txt ("Response parameters", "RecordFiles").
 import type { RecordingFile } from '../recording';
 import { classifyCode, describeCode, isRateRefusal } from './return-codes';
-import type { DescribeResult, RecordStatus } from './types';
+import type { DescribeResult, FaultClass, RecordStatus, ZegoFault } from './types';
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-class MalformedError extends Error {}
+/** Thrown by the field helpers below; turned into a transient fault by interpretBody / parseWith. */
+export class MalformedError extends Error {}
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 // A JSON null is read as "absent": Go-style encoders write null for empty optional values.
-const isAbsent = (value: unknown): value is undefined | null => value === undefined || value === null;
+export const isAbsent = (value: unknown): value is undefined | null => value === undefined || value === null;
 
-function malformed(path: string, problem: string): never {
+export function malformed(path: string, problem: string): never {
   throw new MalformedError(`malformed response: ${path} ${problem}`);
 }
 
-function requiredInteger(obj: Json, key: string, path: string): number {
+export function requiredInteger(obj: Json, key: string, path: string): number {
   const value = obj[key];
   if (isAbsent(value)) malformed(`${path}.${key}`, 'is missing');
   if (!Number.isInteger(value)) malformed(`${path}.${key}`, 'is not an integer');
   return value as number;
 }
 
-function optionalNumber(obj: Json, key: string, path: string): number | undefined {
+export function optionalNumber(obj: Json, key: string, path: string): number | undefined {
   const value = obj[key];
   if (isAbsent(value)) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) malformed(`${path}.${key}`, 'is not a number');
   return value;
 }
 
-function optionalString(obj: Json, key: string, path: string): string | undefined {
+export function optionalString(obj: Json, key: string, path: string): string | undefined {
   const value = obj[key];
   if (isAbsent(value)) return undefined;
   if (typeof value !== 'string') malformed(`${path}.${key}`, 'is not a string');
@@ -95,40 +98,71 @@ function parseData(data: unknown): RecordStatus {
   return record;
 }
 
-/** Validates a successful answer's `Data` into a RecordStatus, or says what is wrong with it. */
-export function parseRecordStatus(data: unknown): { ok: true; record: RecordStatus } | { ok: false; problem: string } {
+/** Runs a Data parser built on the helpers above: its value, or what is wrong with the data. */
+export function parseWith<T>(parse: (data: unknown) => T, data: unknown): { ok: true; value: T } | { ok: false; problem: string } {
   try {
-    return { ok: true, record: parseData(data) };
+    return { ok: true, value: parse(data) };
   } catch (err) {
     if (err instanceof MalformedError) return { ok: false, problem: err.message };
     throw err;
   }
 }
 
+/** Validates a successful answer's `Data` into a RecordStatus, or says what is wrong with it. */
+export function parseRecordStatus(data: unknown): { ok: true; record: RecordStatus } | { ok: false; problem: string } {
+  const parsed = parseWith(parseData, data);
+  return parsed.ok ? { ok: true, record: parsed.value } : parsed;
+}
+
 /** ZEGO's Message is free text from outside: keep it short and printable. */
-function cleanText(text: string): string {
+export function cleanText(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 200);
 }
 
-/** The DescribeResult for a parsed JSON body (from a 2xx answer). */
-export function interpretDescribeBody(body: unknown, attempts: number): DescribeResult {
+/** What interpretBody makes of an answer: the parsed Data, or a fault. */
+export type Interpreted<T> = { kind: 'ok'; value: T; requestId?: string; attempts: number } | ZegoFault;
+
+export interface InterpretOptions {
+  /** How to handle a Code (default classifyCode, which says 'ok' for 0 only). */
+  classify?: (code: number) => 'ok' | FaultClass;
+}
+
+/**
+ * Any action's parsed JSON body (from a 2xx answer): ZEGO's envelope (Code, Message, RequestId) checked here,
+ * `Data` handed to `parse` on success (which throws MalformedError, through the helpers above, when it is wrong).
+ */
+export function interpretBody<T>(
+  body: unknown,
+  attempts: number,
+  parse: (data: unknown) => T,
+  options: InterpretOptions = {},
+): Interpreted<T> {
+  const classify = options.classify ?? classifyCode;
   if (!isObject(body)) return { kind: 'transient', message: 'malformed response: body is not an object', attempts };
   const requestId = typeof body['RequestId'] === 'string' ? cleanText(body['RequestId']) : undefined;
-  const withId = <T extends object>(result: T): T & { requestId?: string } =>
+  const withId = <R extends object>(result: R): R & { requestId?: string } =>
     requestId === undefined ? result : { ...result, requestId };
   // ZEGO: every answer carries Code (0 = success), Message and RequestId.
   const code = body['Code'];
   if (typeof code !== 'number' || !Number.isInteger(code)) {
     return withId({ kind: 'transient' as const, message: 'malformed response: Code is not an integer', attempts });
   }
-  const kind = classifyCode(code);
+  const kind = classify(code);
   if (kind === 'ok') {
-    const parsed = parseRecordStatus(body['Data']);
+    const parsed = parseWith(parse, body['Data']);
     if (!parsed.ok) return withId({ kind: 'transient' as const, code, message: parsed.problem, attempts });
-    return withId({ kind: 'ok' as const, record: parsed.record, attempts });
+    return withId({ kind: 'ok' as const, value: parsed.value, attempts });
   }
   const zegoMessage = typeof body['Message'] === 'string' ? cleanText(body['Message']) : '';
   const message = `Code ${code}: ${zegoMessage || describeCode(code) || 'unknown return code'}`;
   const fault = { kind, code, message, attempts };
   return withId(isRateRefusal(code) ? { ...fault, rateRefused: true } : fault);
+}
+
+/** The DescribeResult for a parsed JSON body (from a 2xx answer). */
+export function interpretDescribeBody(body: unknown, attempts: number): DescribeResult {
+  const result = interpretBody(body, attempts, parseData);
+  if (result.kind !== 'ok') return result;
+  const { value, ...rest } = result;
+  return { ...rest, record: value };
 }

@@ -21,19 +21,65 @@ export interface RecordStatus {
  */
 export type FaultClass = 'transient' | 'config' | 'task';
 
-export type DescribeResult =
-  | { kind: 'ok'; record: RecordStatus; requestId?: string; attempts: number }
-  | {
-      kind: FaultClass;
-      /** ZEGO's return code when there was one. */
-      code?: number;
-      /** Short, secret-free description ("HTTP 502", "timed out after 5000 ms", "Code 300010000: system error"). */
-      message: string;
-      /** True when ZEGO refused the request for its rate limit (300000003, or legacy 7). */
-      rateRefused?: boolean;
-      requestId?: string;
-      attempts: number;
-    };
+/** A failed call, for either action: the shape every non-ok result shares. */
+export interface ZegoFault {
+  kind: FaultClass;
+  /** ZEGO's return code when there was one. */
+  code?: number;
+  /** Short, secret-free description ("HTTP 502", "timed out after 5000 ms", "Code 300010000: system error"). */
+  message: string;
+  /** True when ZEGO refused the request for its rate limit (300000003, or legacy 7). */
+  rateRefused?: boolean;
+  requestId?: string;
+  attempts: number;
+}
+
+export type DescribeResult = { kind: 'ok'; record: RecordStatus; requestId?: string; attempts: number } | ZegoFault;
+
+/** One entry of a DescribeTasks answer's Data.TaskidList, validated. */
+export interface ListedTask {
+  taskId: string;
+  roomId?: string;
+  /** ZEGO: as in DescribeRecordStatus (1 initialising, 2 in progress, 3 ended, 4 ended abnormally, 5 paused). */
+  status: number;
+  /** Unix milliseconds. */
+  recordBeginTimestamp?: number;
+}
+
+/** Data of a successful DescribeTasks, validated. */
+export interface TaskListPage {
+  pageOffset: number;
+  pageSize: number;
+  /** Tasks matching the query over all pages. */
+  totalCount: number;
+  tasks: ListedTask[];
+}
+
+/**
+ * A DescribeTasks query. ZEGO: only tasks whose recording began (RecordBeginTimestamp) in [startTime, endTime]
+ * are listed; endTime > startTime, a span of at most 3 days, startTime not earlier than 3 days before ZEGO's now.
+ */
+export interface DescribeTasksQuery {
+  /** ZEGO: 2 tasks currently recording, 3 tasks that have ended. */
+  status: 2 | 3;
+  /** Unix milliseconds. */
+  startTime: number;
+  /** Unix milliseconds. */
+  endTime: number;
+  /** Only this room's tasks. */
+  roomId?: string;
+  /** From 1 (ZEGO: 0 or absent = 1). */
+  pageOffset?: number;
+  /** 1–50 (ZEGO's default: 50). */
+  pageSize?: number;
+}
+
+/**
+ * A fault here never has kind 'task': a code ZEGO classes as about "the task" (300000004 invalid parameter,
+ * 300001000) is about our query for a listing, and is reported as 'transient' with its code (see
+ * lib/zego/describe-tasks-response.ts).
+ */
+export type ListResult = { kind: 'ok'; page: TaskListPage; requestId?: string; attempts: number } | ZegoFault;
 
 /**
  * Paces requests. The client calls acquire() before every HTTP attempt (a retry is a new attempt) and
@@ -46,5 +92,10 @@ export interface RequestGate {
 
 export interface ZegoClient {
   describeRecordStatus(taskId: string, options?: { gate?: RequestGate; signal?: AbortSignal }): Promise<DescribeResult>;
+  /**
+   * One page of ZEGO's task listing. Never rejects for a bad answer; rejects with an Error, sending nothing,
+   * for an invalid query (a programming error: see DescribeTasksQuery).
+   */
+  describeTasks(query: DescribeTasksQuery, options?: { gate?: RequestGate; signal?: AbortSignal }): Promise<ListResult>;
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import { startZegoSimulator, zegoFile } from '../../infra/local/zego-simulator';
 import type { SimulatorOptions, ZegoSimulator } from '../../infra/local/zego-simulator';
 import { createZegoClient } from '../../lib/zego/client';
 import type { ZegoClientOptions } from '../../lib/zego/client';
+import { buildActionUrl, signRequest } from '../../lib/zego/signature';
 import type { ZegoClient } from '../../lib/zego/types';
 
 export const APP_ID = 1234567890;
@@ -33,4 +34,20 @@ export async function setup(
   const client = createZegoClient({ appId: APP_ID, serverSecret: SECRET, baseUrl: sim.url, timeoutMs: 2_000, ...clientOptions });
   deferCleanup(() => client.close());
   return { sim, client };
+}
+
+/** A properly signed POST of any action and body, as the client would not send it; ZEGO's answer, parsed. */
+export async function postSigned(
+  baseUrl: string,
+  action: string,
+  body: unknown,
+  nowMs: number = Date.now(),
+): Promise<{ Code: number; Message: string; Data?: unknown }> {
+  const url = buildActionUrl(baseUrl, action, APP_ID, signRequest(APP_ID, SECRET, nowMs));
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return (await response.json()) as { Code: number; Message: string; Data?: unknown };
 }
