@@ -41,6 +41,14 @@ export interface SweepConfig extends StoreConfig {
   concurrency: number;
   checkIntervalMs: number;
   checkIntervalMaxMs: number;
+  /** SWEEP_TRIAGE: list the recordings in progress with DescribeTasks before checking (default on). */
+  triage: boolean;
+  /** ZEGO_DESCRIBE_TASKS_RATE_LIMIT: DescribeTasks requests in any rolling second (default 10). */
+  listRateLimit: number;
+  /** DISCOVER_TASKS: track every recording the listing finds (default off). */
+  discover: boolean;
+  /** SWEEP_KEEP_CHECKING: a run passes again until its stop time while anything is open (default on). */
+  keepChecking: boolean;
 }
 
 function text(env: Env, name: string): string | undefined {
@@ -61,6 +69,13 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${raw}`);
   return value;
+}
+
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (raw !== 'on' && raw !== 'off') throw new ConfigError(`${name} must be "on" or "off", got "${raw}"`);
+  return raw === 'on';
 }
 
 function httpUrl(env: Env, name: string, fallback: string): string {
@@ -161,6 +176,10 @@ export function loadSweepConfig(env: Env): SweepConfig {
     zego,
     concurrency: integer(env, 'SWEEP_CONCURRENCY', 5, 1, 1000),
     ...checkIntervals(env),
+    triage: onOff(env, 'SWEEP_TRIAGE', true),
+    listRateLimit: integer(env, 'ZEGO_DESCRIBE_TASKS_RATE_LIMIT', 10, 1, 10_000),
+    discover: onOff(env, 'DISCOVER_TASKS', false),
+    keepChecking: onOff(env, 'SWEEP_KEEP_CHECKING', true),
   };
 }
 

@@ -17,6 +17,10 @@ export const EVENT_TYPE: Record<Exclude<TaskState, 'OPEN'>, OutcomeEventType> = 
 export type ClosedBy = 'poll' | 'callback';
 export const CLOSED_BY: readonly ClosedBy[] = ['poll', 'callback'];
 
+/** How a task came to be tracked: the HTTP API, a ZEGO callback, or the sweep's discovery. */
+export type TrackedBy = 'api' | 'callback' | 'discovery';
+export const TRACKED_BY: readonly TrackedBy[] = ['api', 'callback', 'discovery'];
+
 /** One recorded file, as ZEGO reported it (names are ours; see lib/zego/describe-response.ts). */
 export interface RecordingFile {
   url?: string;
@@ -60,6 +64,7 @@ interface RecordingFacts {
 export interface Task extends RecordingFacts {
   files?: RecordingFile[];
   trackedAt: number;
+  trackedBy?: TrackedBy;
   lastCheckedAt?: number;
   /** When the task next needs work: a check while OPEN, a (re)publish while its outcome is unannounced. */
   dueAt?: number;
@@ -90,6 +95,7 @@ export type RecordingFileView = Omit<RecordingFile, 'beginTimestamp'>;
 export interface RecordingView extends RecordingFacts {
   files?: RecordingFileView[];
   trackedAt: string;
+  trackedBy?: TrackedBy;
   lastCheckedAt?: string;
   nextCheckAt?: string;
   closedAt?: string;
@@ -113,6 +119,7 @@ export function toRecordingView(task: Task): RecordingView {
   if (task.recordBeginTimestamp !== undefined) view.recordBeginTimestamp = task.recordBeginTimestamp;
   if (task.recordEndTimestamp !== undefined) view.recordEndTimestamp = task.recordEndTimestamp;
   if (task.files !== undefined) view.files = task.files.map(toFileView);
+  if (task.trackedBy !== undefined) view.trackedBy = task.trackedBy;
   if (task.lastCheckedAt !== undefined) view.lastCheckedAt = iso(task.lastCheckedAt);
   if (task.state === 'OPEN' && task.dueAt !== undefined) view.nextCheckAt = iso(task.dueAt);
   if (task.closedAt !== undefined) view.closedAt = iso(task.closedAt);

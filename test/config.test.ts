@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ConfigError, loadSweepConfig } from '../lib/config';
+import { ConfigError, loadCallbackConfig, loadSweepConfig } from '../lib/config';
 import { withCapturedOutput } from './support/capture-output';
 
 const valid = {
@@ -21,6 +21,10 @@ describe('sweep configuration', () => {
       concurrency: 5,
       checkIntervalMs: 30_000,
       checkIntervalMaxMs: 300_000,
+      triage: true,
+      listRateLimit: 10,
+      discover: false,
+      keepChecking: true,
     });
   });
 
@@ -38,8 +42,16 @@ describe('sweep configuration', () => {
       LOG_LEVEL: 'debug',
       POWERTOOLS_SERVICE_NAME: 'recwatch-prod',
       POWERTOOLS_METRICS_NAMESPACE: 'recwatch',
+      SWEEP_TRIAGE: 'off',
+      ZEGO_DESCRIBE_TASKS_RATE_LIMIT: '5',
+      DISCOVER_TASKS: 'ON',
+      SWEEP_KEEP_CHECKING: 'off',
     });
     expect(config).toMatchObject({
+      triage: false,
+      listRateLimit: 5,
+      discover: true,
+      keepChecking: false,
       observability: { logLevel: 'DEBUG', serviceName: 'recwatch-prod', metricsNamespace: 'recwatch' },
       zego: { apiUrl: 'https://cloudrecord-api-sgp.zego.im', rateLimit: 8, timeoutMs: 2500 },
       concurrency: 3,
@@ -70,6 +82,10 @@ describe('sweep configuration', () => {
     [{ TASK_INDEX_SHARDS: '65' }, /^TASK_INDEX_SHARDS/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of DEBUG, INFO, WARN, ERROR, SILENT/],
     [{ POWERTOOLS_SERVICE_NAME: 'has space' }, /^POWERTOOLS_SERVICE_NAME must be/],
+    [{ SWEEP_TRIAGE: 'yes' }, /^SWEEP_TRIAGE must be "on" or "off", got "yes"/],
+    [{ DISCOVER_TASKS: '1' }, /^DISCOVER_TASKS must be "on" or "off"/],
+    [{ SWEEP_KEEP_CHECKING: 'true' }, /^SWEEP_KEEP_CHECKING must be "on" or "off"/],
+    [{ ZEGO_DESCRIBE_TASKS_RATE_LIMIT: '0' }, /^ZEGO_DESCRIBE_TASKS_RATE_LIMIT must be a whole number from 1/],
   ])('rejects %j with one line naming the variable', (change, message) => {
     const env: Record<string, string | undefined> = { ...valid, ...change };
     let error: unknown;
@@ -91,6 +107,40 @@ describe('sweep configuration', () => {
     } catch (error) {
       expect((error as Error).message).not.toContain(secret);
     }
+  });
+});
+
+describe('callback configuration', () => {
+  const callbackEnv = { TASKS_TABLE: valid.TASKS_TABLE, EVENTS_TOPIC_ARN: valid.EVENTS_TOPIC_ARN, ZEGO_APP_ID: valid.ZEGO_APP_ID, ZEGO_CALLBACK_SECRET_PARAM: '/recwatch/dev/zego-callback-secret' };
+
+  it('applies the defaults, and reads the CallbackSecret from SSM or directly', () => {
+    expect(loadCallbackConfig(callbackEnv)).toEqual({
+      observability: { logLevel: 'INFO', serviceName: 'recwatch', metricsNamespace: 'recwatch' },
+      tasksTable: 'recwatch-dev-tasks',
+      indexShards: 1,
+      retentionDays: 30,
+      eventsTopicArn: valid.EVENTS_TOPIC_ARN,
+      appId: 1234567890,
+      callbackSecret: { kind: 'ssm', parameterName: '/recwatch/dev/zego-callback-secret' },
+      checkIntervalMs: 30_000,
+      checkIntervalMaxMs: 300_000,
+    });
+    const local = loadCallbackConfig({ ...callbackEnv, ZEGO_CALLBACK_SECRET_PARAM: undefined, ZEGO_CALLBACK_SECRET: ' local-secret ' });
+    expect(local.callbackSecret).toEqual({ kind: 'value', value: 'local-secret' });
+  });
+
+  it.each([
+    [{ ZEGO_CALLBACK_SECRET_PARAM: undefined }, /^ZEGO_CALLBACK_SECRET_PARAM \(or ZEGO_CALLBACK_SECRET for local use\) is required/],
+    [{ ZEGO_CALLBACK_SECRET: 'x' }, /^set only one of ZEGO_CALLBACK_SECRET and ZEGO_CALLBACK_SECRET_PARAM/],
+    [{ ZEGO_CALLBACK_SECRET_PARAM: 'has space' }, /^ZEGO_CALLBACK_SECRET_PARAM is not a valid SSM parameter name/],
+    [{ ZEGO_APP_ID: undefined }, /^ZEGO_APP_ID is required/],
+    [{ EVENTS_TOPIC_ARN: undefined }, /^EVENTS_TOPIC_ARN is required/],
+  ])('rejects %j with one line naming the variable', (change, message) => {
+    expect(() => loadCallbackConfig({ ...callbackEnv, ...change })).toThrow(message);
+  });
+
+  it('does not need the ServerSecret', () => {
+    expect(() => loadCallbackConfig(callbackEnv)).not.toThrow();
   });
 });
 

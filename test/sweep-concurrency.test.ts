@@ -115,7 +115,7 @@ describe('the rate limit holds for the whole deployment', () => {
 
   it('never publishes an outcome twice even when two engines race with no lease at all', async () => {
     const ids = await backlog(30);
-    const noLease: SweepLease = { acquire: async () => ({ carriedOver: [] }), release: async () => undefined };
+    const noLease: SweepLease = { acquire: async () => ({ carriedOver: [], carriedOverListing: [] }), release: async () => undefined };
     const engine = () =>
       runSweep(
         {

@@ -126,10 +126,10 @@ describe('sweep lease', () => {
   it('lets one holder in at a time, hands over the rate window, and lets a new holder in once a lease runs out', async () => {
     const { table } = await freshStore();
     const lease = createDynamoSweepLease({ client: dynamo.doc, table });
-    expect(await lease.acquire('run-a', T0, T0 + 60_000)).toEqual({ carriedOver: [] });
+    expect(await lease.acquire('run-a', T0, T0 + 60_000)).toEqual({ carriedOver: [], carriedOverListing: [] });
     expect(await lease.acquire('run-b', T0 + 1, T0 + 60_001)).toBeUndefined();
-    await lease.release('run-a', [T0 + 900, T0 + 950]);
-    expect(await lease.acquire('run-b', T0 + 2, T0 + 60_002)).toEqual({ carriedOver: [T0 + 900, T0 + 950] });
+    await lease.release('run-a', [T0 + 900, T0 + 950], [T0 + 800]);
+    expect(await lease.acquire('run-b', T0 + 2, T0 + 60_002)).toEqual({ carriedOver: [T0 + 900, T0 + 950], carriedOverListing: [T0 + 800] });
     // run-b dies without releasing: after its lease runs out, run-c gets in.
     expect(await lease.acquire('run-c', T0 + 30_000, T0 + 90_000)).toBeUndefined();
     expect(await lease.acquire('run-c', T0 + 60_002, T0 + 120_000)).toBeDefined();

@@ -51,7 +51,7 @@ export async function receiveCallback(deps: CallbackDeps, callback: ZegoCallback
     let task = await store.get(callback.taskId);
     let tracked = false;
     if (task === undefined) {
-      const created = await store.create(newTask(callback.taskId, now, callback.roomId === undefined ? {} : { roomId: callback.roomId }));
+      const created = await store.create(newTask(callback.taskId, now, callback.roomId === undefined ? { trackedBy: 'callback' } : { roomId: callback.roomId, trackedBy: 'callback' }));
       ({ task, created: tracked } = created);
     }
     if (task.state !== 'OPEN') return { action: 'closed_already', task };

@@ -118,6 +118,16 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore {
       }
     },
 
+    async nextDueAt() {
+      let earliest: number | undefined;
+      for (let shard = 0; shard < shards; shard++) {
+        const first = (await shardPages(shard, { pageSize: 1 }).next()).value;
+        const dueAt = first?.Items?.[0]?.[DUE_ATTR];
+        if (typeof dueAt === 'number' && (earliest === undefined || dueAt < earliest)) earliest = dueAt;
+      }
+      return earliest;
+    },
+
     async countDue() {
       let total = 0;
       for (let shard = 0; shard < shards; shard++) for await (const page of shardPages(shard, { count: true })) total += page.Count ?? 0;
@@ -169,23 +179,24 @@ export function createDynamoSweepLease(options: { client: DynamoDBDocumentClient
             ReturnValues: 'ALL_NEW',
           }),
         );
-        const carried = Attributes?.carryOver;
-        const carriedOver = Array.isArray(carried) ? carried.filter((t): t is number => typeof t === 'number' && Number.isFinite(t)) : [];
-        return { carriedOver };
+        // Written by this or an older version (which carried no listing window): read defensively.
+        const times = (carried: unknown): number[] =>
+          Array.isArray(carried) ? carried.filter((t): t is number => typeof t === 'number' && Number.isFinite(t)) : [];
+        return { carriedOver: times(Attributes?.carryOver), carriedOverListing: times(Attributes?.carryOverListing) };
       } catch (error) {
         if (isConflict(error)) return undefined;
         throw error;
       }
     },
-    async release(holder, carryOver) {
+    async release(holder, carryOver, listingCarryOver = []) {
       try {
         await client.send(
           new UpdateCommand({
             TableName: table,
             Key: { taskId: LEASE_KEY },
-            UpdateExpression: 'SET leaseUntil = :zero, carryOver = :carry REMOVE holder',
+            UpdateExpression: 'SET leaseUntil = :zero, carryOver = :carry, carryOverListing = :listing REMOVE holder',
             ConditionExpression: 'holder = :holder',
-            ExpressionAttributeValues: { ':holder': holder, ':zero': 0, ':carry': carryOver },
+            ExpressionAttributeValues: { ':holder': holder, ':zero': 0, ':carry': carryOver, ':listing': listingCarryOver },
           }),
         );
       } catch (error) {

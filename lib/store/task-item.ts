@@ -1,6 +1,6 @@
 // The only file that knows the task item's attribute names. Items are untrusted (an older version, a
 // hand edit): they are validated on the way in and a bad one is reported, never guessed at.
-import { CLOSED_BY, TASK_STATES, type ClosedBy, type RecordingFile, type Task, type TaskError, type TaskState } from '../recording';
+import { CLOSED_BY, TASK_STATES, TRACKED_BY, type ClosedBy, type TrackedBy, type RecordingFile, type Task, type TaskError, type TaskState } from '../recording';
 
 export type TaskItem = Record<string, unknown>;
 
@@ -79,7 +79,9 @@ export function fromItem(item: TaskItem): Task {
   };
   const closedBy = str('closedBy');
   if (closedBy !== undefined && !CLOSED_BY.includes(closedBy as ClosedBy)) throw bad(`closedBy ${JSON.stringify(closedBy)} is not one of ${CLOSED_BY.join(', ')}`);
-  const optional = { roomId: str('roomId'), outcomeReason: str('outcomeReason'), closedBy };
+  const trackedBy = str('trackedBy');
+  if (trackedBy !== undefined && !TRACKED_BY.includes(trackedBy as TrackedBy)) throw bad(`trackedBy ${JSON.stringify(trackedBy)} is not one of ${TRACKED_BY.join(', ')}`);
+  const optional = { roomId: str('roomId'), outcomeReason: str('outcomeReason'), closedBy, trackedBy };
   const numbers = {
     zegoStatus: num('zegoStatus'),
     recordBeginTimestamp: num('recordBeginTimestamp'),

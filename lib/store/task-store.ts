@@ -20,14 +20,19 @@ export interface TaskStore {
   save(task: Task): Promise<Task | undefined>;
   /** How many items need work (the whole due index, due or not yet). Reads the index, never the table. */
   countDue(): Promise<number>;
+  /** The earliest due time in the index (one item per shard read), or undefined when nothing needs work. */
+  nextDueAt(): Promise<number | undefined>;
   /** Moves an unreadable item's due time without touching anything else, so it stops costing reads. */
   postpone(taskId: string, dueAt: number): Promise<void>;
 }
 
 /** The sweep's mutual exclusion, held in the same table. */
 export interface SweepLease {
-  /** Takes the lease until `until` (epoch ms) unless another holder's lease is still running. */
-  acquire(holder: string, now: number, until: number): Promise<{ carriedOver: number[] } | undefined>;
-  /** Gives the lease back, leaving the rate window's tail for the next holder. */
-  release(holder: string, carryOver: number[]): Promise<void>;
+  /**
+   * Takes the lease until `until` (epoch ms) unless another holder's lease is still running; returns the
+   * rate windows' tails the last holder left: DescribeRecordStatus's and DescribeTasks'.
+   */
+  acquire(holder: string, now: number, until: number): Promise<{ carriedOver: number[]; carriedOverListing: number[] } | undefined>;
+  /** Gives the lease back, leaving each rate window's tail for the next holder. */
+  release(holder: string, carryOver: number[], listingCarryOver?: number[]): Promise<void>;
 }

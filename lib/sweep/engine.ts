@@ -1,14 +1,19 @@
-// One sweep run: take the lease, work through the due tasks earliest first within the rate and
-// concurrency limits, write what was learned, announce outcomes, give the lease back, and say what it did.
+// One sweep run: take the lease, then pass over the due tasks until the stop time while anything is open.
+// Each pass: read the due tasks, list the recordings in progress (triage), plan what to ask ZEGO (a pure
+// planner), check the rest within the rate and concurrency limits, and record what was learned through the
+// recorder (record → publish → mark). Then give the lease back, with both rate windows' tails, and say
+// what the run did. The engine wires the parts; the rules live in them.
 import type { EventPublisher } from '../events/publisher';
 import type { Logger } from '../log';
-import type { Task } from '../recording';
+import { newTask, type Task } from '../recording';
 import type { SweepLease, TaskStore } from '../store/task-store';
-import type { RequestGate, ZegoClient } from '../zego/types';
+import type { ListedTask, RequestGate, ZegoClient } from '../zego/types';
 import type { CheckPolicy } from './backoff';
-import { applyResult, expireIfPastWindow, type Decision } from './outcome';
-import { createRequestGate, type Clock } from './request-gate';
+import { listInProgress, type ListingFault } from './lister';
+import { applyResult, type Decision } from './outcome';
+import { listingWindow, planPass, type Listing, type PlannedWork } from './planner';
 import { createRecorder, type Recorded } from './recorder';
+import { createRequestGate, type Clock } from './request-gate';
 import { emptySummary, type SweepSummary } from './summary';
 
 export interface SweepDeps {
@@ -27,6 +32,17 @@ export interface SweepSettings {
   policy: CheckPolicy;
   /** ZEGO_TIMEOUT_MS: one attempt's longest wait; a check may take two attempts. */
   zegoTimeoutMs: number;
+  /** SWEEP_TRIAGE: list the recordings in progress with DescribeTasks first, each pass. */
+  triage?: boolean;
+  /** ZEGO_DESCRIBE_TASKS_RATE_LIMIT (default 10). */
+  listRateLimit?: number;
+  /** DISCOVER_TASKS: track every listed recording, registered or not. */
+  discover?: boolean;
+  /**
+   * SWEEP_KEEP_CHECKING (default on): pass again every CHECK_INTERVAL_SECONDS until the stop time while
+   * anything is open. Off: one sweep over what is due, each task at most once, then return.
+   */
+  keepChecking?: boolean;
   pageSize?: number;
   /** Configuration faults after which the run stops instead of spending the budget. */
   configFaultLimit?: number;
@@ -47,6 +63,10 @@ const WRITE_RESERVE_MS = 2_000;
  * its timeout still keeps others out until it is surely gone.
  */
 const LEASE_GRACE_MS = 5_000;
+/** The most a pass reads ahead of now (see `lookaheadMs`). */
+const LOOKAHEAD_MAX_MS = 5_000;
+/** How long an unreadable item is put aside (it stops costing reads meanwhile). */
+const MALFORMED_POSTPONE_MS = 3_600_000;
 
 /** Stop taking work this long before the deadline: a check started then (two attempts at most) still ends in time. */
 export function stopReserveMs(zegoTimeoutMs: number): number {
@@ -65,42 +85,32 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     return summary;
   }
 
+  const keepChecking = settings.keepChecking ?? true;
   const stop = new AbortController();
   const stopAt = run.deadline - stopReserveMs(settings.zegoTimeoutMs);
   const stopTimer = setTimeout(() => stop.abort('deadline'), Math.max(0, stopAt - clock.now()));
-  const gate = createRequestGate({ limit: settings.rateLimit, concurrency: settings.concurrency, clock, carriedOver: held.carriedOver });
+  const statusGate = createRequestGate({ limit: settings.rateLimit, concurrency: settings.concurrency, clock, carriedOver: held.carriedOver });
+  const listGate = createRequestGate({ limit: settings.listRateLimit ?? 10, concurrency: settings.concurrency, clock, carriedOver: held.carriedOverListing });
   // Stopping cuts the wait for a slot, never a request in flight: ZEGO has counted it, so use its answer.
-  const stoppableGate: RequestGate = { acquire: () => gate.acquire(stop.signal) };
-  const seen = new Set<string>();
-  let configFaults = 0;
-
-  const work = async (task: Task): Promise<void> => {
-    if (task.state !== 'OPEN') return publishPending(task);
-    const expired = expireIfPastWindow(task, clock.now());
-    if (expired) return record(expired);
-
-    const result = await zego.describeRecordStatus(task.taskId, { gate: stoppableGate });
-    summary.requests += result.attempts;
-    if (stop.signal.aborted && result.kind === 'transient') return; // not (fully) checked: stays due
-    if (result.kind === 'config') {
-      summary.faults.config++;
-      summary.lastConfigFault = result.message;
-      if (++configFaults >= (settings.configFaultLimit ?? 3)) stop.abort('configuration');
-      return; // never written: configuration faults are ours, not the task's
-    }
-    summary.checked++;
-    if (result.kind !== 'ok') summary.faults[result.kind]++;
-    if (result.kind !== 'ok' && result.rateRefused) {
-      summary.rateRefusals++;
-      logger.warn('ZEGO refused a request for its rate limit: is another client spending this AppId\'s budget?', { taskId: task.taskId });
-    }
-    if (result.kind === 'transient' && result.code === 100000004) logger.warn('ZEGO says the signature expired: check the clock', { taskId: task.taskId });
-    return record(applyResult(task, result, { now: clock.now(), policy: settings.policy, random: deps.random }));
-  };
-
+  const stoppable = (gate: RequestGate): RequestGate => ({ acquire: () => gate.acquire(stop.signal) });
+  const statusSlots = stoppable(statusGate);
+  const listSlots = stoppable(listGate);
   const recorder = createRecorder({ store, publisher: deps.publisher, clock, logger, retryAfterMs: settings.policy.checkIntervalMs });
   // An outcome's publish claim outlives this run: a run killed at its deadline keeps others off it until surely gone.
   const claimUntil = run.deadline + LEASE_GRACE_MS;
+  /** Without keepChecking: each task at most once per run. */
+  const seen = new Set<string>();
+  /** Listed recordings found tracked (or tracked now) this run: discovery tries each once. */
+  const known = new Set<string>();
+  let configFaults = 0;
+
+  const configFault = (message: string): void => {
+    summary.faults.config++;
+    summary.lastConfigFault = message;
+    // Configuration faults are ours, not the tasks': never written, and the run stops spending.
+    if (++configFaults >= (settings.configFaultLimit ?? 3)) stop.abort('configuration');
+  };
+
   const tally = (recorded: Recorded): Recorded => {
     summary.conflicts += recorded.conflicts;
     if (recorded.announced === 'published') summary.published++;
@@ -113,52 +123,161 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     if (decision.outcome !== undefined && recorded.announced !== undefined) summary.outcomes[decision.outcome]++;
   };
 
-  const publishPending = async (task: Task): Promise<void> => {
-    const recorded = tally(await recorder.publishPending(task, { claimUntil }));
-    if (recorded.announced !== undefined) summary.republished++;
+  const check = async (task: Task): Promise<void> => {
+    const result = await zego.describeRecordStatus(task.taskId, { gate: statusSlots });
+    summary.requests += result.attempts;
+    if (stop.signal.aborted && result.kind === 'transient') return; // not (fully) checked: stays due
+    if (result.kind === 'config') return configFault(result.message);
+    summary.checked++;
+    if (result.kind !== 'ok') summary.faults[result.kind]++;
+    if (result.kind !== 'ok' && result.rateRefused) {
+      summary.rateRefusals++;
+      logger.warn('ZEGO refused a request for its rate limit: is another client spending this AppId\'s budget?', { taskId: task.taskId });
+    }
+    if (result.kind === 'transient' && result.code === 100000004) logger.warn('ZEGO says the signature expired: check the clock', { taskId: task.taskId });
+    return record(applyResult(task, result, { now: clock.now(), policy: settings.policy, random: deps.random }));
   };
 
-  const worker = async (source: AsyncIterator<Task>): Promise<void> => {
-    while (!stop.signal.aborted) {
-      const next = await source.next();
-      if (next.done) return;
-      try {
-        await work(next.value);
-      } catch (error) {
-        summary.errors++;
-        logger.error('a task could not be processed; it stays due', { taskId: next.value.taskId, error });
+  const perform = async (item: PlannedWork): Promise<void> => {
+    switch (item.kind) {
+      case 'expire':
+        return record(item.decision);
+      case 'publish': {
+        const recorded = tally(await recorder.publishPending(item.task, { claimUntil }));
+        if (recorded.announced !== undefined) summary.republished++;
+        return;
       }
+      case 'refresh':
+        tally(await recorder.record({ task: item.task }, { claimUntil, closedBy: 'poll' }));
+        return;
+      case 'check':
+        return check(item.task);
     }
   };
 
-  // Yields the due tasks not yet taken this run; `taken` tells whether the pass found anything new.
-  const pass = { taken: 0 };
-  async function* dueTasks(now: number): AsyncGenerator<Task> {
+  const discover = async (listed: ListedTask): Promise<void> => {
+    if (known.has(listed.taskId)) return;
+    known.add(listed.taskId);
+    const facts: Partial<Task> = { zegoStatus: listed.status, trackedBy: 'discovery' };
+    if (listed.roomId) facts.roomId = listed.roomId;
+    if (listed.recordBeginTimestamp !== undefined) facts.recordBeginTimestamp = listed.recordBeginTimestamp;
+    // A conditional put: a task somebody tracked already (just not due now) is left as it is.
+    const { created } = await store.create(newTask(listed.taskId, clock.now(), facts));
+    if (created) summary.discovered++;
+  };
+
+  /** Runs the items `concurrency` at a time, in order, until done or stopped; one failure is one task's. */
+  const workThrough = async (items: Array<() => Promise<void>>, taskIdOf: (index: number) => string): Promise<void> => {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (!stop.signal.aborted && next < items.length) {
+        const index = next++;
+        try {
+          await items[index]!();
+        } catch (error) {
+          summary.errors++;
+          logger.error('a task could not be processed; it stays due', { taskId: taskIdOf(index), error });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: settings.concurrency }, worker));
+  };
+
+  /** The due tasks now, earliest first: unreadable items are put aside, and (without keepChecking) seen ones skipped. */
+  const readDue = async (now: number): Promise<Task[]> => {
+    const due: Task[] = [];
     for await (const entry of store.listDue(now, { pageSize: settings.pageSize ?? 100 })) {
       if ('malformed' in entry) {
         summary.malformed++;
         logger.error('skipping an unreadable task item; look at it by hand', entry.malformed);
-        await store.postpone(entry.malformed.taskId, clock.now() + 3_600_000);
+        await store.postpone(entry.malformed.taskId, clock.now() + MALFORMED_POSTPONE_MS);
         continue;
       }
-      if (seen.has(entry.task.taskId)) continue;
-      // Earliest first: the run's first task is its most overdue one.
-      if (summary.due === 0) summary.lagMs = Math.max(0, Math.round(clock.now() - (entry.task.dueAt ?? clock.now())));
+      if (!keepChecking && seen.has(entry.task.taskId)) continue;
       seen.add(entry.task.taskId);
-      pass.taken++;
-      summary.due++;
-      yield entry.task;
+      due.push(entry.task);
     }
-  }
+    return due;
+  };
+
+  const list = async (due: Task[], now: number): Promise<Listing | undefined> => {
+    const window = listingWindow(due, now, settings.discover ?? false);
+    if (window === undefined) return undefined;
+    const outcome = await listInProgress(window, { zego, gate: listSlots, concurrency: settings.concurrency, signal: stop.signal });
+    summary.listRequests += outcome.requests;
+    const fault: ListingFault | undefined = outcome.fault;
+    if (fault?.kind === 'config') configFault(fault.message);
+    if (outcome.listing === undefined || !outcome.listing.complete) {
+      summary.listingFailures++;
+      if (!stop.signal.aborted) {
+        logger.warn(outcome.listing === undefined ? 'listing the recordings in progress failed: every due task is checked instead' : 'the listing of recordings in progress is incomplete: unlisted tasks are checked', {
+          ...(fault ? { fault: fault.message } : {}),
+        });
+      }
+    }
+    return outcome.listing;
+  };
+
+  /** Sleeps until `at` or until the run stops, whichever comes first. */
+  const sleepUntil = async (at: number): Promise<void> => {
+    if (stop.signal.aborted) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        stop.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      stop.signal.addEventListener('abort', done, { once: true });
+      void clock.sleep(Math.max(0, at - clock.now())).then(done);
+    });
+  };
+
+  // A pass also takes what falls due in the next moments: a task rescheduled one check interval after it was
+  // checked, a little into the previous pass, is then not left for the pass after next.
+  const lookaheadMs = keepChecking ? Math.min(LOOKAHEAD_MAX_MS, settings.policy.checkIntervalMs / 2) : 0;
+
+  /** One pass; false when it found nothing due. */
+  const pass = async (): Promise<boolean> => {
+    const now = clock.now();
+    const due = await readDue(now + lookaheadMs);
+    // With discovery, a pass lists even when nothing tracked is due: the listing is how new tasks are found.
+    if (due.length === 0 && !(settings.triage && settings.discover)) return false;
+    const listing = settings.triage && !stop.signal.aborted ? await list(due, now) : undefined;
+    const plan = planPass(due, listing, clock.now());
+    if (summary.passes === 0) summary.lagMs = plan.lagMs;
+    summary.passes++;
+    summary.due += due.length;
+    summary.inProgress += plan.inProgress;
+    const items = plan.work.map((item) => () => perform(item));
+    const ids = plan.work.map((item) => (item.kind === 'expire' ? item.decision.task.taskId : item.task.taskId));
+    if (settings.discover) {
+      for (const listed of plan.unknown) {
+        items.push(() => discover(listed));
+        ids.push(listed.taskId);
+      }
+    }
+    await workThrough(items, (index) => ids[index]!);
+    return due.length > 0;
+  };
 
   try {
-    // Pass after pass until one finds nothing new: tasks that fall due during a long run are taken
-    // too, but no task is checked twice in one run.
-    do {
-      pass.taken = 0;
-      const source = dueTasks(clock.now());
-      await Promise.all(Array.from({ length: settings.concurrency }, () => worker(source)));
-    } while (pass.taken > 0 && !stop.signal.aborted);
+    for (;;) {
+      const passStartedAt = clock.now();
+      const worked = await pass();
+      if (stop.signal.aborted) break;
+      if (!keepChecking) {
+        // Pass after pass until one finds nothing new: tasks that fall due during a long run are taken too.
+        if (!worked) break;
+        continue;
+      }
+      // Keep checking until the stop time while anything is open: the next pass comes one check interval
+      // after this one began (listed in-progress tasks stay due), or when the next task falls due if later.
+      const nextDue = await store.nextDueAt();
+      if (nextDue === undefined) break; // nothing open: return at once
+      const nextPass = Math.max(nextDue - lookaheadMs, worked ? passStartedAt + settings.policy.checkIntervalMs : clock.now());
+      if (nextPass >= stopAt) break;
+      await sleepUntil(nextPass);
+      if (stop.signal.aborted) break;
+    }
     if (settings.countOpenTasks) {
       summary.openTasks = await store.countDue().catch((error: unknown) => {
         logger.warn('could not count the open tasks', { error });
@@ -167,13 +286,14 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     }
   } finally {
     clearTimeout(stopTimer);
-    await lease.release(run.runId, gate.carryOver()).catch((error: unknown) => logger.warn('could not release the sweep lease', { error }));
+    await lease.release(run.runId, statusGate.carryOver(), listGate.carryOver()).catch((error: unknown) => logger.warn('could not release the sweep lease', { error }));
   }
 
   if (stop.signal.aborted) summary.stoppedBy = stop.signal.reason === 'configuration' ? 'configuration' : 'deadline';
   summary.durationMs = Math.round(clock.now() - startedAt);
   summary.requestsPerSecond = Math.round((summary.requests / Math.max(summary.durationMs, 1000)) * 10_000) / 10;
-  summary.peakRequestsPerSecond = gate.peakInWindow();
+  summary.peakRequestsPerSecond = statusGate.peakInWindow();
+  summary.peakListRequestsPerSecond = listGate.peakInWindow();
   const log = summary.stoppedBy === 'configuration' ? logger.error : logger.info;
   log('sweep finished', { summary });
   return summary;

@@ -18,7 +18,8 @@ export interface Clock {
 export const systemClock: Clock = {
   // Wall-clock time: slot times cross processes (via the lease), so every process must read the same clock.
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  // Unref'd: a sleeper alone never keeps a process alive (a run's own stop timer does while it works).
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
 };
 
 export interface GateOptions {

@@ -4,8 +4,18 @@ import type { OutcomeEventType } from '../recording';
 export interface SweepSummary {
   runId: string;
   skipped?: string;
-  /** Tasks taken from the due index. */
+  /** Passes over the due tasks (a run keeps passing until its stop time while anything is open). */
+  passes: number;
+  /** Tasks read from the due index, summed over the passes. */
   due: number;
+  /** Due tasks that DescribeTasks listed as not ended: no status request (summed over the passes). */
+  inProgress: number;
+  /** DescribeTasks HTTP attempts (triage's listings). */
+  listRequests: number;
+  /** Passes whose listing failed, or came back incomplete (their unlisted tasks were checked instead). */
+  listingFailures: number;
+  /** Recordings the listing found that nobody tracked, tracked now (DISCOVER_TASKS=on). */
+  discovered: number;
   /** Tasks that got an answer (or a transient/task fault) from ZEGO. */
   checked: number;
   /** HTTP attempts sent to ZEGO (a stale-socket retry is a second attempt). */
@@ -14,7 +24,9 @@ export interface SweepSummary {
   requestsPerSecond: number;
   /** The most requests started within any one rolling second: what the rate limit bounds. */
   peakRequestsPerSecond: number;
-  /** How overdue the oldest due task was when the run began (0 when nothing was due). */
+  /** The same for DescribeTasks, bounded by ZEGO_DESCRIBE_TASKS_RATE_LIMIT. */
+  peakListRequestsPerSecond: number;
+  /** How overdue the most overdue task needing work was in the run's first pass (listed in-progress tasks excluded; 0 when nothing was due). */
   lagMs: number;
   /** Tasks still needing work after the run, counted from the due index (only on counting runs). */
   openTasks?: number;
@@ -37,11 +49,17 @@ export interface SweepSummary {
 export function emptySummary(runId: string): SweepSummary {
   return {
     runId,
+    passes: 0,
     due: 0,
+    inProgress: 0,
+    listRequests: 0,
+    listingFailures: 0,
+    discovered: 0,
     checked: 0,
     requests: 0,
     requestsPerSecond: 0,
     peakRequestsPerSecond: 0,
+    peakListRequestsPerSecond: 0,
     lagMs: 0,
     outcomes: { 'recording.completed': 0, 'recording.failed': 0, 'recording.expired': 0 },
     published: 0,

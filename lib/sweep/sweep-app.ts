@@ -57,6 +57,10 @@ export function createSweep(config: SweepConfig, overrides: SweepAppOverrides = 
     concurrency: config.concurrency,
     policy: { checkIntervalMs: config.checkIntervalMs, checkIntervalMaxMs: config.checkIntervalMaxMs },
     zegoTimeoutMs: config.zego.timeoutMs,
+    triage: config.triage,
+    listRateLimit: config.listRateLimit,
+    discover: config.discover,
+    keepChecking: config.keepChecking,
   };
   // Made once the secret is known, then kept for the container's life (its connections too).
   let zego: ZegoClient | undefined;

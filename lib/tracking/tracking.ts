@@ -6,7 +6,7 @@ import type { TrackRequest } from './track-request';
 
 /** Starts watching a task, due for its first check at once; a known task is returned unchanged. */
 export async function trackRecording(store: TaskStore, request: TrackRequest, now: number): Promise<{ created: boolean; view: RecordingView }> {
-  const task = newTask(request.taskId, now, request.roomId === undefined ? {} : { roomId: request.roomId });
+  const task = newTask(request.taskId, now, request.roomId === undefined ? { trackedBy: 'api' } : { roomId: request.roomId, trackedBy: 'api' });
   const { created, task: stored } = await store.create(task);
   return { created, view: toRecordingView(stored) };
 }

@@ -52,6 +52,10 @@ export async function startLocalStack(options: Partial<SimulatorOptions> = {}): 
       ZEGO_TIMEOUT_MS: '400',
       CHECK_INTERVAL_SECONDS: '1',
       CHECK_INTERVAL_MAX_SECONDS: '2',
+      // The suites written before triage count status requests and runs one by one: they run the sweep
+      // as it was (one sweep over the due tasks, every one checked). The triage suites turn both on.
+      SWEEP_TRIAGE: 'off',
+      SWEEP_KEEP_CHECKING: 'off',
       ...overrides,
     }),
     async track(taskId, extra = {}) {
