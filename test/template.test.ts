@@ -1,6 +1,7 @@
 // The deployed shape, checked on what CloudFormation would receive: `serverless package` runs once (no AWS
 // credentials, no network; in a copy of the repository, see support/package-service.ts) and the tests read
 // its template and the functions' zips.
+import { loadSweepConfig } from '../lib/config';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
@@ -249,7 +250,14 @@ describe('sweep function', () => {
       SWEEP_CONCURRENCY: '5',
       CHECK_INTERVAL_SECONDS: '30',
       CHECK_INTERVAL_MAX_SECONDS: '300',
+      SWEEP_TRIAGE: 'on',
+      ZEGO_DESCRIBE_TASKS_RATE_LIMIT: '10',
+      DISCOVER_TASKS: 'off',
+      SWEEP_KEEP_CHECKING: 'on',
     });
+    // The defaults the stack deploys are the ones the code applies without them.
+    const defaults = loadSweepConfig({ TASKS_TABLE: 't-x-y', EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t', ZEGO_APP_ID: '1', ZEGO_SERVER_SECRET_PARAM: '/p' });
+    expect(loadSweepConfig({ ...(variables as Record<string, string>), TASKS_TABLE: 't-x-y', EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t', ZEGO_APP_ID: '1', ZEGO_SERVER_SECRET_PARAM: '/p', POWERTOOLS_SERVICE_NAME: 'recwatch' })).toEqual(defaults);
     expect(evaluate(variables.ZEGO_SERVER_SECRET_PARAM!)).toBe(`/recwatch/${STAGE}/zego-server-secret`);
   });
 

@@ -30,6 +30,12 @@ export const SWEEP_METRICS: Record<string, { unit: Unit; value: (s: SweepSummary
   SweepDuration: { unit: MetricUnit.Milliseconds, value: (s) => s.durationMs },
   SweepLag: { unit: MetricUnit.Seconds, value: (s) => Math.round(s.lagMs / 100) / 10 },
   OpenTasks: { unit: MetricUnit.Count, value: (s) => s.openTasks },
+  SweepPasses: { unit: MetricUnit.Count, value: (s) => s.passes },
+  TasksListedInProgress: { unit: MetricUnit.Count, value: (s) => s.inProgress },
+  ZegoListRequests: { unit: MetricUnit.Count, value: (s) => s.listRequests },
+  ListingFailures: { unit: MetricUnit.Count, value: (s) => s.listingFailures },
+  TasksDiscovered: { unit: MetricUnit.Count, value: (s) => s.discovered },
+  PeakListRequestsPerSecond: { unit: MetricUnit.CountPerSecond, value: (s) => s.peakListRequestsPerSecond },
 };
 /** Emitted instead of the above by a run that found another sweep holding the lease. */
 export const SKIPPED_METRIC = 'SweepsSkipped';
