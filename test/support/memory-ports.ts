@@ -1,0 +1,99 @@
+// In-memory stand-ins for the sweep's ports, for fast engine tests on a fake clock: a task store with the
+// same conditional-write contract as the DynamoDB one, a lease, a publisher, and a scripted ZEGO client.
+// The DynamoDB adapter itself is tested against dynalite (test/task-store.test.ts).
+import type { OutcomeEvent } from '../../lib/events/outcome-event';
+import type { EventPublisher } from '../../lib/events/publisher';
+import type { Task } from '../../lib/recording';
+import type { DueEntry, SweepLease, TaskStore } from '../../lib/store/task-store';
+import type { DescribeResult, DescribeTasksQuery, ListedTask, ListResult, RequestGate, ZegoClient } from '../../lib/zego/types';
+
+export class MemoryStore implements TaskStore {
+  readonly tasks = new Map<string, Task>();
+  writes = 0;
+  async get(taskId: string) {
+    return this.tasks.get(taskId);
+  }
+  async create(task: Task) {
+    const stored = this.tasks.get(task.taskId);
+    if (stored) return { created: false, task: stored };
+    this.writes++;
+    this.tasks.set(task.taskId, task);
+    return { created: true, task };
+  }
+  async *listDue(now: number): AsyncIterable<DueEntry> {
+    const due = [...this.tasks.values()].filter((t) => t.dueAt !== undefined && t.dueAt <= now).sort((a, b) => a.dueAt! - b.dueAt!);
+    for (const task of due) yield { task };
+  }
+  async save(task: Task) {
+    const stored = this.tasks.get(task.taskId);
+    if (stored === undefined || stored.version !== task.version) return undefined;
+    this.writes++;
+    const next = { ...task, version: task.version + 1 };
+    this.tasks.set(task.taskId, next);
+    return next;
+  }
+  async countDue() {
+    return [...this.tasks.values()].filter((t) => t.dueAt !== undefined).length;
+  }
+  async nextDueAt() {
+    const times = [...this.tasks.values()].flatMap((t) => (t.dueAt === undefined ? [] : [t.dueAt]));
+    return times.length === 0 ? undefined : Math.min(...times);
+  }
+  async postpone(taskId: string, dueAt: number) {
+    const stored = this.tasks.get(taskId);
+    if (stored) this.tasks.set(taskId, { ...stored, dueAt });
+  }
+}
+
+export const memoryLease = (): SweepLease => ({ acquire: async () => ({ carriedOver: [], carriedOverListing: [] }), release: async () => undefined });
+
+export class MemoryPublisher implements EventPublisher {
+  readonly events: OutcomeEvent[] = [];
+  failNext = 0;
+  async publish(event: OutcomeEvent) {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('SNS Publish failed: AuthorizationError');
+    }
+    this.events.push(event);
+    return { messageId: String(this.events.length) };
+  }
+}
+
+/** A ZEGO whose answers come from functions of the task id and the fake time. */
+export class ScriptedZego implements ZegoClient {
+  statusRequests: string[] = [];
+  listRequests: DescribeTasksQuery[] = [];
+  listFails = 0;
+  constructor(
+    private readonly now: () => number,
+    private readonly status: (taskId: string, now: number) => DescribeResult,
+    private readonly inProgress: (now: number) => ListedTask[] = () => [],
+  ) {}
+  async describeRecordStatus(taskId: string, options: { gate?: RequestGate } = {}) {
+    const release = (await options.gate?.acquire()) ?? (() => undefined);
+    try {
+      this.statusRequests.push(taskId);
+      return this.status(taskId, this.now());
+    } finally {
+      release();
+    }
+  }
+  async describeTasks(query: DescribeTasksQuery, options: { gate?: RequestGate } = {}): Promise<ListResult> {
+    const release = (await options.gate?.acquire()) ?? (() => undefined);
+    try {
+      this.listRequests.push(query);
+      if (this.listFails > 0) {
+        this.listFails--;
+        return { kind: 'transient', message: 'HTTP 503', attempts: 1 };
+      }
+      const all = this.inProgress(this.now());
+      const size = query.pageSize ?? 50;
+      const offset = query.pageOffset ?? 1;
+      return { kind: 'ok', page: { pageOffset: offset, pageSize: size, totalCount: all.length, tasks: all.slice((offset - 1) * size, offset * size) }, attempts: 1 };
+    } finally {
+      release();
+    }
+  }
+  async close() {}
+}
