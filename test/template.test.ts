@@ -261,13 +261,31 @@ describe('sweep function', () => {
     expect(evaluate(variables.ZEGO_SERVER_SECRET_PARAM!)).toBe(`/recwatch/${STAGE}/zego-server-secret`);
   });
 
-  it('cannot be deployed without a ZEGO AppId, yet packages without one', () => {
+  it('cannot be deployed without a ZEGO AppId, yet packages without one, with a default its own pattern allows', () => {
     const appId = template.Parameters.ZegoAppId!;
     expect(appId.Type).toBe('String');
     const pattern = new RegExp(String(appId.AllowedPattern));
-    expect(pattern.test(String(appId.Default ?? '')), 'the default must fail the pattern').toBe(false);
+    expect(appId.Default).toBe('');
+    expect(pattern.test(''), 'the default must pass the pattern (cfn-lint E2015)').toBe(true);
     expect(pattern.test('1234567890')).toBe(true);
+    expect(pattern.test('0')).toBe(false);
+    expect(pattern.test('12ab')).toBe(false);
     expect(String(appId.ConstraintDescription)).toContain('zegoAppId');
+    // A CloudFormation Rule refuses the deploy, before any change, while the AppId is empty.
+    const rules = (template as unknown as { Rules: Record<string, { Assertions: Array<{ Assert: unknown; AssertDescription: string }> }> }).Rules;
+    expect(rules.ZegoAppIdGiven!.Assertions).toEqual([
+      { Assert: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ZegoAppId' }, ''] }] }, AssertDescription: expect.stringContaining('--param zegoAppId=') },
+    ]);
+  });
+
+  it('grants KMS decrypt only on a key given as a stack parameter, never on an empty resource', () => {
+    const key = template.Parameters.ZegoSecretKmsKeyArn!;
+    expect(key.Default).toBe('');
+    expect(new RegExp(String(key.AllowedPattern)).test('')).toBe(true);
+    expect(new RegExp(String(key.AllowedPattern)).test('arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab')).toBe(true);
+    expect(template.Conditions.HasZegoSecretKmsKey).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ZegoSecretKmsKeyArn' }, ''] }] });
+    const policy = resource('ZegoSecretKmsDecryptPolicy', 'AWS::IAM::Policy');
+    expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('{"Ref":"ZegoSecretKmsKeyArn"}');
   });
 
   it.each(['sweep', 'track', 'lookup', 'callback'])('%s is packaged as one self-contained, minified ES module bundle', async (name) => {
