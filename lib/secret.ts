@@ -31,6 +31,8 @@ export interface SecretSourceOptions {
   ssm?: SSMClient;
   /** The least time between two refreshes (default 60 s). */
   minRefreshIntervalMs?: number;
+  /** A value read longer ago than this is read again on the next get(), bypassing the cache (default 15 minutes). */
+  maxAgeMs?: number;
   /** Epoch ms (default Date.now). */
   now?: () => number;
 }
@@ -50,9 +52,12 @@ export function createSecretSource(options: SecretSourceOptions): SecretSource {
   const provider = new SSMProvider({ awsSdkV3Client: ssm });
   const now = options.now ?? Date.now;
   const minRefreshIntervalMs = options.minRefreshIntervalMs ?? 60_000;
+  const maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
   let pending: Promise<string> | undefined;
+  let readAt = -Infinity;
   let lastRefreshAt = -Infinity;
   const read = (forceFetch: boolean): Promise<string> => {
+    readAt = now();
     const reading = readParameter(provider, parameterName, forceFetch).catch((error: unknown) => {
       if (pending === reading) pending = undefined;
       throw error;
@@ -61,7 +66,9 @@ export function createSecretSource(options: SecretSourceOptions): SecretSource {
     return reading;
   };
   return {
-    get: () => pending ?? read(false),
+    // A read that is too old is done again; until the new one answers, callers wait for it (a rotated
+    // secret must not be used for 15 minutes more), and a failed re-read is retried on the next call.
+    get: () => (pending !== undefined && now() - readAt < maxAgeMs ? pending : read(pending !== undefined)),
     async refresh() {
       if (now() - lastRefreshAt < minRefreshIntervalMs) return undefined;
       lastRefreshAt = now();
@@ -70,7 +77,10 @@ export function createSecretSource(options: SecretSourceOptions): SecretSource {
   };
 }
 
-/** Once per cold start: the value is kept until the container goes, or until refresh() reads it again. */
+/** A rotated secret is picked up within this long even when nothing fails (contract: a bounded age). */
+const DEFAULT_MAX_AGE_MS = 15 * 60_000;
+
+/** Powertools' own cache is not used for expiry: this module decides when to read again (forceFetch). */
 const FOR_THE_CONTAINERS_LIFE_S = 365 * 24 * 3600;
 
 async function readParameter(provider: SSMProvider, name: string, forceFetch: boolean): Promise<string> {

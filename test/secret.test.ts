@@ -118,6 +118,27 @@ describe('createSecretSource', () => {
     expect(endpoint.calls(name)).toBe(3);
   });
 
+  it('reads the parameter again once the value is older than its bounded age, even when nothing failed', async () => {
+    // Prepare
+    const name = freshName();
+    endpoint.setParameter(name, SECRET);
+    let now = 5_000_000;
+    const source = createSecretSource({ parameterName: name, ssm, now: () => now, maxAgeMs: 15 * 60_000 });
+    await source.get();
+    endpoint.setParameter(name, 'rotated-secret');
+
+    // Act
+    now += 14 * 60_000;
+    const young = await source.get();
+    now += 2 * 60_000;
+    const aged = await source.get();
+    const again = await source.get();
+
+    // Assess
+    expect([young, aged, again]).toStrictEqual([SECRET, 'rotated-secret', 'rotated-secret']);
+    expect(endpoint.calls(name)).toBe(2);
+  });
+
   it('has nothing to refresh for a secret given directly', async () => {
     await expect(createSecretSource({ secret: SECRET }).refresh()).resolves.toBeUndefined();
   });

@@ -58,4 +58,51 @@ describe('the ServerSecret from SSM', () => {
     for await (const entry of stack.store.listDue(Date.now() + 30 * 60_000)) listed.push(entry);
     expect(listed).toEqual([]);
   });
+
+  it('picks up a rotated ServerSecret without a new container: one re-read and one retried request', async () => {
+    // Prepare: a warm container that has signed with the old secret.
+    ssm.setParameter(PARAM, SECRET);
+    const handler = await load();
+    stack.zego.setTask('rot-1', { Status: 3, RecordBeginTimestamp: Date.now() - 1000, RecordFiles: [zegoFile({ status: 3 })] });
+    await stack.track('rot-1');
+    expect((await handler({}, lambdaContext())).published).toBe(1);
+    const reads = ssm.calls(PARAM);
+
+    // Act: the secret is rotated at ZEGO and in SSM; the container stays warm.
+    const rotated = 'abcdefabcdefabcdefabcdefabcdef12';
+    stack.zego.setServerSecret(rotated);
+    ssm.setParameter(PARAM, rotated);
+    for (const id of ['rot-2', 'rot-3', 'rot-4']) {
+      stack.zego.setTask(id, { Status: 3, RecordBeginTimestamp: Date.now() - 1000, RecordFiles: [zegoFile({ status: 3 })] });
+      await stack.track(id);
+    }
+    stack.zego.resetStats();
+    const summary = await handler({}, lambdaContext());
+
+    // Assess
+    expect(summary).toMatchObject({ published: 3, faults: { config: 0 } });
+    expect(summary.stoppedBy).toBeUndefined();
+    expect(ssm.calls(PARAM) - reads).toBe(1);
+    expect(stack.zego.stats().badSignatures).toBeGreaterThanOrEqual(1);
+    expect(stack.zego.stats().badSignatures).toBeLessThanOrEqual(5); // SWEEP_CONCURRENCY
+    stack.zego.setServerSecret(SECRET);
+  });
+
+  it('gives up after one re-read when the ServerSecret in SSM is simply wrong, having spent at most SWEEP_CONCURRENCY requests', async () => {
+    ssm.setParameter(PARAM, 'ffffffffffffffffffffffffffffffff');
+    const handler = await load();
+    for (let i = 0; i < 20; i++) {
+      stack.zego.setTask(`wrong-${i}`, { Status: 3, RecordBeginTimestamp: Date.now() - 1000, RecordFiles: [zegoFile({ status: 3 })] });
+      await stack.track(`wrong-${i}`);
+    }
+    stack.zego.resetStats();
+    const reads = ssm.calls(PARAM);
+
+    await expect(handler({}, lambdaContext())).rejects.toThrow(/100000005/);
+
+    expect(stack.zego.stats().requests).toBeLessThanOrEqual(5);
+    expect(ssm.calls(PARAM) - reads).toBe(2); // the cold start's read, then the one re-read after the bad signature
+    expect((await stack.store.get('wrong-0'))?.checks).toBe(0);
+    ssm.setParameter(PARAM, SECRET);
+  });
 });

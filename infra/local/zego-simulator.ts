@@ -87,6 +87,8 @@ export interface ZegoSimulator {
    * given) that pass the gateway and the rate limit get `fault`. For DescribeTasks, 'malformed' sends an ill-typed
    * Data.TotalCount.
    */
+  /** The ServerSecret signatures are checked with from now on (a rotation in ZEGO's console). */
+  setServerSecret(secret: string): void;
   injectFault(fault: SimulatorFault, options?: { taskId?: string; times?: number; action?: SimulatedAction }): void;
   stats(): SimulatorStats;
   /** Arrival times of DescribeRecordStatus (and unsupported-action) requests. */
@@ -152,7 +154,8 @@ function maxInWindow(sorted: readonly number[]): number {
 }
 
 export async function startZegoSimulator(options: SimulatorOptions): Promise<ZegoSimulator> {
-  const { appId, serverSecret, rateLimit = 10, describeTasksRateLimit = 10, latencyMs = 0 } = options;
+  const { appId, rateLimit = 10, describeTasksRateLimit = 10, latencyMs = 0 } = options;
+  let serverSecret = options.serverSecret;
   const now = options.now ?? ((): number => performance.timeOrigin + performance.now());
   const inProgressListing = new Set(options.inProgressListing ?? [2]);
   const tasks = new Map<string, TaskEntry>();
@@ -378,6 +381,7 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
   return {
     url: listener.url,
     setTask: (taskId, state) => void tasks.set(taskId, { startedAt: now(), steps: [{ afterMs: 0, data: state }] }),
+    setServerSecret: (secret) => void (serverSecret = secret),
     setTasks: (entries) => {
       const startedAt = now();
       for (const [taskId, state] of entries) tasks.set(taskId, { startedAt, steps: [{ afterMs: 0, data: state }] });

@@ -20,6 +20,11 @@ export interface SweepDeps {
   store: TaskStore;
   lease: SweepLease;
   zego: ZegoClient;
+  /**
+   * Reads the ServerSecret again, bypassing any cache, after ZEGO said the signature is wrong: a client
+   * signing with the new secret, or undefined when it did not change (or cannot be read again).
+   */
+  refreshCredentials?: () => Promise<ZegoClient | undefined>;
   publisher: EventPublisher;
   clock: Clock;
   random: () => number;
@@ -44,8 +49,6 @@ export interface SweepSettings {
    */
   keepChecking?: boolean;
   pageSize?: number;
-  /** Configuration faults after which the run stops instead of spending the budget. */
-  configFaultLimit?: number;
   /** Count the tasks still needing work after this run (a COUNT query of the due index). */
   countOpenTasks?: boolean;
 }
@@ -63,6 +66,8 @@ const WRITE_RESERVE_MS = 2_000;
  * its timeout still keeps others out until it is surely gone.
  */
 const LEASE_GRACE_MS = 5_000;
+// ZEGO: 100000005 = invalid signature (a wrong or rotated ServerSecret).
+const BAD_SIGNATURE = 100_000_005;
 /** The most a pass reads ahead of now (see `lookaheadMs`). */
 const LOOKAHEAD_MAX_MS = 5_000;
 /** How long an unreadable item is put aside (it stops costing reads meanwhile). */
@@ -74,11 +79,11 @@ export function stopReserveMs(zegoTimeoutMs: number): number {
 }
 
 export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: RunOptions): Promise<SweepSummary> {
-  const { store, lease, zego, clock, logger } = deps;
+  const { store, zego, clock, logger } = deps;
   const startedAt = clock.now();
   const summary = emptySummary(run.runId);
-  const held = await lease.acquire(run.runId, startedAt, run.deadline + LEASE_GRACE_MS);
-  if (held === undefined) {
+  const lease = await deps.lease.acquire(run.runId, startedAt, run.deadline + LEASE_GRACE_MS);
+  if (lease === undefined) {
     summary.skipped = 'another sweep holds the lease';
     summary.durationMs = Math.round(clock.now() - startedAt);
     logger.info('sweep skipped', { summary });
@@ -89,10 +94,15 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   const stop = new AbortController();
   const stopAt = run.deadline - stopReserveMs(settings.zegoTimeoutMs);
   const stopTimer = setTimeout(() => stop.abort('deadline'), Math.max(0, stopAt - clock.now()));
-  const statusGate = createRequestGate({ limit: settings.rateLimit, concurrency: settings.concurrency, clock, carriedOver: held.carriedOver });
-  const listGate = createRequestGate({ limit: settings.listRateLimit ?? 10, concurrency: settings.concurrency, clock, carriedOver: held.carriedOverListing });
+  const statusGate = createRequestGate({ limit: settings.rateLimit, concurrency: settings.concurrency, clock, carriedOver: lease.carriedOver });
+  const listGate = createRequestGate({ limit: settings.listRateLimit ?? 10, concurrency: settings.concurrency, clock, carriedOver: lease.carriedOverListing });
   // Stopping cuts the wait for a slot, never a request in flight: ZEGO has counted it, so use its answer.
-  const stoppable = (gate: RequestGate): RequestGate => ({ acquire: () => gate.acquire(stop.signal) });
+  const stoppable = (gate: RequestGate): RequestGate => ({
+    acquire: async () => {
+      while (held !== undefined) await held;
+      return gate.acquire(stop.signal);
+    },
+  });
   const statusSlots = stoppable(statusGate);
   const listSlots = stoppable(listGate);
   const recorder = createRecorder({ store, publisher: deps.publisher, clock, logger, retryAfterMs: settings.policy.checkIntervalMs });
@@ -102,13 +112,50 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   const seen = new Set<string>();
   /** Listed recordings found tracked (or tracked now) this run: discovery tries each once. */
   const known = new Set<string>();
-  let configFaults = 0;
+  // The client requests are signed with; a refreshed ServerSecret replaces it (its generation counts up).
+  let client = zego;
+  let generation = 0;
+  let refreshed = false;
+  /** While set, no new request leaves: a bad signature is being looked into. */
+  let held: Promise<void> | undefined;
 
-  const configFault = (message: string): void => {
+  /**
+   * A configuration fault stops the run from sending anything more (contract: so at most SWEEP_CONCURRENCY
+   * requests are spent on it), unless it is a bad signature and a ServerSecret read again, once a run, is a
+   * new one: then the request is tried once more with it. Faults of requests signed with an older secret
+   * are not counted. Configuration faults are ours, not the tasks': nothing is written to a task.
+   * Resolves true when the caller should try its request again.
+   */
+  const configFault = async (fault: { message: string; code?: number }, signedWith: number): Promise<boolean> => {
+    if (signedWith < generation) return true;
+    if (held !== undefined) {
+      await held;
+      return signedWith < generation;
+    }
+    if (fault.code === BAD_SIGNATURE && deps.refreshCredentials !== undefined && !refreshed) {
+      refreshed = true;
+      let release: () => void = () => undefined;
+      held = new Promise<void>((resolve) => (release = resolve));
+      try {
+        const fresh = await deps.refreshCredentials().catch((error: unknown) => {
+          logger.warn('could not read the ServerSecret again', { error });
+          return undefined;
+        });
+        if (fresh !== undefined) {
+          client = fresh;
+          generation++;
+          logger.warn('ZEGO refused the signature; the ServerSecret read again is a new one, and is used from now on');
+          return true;
+        }
+      } finally {
+        held = undefined;
+        release();
+      }
+    }
     summary.faults.config++;
-    summary.lastConfigFault = message;
-    // Configuration faults are ours, not the tasks': never written, and the run stops spending.
-    if (++configFaults >= (settings.configFaultLimit ?? 3)) stop.abort('configuration');
+    summary.lastConfigFault = fault.message;
+    stop.abort('configuration');
+    return false;
   };
 
   const tally = (recorded: Recorded): Recorded => {
@@ -123,11 +170,15 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     if (decision.outcome !== undefined && recorded.announced !== undefined) summary.outcomes[decision.outcome]++;
   };
 
-  const check = async (task: Task): Promise<void> => {
-    const result = await zego.describeRecordStatus(task.taskId, { gate: statusSlots });
+  const check = async (task: Task, retried = false): Promise<void> => {
+    const signedWith = generation;
+    const result = await client.describeRecordStatus(task.taskId, { gate: statusSlots });
     summary.requests += result.attempts;
     if (stop.signal.aborted && result.kind === 'transient') return; // not (fully) checked: stays due
-    if (result.kind === 'config') return configFault(result.message);
+    if (result.kind === 'config') {
+      const again = (await configFault(result, signedWith)) && !retried && !stop.signal.aborted;
+      return again ? check(task, true) : undefined; // not checked: stays due
+    }
     summary.checked++;
     if (result.kind !== 'ok') summary.faults[result.kind]++;
     if (result.kind !== 'ok' && result.rateRefused) {
@@ -203,10 +254,11 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   const list = async (due: Task[], now: number): Promise<Listing | undefined> => {
     const window = listingWindow(due, now, settings.discover ?? false);
     if (window === undefined) return undefined;
-    const outcome = await listInProgress(window, { zego, gate: listSlots, concurrency: settings.concurrency, signal: stop.signal });
+    const signedWith = generation;
+    const outcome = await listInProgress(window, { zego: client, gate: listSlots, concurrency: settings.concurrency, signal: stop.signal });
     summary.listRequests += outcome.requests;
     const fault: ListingFault | undefined = outcome.fault;
-    if (fault?.kind === 'config') configFault(fault.message);
+    if (fault?.kind === 'config') await configFault(fault, signedWith);
     if (outcome.listing === undefined || !outcome.listing.complete) {
       summary.listingFailures++;
       if (!stop.signal.aborted) {
@@ -286,7 +338,7 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     }
   } finally {
     clearTimeout(stopTimer);
-    await lease.release(run.runId, statusGate.carryOver(), listGate.carryOver()).catch((error: unknown) => logger.warn('could not release the sweep lease', { error }));
+    await deps.lease.release(run.runId, statusGate.carryOver(), listGate.carryOver()).catch((error: unknown) => logger.warn('could not release the sweep lease', { error }));
   }
 
   if (stop.signal.aborted) summary.stoppedBy = stop.signal.reason === 'configuration' ? 'configuration' : 'deadline';

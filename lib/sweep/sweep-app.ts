@@ -38,12 +38,12 @@ export function createSweep(config: SweepConfig, overrides: SweepAppOverrides = 
   const { observability } = config;
   const logger = overrides.logger ?? createLogger({ level: observability.logLevel, serviceName: observability.serviceName, fields: { function: 'sweep' } });
   const metrics = createMetrics(observability);
+  const clock = overrides.clock ?? systemClock;
   const secret = createSecretSource(
     config.zego.serverSecret !== undefined
       ? { secret: config.zego.serverSecret }
-      : { parameterName: config.zego.serverSecretParam!, ssm: overrides.ssm ?? new SSMClient({}) },
+      : { parameterName: config.zego.serverSecretParam!, ssm: overrides.ssm ?? new SSMClient({}), now: () => clock.now(), minRefreshIntervalMs: 0 },
   );
-  const clock = overrides.clock ?? systemClock;
   const deps = {
     store: createDynamoTaskStore({ client: dynamo, table: config.tasksTable, shards: config.indexShards, retentionDays: config.retentionDays }),
     lease: createDynamoSweepLease({ client: dynamo, table: config.tasksTable }),
@@ -62,19 +62,27 @@ export function createSweep(config: SweepConfig, overrides: SweepAppOverrides = 
     discover: config.discover,
     keepChecking: config.keepChecking,
   };
-  // Made once the secret is known, then kept for the container's life (its connections too).
+  // Made once the secret is known, then kept while the secret stays the same (its connections too). The
+  // secret is read again after 15 minutes, and after a bad signature once a run (refreshCredentials).
   let zego: ZegoClient | undefined;
+  let signingSecret: string | undefined;
+  const clientFor = (serverSecret: string): ZegoClient => {
+    if (zego === undefined || serverSecret !== signingSecret) {
+      zego = createZegoClient({ appId: config.zego.appId, serverSecret, baseUrl: config.zego.apiUrl, timeoutMs: config.zego.timeoutMs });
+      signingSecret = serverSecret;
+    }
+    return zego;
+  };
+  const refreshCredentials = async (): Promise<ZegoClient | undefined> => {
+    const fresh = await secret.refresh();
+    return fresh === undefined || fresh === signingSecret ? undefined : clientFor(fresh);
+  };
 
   return async ({ context, ...run }) => {
     if (context !== undefined) logger.addContext(context);
-    zego ??= createZegoClient({
-      appId: config.zego.appId,
-      serverSecret: await secret.get(),
-      baseUrl: config.zego.apiUrl,
-      timeoutMs: config.zego.timeoutMs,
-    });
+    const client = clientFor(await secret.get());
     const countOpenTasks = clock.now() % OPEN_COUNT_EVERY_MS < SCHEDULE_MS;
-    const summary = await runSweep({ ...deps, zego }, { ...settings, countOpenTasks }, run);
+    const summary = await runSweep({ ...deps, zego: client, refreshCredentials }, { ...settings, countOpenTasks }, run);
     publishSweepMetrics(metrics, summary, config.zego.rateLimit);
     return summary;
   };
