@@ -3,6 +3,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../infra/local/api-server';
+import { callbackCommand } from '../infra/local/banner';
 import { loadDevConfig, StartError } from '../infra/local/dev-config';
 import { problemOf } from '../infra/local/function-logs';
 
@@ -19,7 +20,7 @@ async function apiWithEchoHandlers(): Promise<{ api: ApiServer; seen: APIGateway
   };
   const api = await startApiServer({ host: '127.0.0.1', port: 0 });
   servers.push(api);
-  api.use({ track: echo, lookup: echo });
+  api.use({ track: echo, lookup: echo, callback: echo });
   return { api, seen };
 }
 
@@ -50,8 +51,21 @@ describe('local API', () => {
     expect(seen[0]).toMatchObject({ httpMethod: 'POST', resource: '/recordings', body: '{"taskId":"t-1"}', pathParameters: null });
   });
 
+  it('hands the callback handler ZEGO’s body as sent, on its own resource, asking for no API key', async () => {
+    const { api, seen } = await apiWithEchoHandlers();
+    const body = '{"app_id":1234567890,"task_id":"t-1","event_type":1}';
+    const answer = await fetch(`${api.url}/callbacks/zego`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(answer.status).toBe(200);
+    expect(seen[0]).toMatchObject({ httpMethod: 'POST', resource: '/callbacks/zego', path: '/callbacks/zego', body, pathParameters: null });
+    expect(seen[0]!.requestContext.identity.apiKey).toBeNull();
+  });
+
   it.each([
     ['GET', '/recordings', 405, 'method_not_allowed'],
+    ['GET', '/callbacks/zego', 405, 'method_not_allowed'],
+    ['PUT', '/callbacks/zego', 405, 'method_not_allowed'],
+    ['POST', '/callbacks', 404, 'not_found'],
+    ['POST', '/callbacks/zego/extra', 404, 'not_found'],
     ['DELETE', '/recordings/t-1', 405, 'method_not_allowed'],
     ['GET', '/', 404, 'not_found'],
     ['GET', '/recordings/', 404, 'not_found'],
@@ -61,7 +75,7 @@ describe('local API', () => {
     const answer = await fetch(`${api.url}${path}`, { method });
     expect(answer.status).toBe(status);
     expect(await answer.json()).toEqual({ error: { code, message: expect.any(String) } });
-    if (status === 405) expect(answer.headers.get('allow')).toBe(path === '/recordings' ? 'POST' : 'GET');
+    if (status === 405) expect(answer.headers.get('allow')).toBe(path === '/recordings/t-1' ? 'GET' : 'POST');
     expect(seen).toEqual([]);
   });
 
@@ -89,7 +103,7 @@ describe('npm start settings', () => {
       sweepIntervalMs: 5000,
       dataDir: '/repo/.data',
       zego: { kind: 'simulator' },
-      functionDefaults: { CHECK_INTERVAL_SECONDS: '5', CHECK_INTERVAL_MAX_SECONDS: '15' },
+      functionDefaults: { CHECK_INTERVAL_SECONDS: '5', CHECK_INTERVAL_MAX_SECONDS: '15', SWEEP_KEEP_CHECKING: 'off' },
     });
   });
 
@@ -104,6 +118,21 @@ describe('npm start settings', () => {
     }
   });
 
+  it('takes the CallbackSecret from ZEGO_CALLBACK_SECRET (never from SSM), without echoing it', () => {
+    expect(loadDevConfig({ ZEGO_CALLBACK_SECRET: 'cb-s3cret' }, '/repo').callbackSecret).toBe('cb-s3cret');
+    expect(loadDevConfig({}, '/repo')).not.toHaveProperty('callbackSecret');
+    expect(() => loadDevConfig({ ZEGO_CALLBACK_SECRET_PARAM: '/recwatch/cb' }, '/repo')).toThrow(/^ZEGO_CALLBACK_SECRET_PARAM names an SSM parameter/);
+  });
+
+  it('prints an `npm run callback` line that reaches the stack as it runs', () => {
+    const config = loadDevConfig({}, '/repo');
+    expect(callbackCommand({ config, callbackUrl: 'http://127.0.0.1:3000/callbacks/zego' }, '/repo', 't-1')).toBe('npm run callback -- t-1');
+    const moved = loadDevConfig({ RECWATCH_DATA_DIR: '/tmp/my data', PORT: '0', ZEGO_APP_ID: '42', ZEGO_SERVER_SECRET: 'x' }, '/repo');
+    expect(callbackCommand({ config: moved, callbackUrl: 'http://127.0.0.1:40123/callbacks/zego' }, '/repo', 't-1')).toBe(
+      "RECWATCH_DATA_DIR='/tmp/my data' ZEGO_APP_ID=42 npm run callback -- t-1 --url http://127.0.0.1:40123/callbacks/zego",
+    );
+  });
+
   it('names the variable that is wrong', () => {
     expect(() => loadDevConfig({ PORT: 'http' }, '/repo')).toThrow(StartError);
     expect(() => loadDevConfig({ PORT: '70000' }, '/repo')).toThrow(/^PORT must be a whole number from 0 to 65535/);
@@ -111,7 +140,7 @@ describe('npm start settings', () => {
   });
 
   it('keeps the user’s check intervals, lifting the default cap above a longer shortest interval', () => {
-    expect(loadDevConfig({ CHECK_INTERVAL_SECONDS: '60' }, '/repo').functionDefaults).toEqual({ CHECK_INTERVAL_SECONDS: '60', CHECK_INTERVAL_MAX_SECONDS: '60' });
+    expect(loadDevConfig({ CHECK_INTERVAL_SECONDS: '60' }, '/repo').functionDefaults).toEqual({ CHECK_INTERVAL_SECONDS: '60', CHECK_INTERVAL_MAX_SECONDS: '60', SWEEP_KEEP_CHECKING: 'off' });
     expect(loadDevConfig({ RECWATCH_DATA_DIR: '/var/tmp/rw' }, '/repo').dataDir).toBe('/var/tmp/rw');
   });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TRY_ME } from '../infra/local/demo-recordings';
+import { DEMO_RECORDINGS, TRY_ME } from '../infra/local/demo-recordings';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const dataDirs: string[] = [];
@@ -77,6 +77,28 @@ async function start(env: Record<string, string>): Promise<Started> {
   return { child, dataDir, output: () => text, line, exited };
 }
 
+async function readEvents(dataDir: string): Promise<Array<{ eventId: string; recording: { taskId: string; closedBy?: string } }>> {
+  const text = await readFile(join(dataDir, 'events.jsonl'), 'utf8');
+  return text.trim().split('\n').map((l) => JSON.parse(l) as { eventId: string; recording: { taskId: string; closedBy?: string } });
+}
+
+/** Runs the `npm run callback` line the banner printed (its variables, then what package.json's script runs). */
+async function runPrintedCallbackLine(output: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const printed = /^ {2}((?:\w+=\S+ )*)npm run callback -- (.+?) {3}#/m.exec(output);
+  expect(printed, output).not.toBeNull();
+  const env = Object.fromEntries(printed![1]!.trim().split(/\s+/).filter(Boolean).map((word) => word.split(/=(.*)/s).slice(0, 2)));
+  const pkg = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { scripts: { callback: string } };
+  const [command, ...args] = pkg.scripts.callback.split(/\s+/);
+  expect(command).toBe('node');
+  const child = spawn(process.execPath, [...args, ...printed![2]!.split(/\s+/)], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, stdout, stderr };
+}
+
 /** Whether anything accepts connections on this port. */
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -90,7 +112,7 @@ function listening(port: number): Promise<boolean> {
 }
 
 describe('npm start', () => {
-  it('serves the API through the real handlers, announces a tracked demo task, and stops cleanly on Ctrl-C', async () => {
+  it('serves the API through the real handlers, announces demo tasks closed by callback and by poll, and stops cleanly on Ctrl-C', async () => {
     // Prepare: any free port, and a sweep (and checks) every second so the demo finishes within the test.
     const stack = await start({ PORT: '0', SWEEP_INTERVAL_SECONDS: '1', CHECK_INTERVAL_SECONDS: '1', CHECK_INTERVAL_MAX_SECONDS: '2' });
     await stack.line(/^Ready\./);
@@ -100,6 +122,13 @@ describe('npm start', () => {
     // The printed curl lines track the demo this test tracks.
     expect(stack.output()).toContain(`curl -sS -X POST ${baseUrl}/recordings -H 'content-type: application/json' -d '{"taskId":"${TRY_ME.taskId}"`);
     expect(stack.output()).toContain(`curl -sS ${baseUrl}/recordings/${TRY_ME.taskId}`);
+    // ZEGO's callbacks are received beside the API; the run's CallbackSecret is in the data directory, not on the console.
+    // Triage is on, as deployed, and the banner says so.
+    expect(stack.output()).toMatch(/^ {2}triage {4}on: each pass lists the recordings in progress with DescribeTasks/m);
+    expect(stack.output()).toMatch(new RegExp(`^ {2}callbacks POST ${baseUrl}/callbacks/zego {2}\\(functions/callback\\.ts; .*${stack.dataDir}/callback-secret\\)$`, 'm'));
+    const secret = (await readFile(join(stack.dataDir, 'callback-secret'), 'utf8')).trim();
+    expect(secret).toMatch(/^[0-9a-f]{32}$/);
+    expect(stack.output()).not.toContain(secret);
 
     // Act: track it over HTTP, as the printed curl line does.
     const tracked = await fetch(`${baseUrl}/recordings`, {
@@ -113,12 +142,30 @@ describe('npm start', () => {
     // Assess: the outcome event is printed, saved as a JSON line, and the lookup agrees.
     const printed = await stack.line(new RegExp(`recording\\.completed ${TRY_ME.taskId}\\b`));
     expect(printed).toContain(`room ${TRY_ME.roomId}`);
-    const events = (await readFile(join(stack.dataDir, 'events.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { eventId: string; recording: unknown });
+    const events = await readEvents(stack.dataDir);
     const event = events.find((e) => e.eventId === `${TRY_ME.taskId}:recording.completed`);
     expect(event?.recording).toMatchObject({ taskId: TRY_ME.taskId, state: 'COMPLETED', roomId: TRY_ME.roomId, files: [{ status: 3 }] });
+    expect(printed).toMatch(/ {2}by poll · /); // it sends no callbacks
     const lookup = await fetch(`${baseUrl}/recordings/${TRY_ME.taskId}`);
     expect(lookup.status).toBe(200);
-    expect(await lookup.json()).toMatchObject({ taskId: TRY_ME.taskId, state: 'COMPLETED' });
+    expect(await lookup.json()).toMatchObject({ taskId: TRY_ME.taskId, state: 'COMPLETED', closedBy: 'poll' });
+
+    // Act: the printed `npm run callback` line, as printed, for a task nobody tracked.
+    const oneLiner = await runPrintedCallbackLine(stack.output());
+
+    // Assess: it was tracked and closed by its callback, and announced before the answer.
+    expect(oneLiner, oneLiner.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(oneLiner.stdout).toMatch(/ for my-task-1 → 200 \{"received":true,"action":"announced","outcome":"recording\.completed"\}$/m);
+    await stack.line(/recording\.completed my-task-1 {2}by callback · 2 files/, 1_000);
+
+    // Assess: the demos' own callbacks close one that nobody tracked; the one whose callbacks are lost is closed by a poll.
+    const pushed = DEMO_RECORDINGS.find((demo) => demo.callbacks === 'delivered' && !demo.autoTrack)!;
+    const lost = DEMO_RECORDINGS.find((demo) => demo.callbacks === 'lost')!;
+    await stack.line(new RegExp(`recording\\.completed ${pushed.taskId} {2}by callback · room ${pushed.roomId}`));
+    await stack.line(new RegExp(`recording\\.completed ${lost.taskId} {2}by poll · room ${lost.roomId}`), 25_000);
+    const closedBy = Object.fromEntries((await readEvents(stack.dataDir)).map((e) => [e.recording.taskId, e.recording.closedBy]));
+    expect(closedBy).toMatchObject({ [TRY_ME.taskId]: 'poll', 'my-task-1': 'callback', [pushed.taskId]: 'callback', [lost.taskId]: 'poll' });
+    expect(stack.output()).toMatch(/POST \/callbacks\/zego → 200/);
     // Routes API Gateway would not match answer like the API's own errors.
     const wrongMethod = await fetch(`${baseUrl}/recordings`);
     expect(wrongMethod.status).toBe(405);
@@ -144,6 +191,7 @@ describe('npm start', () => {
     expect(() => process.kill(-stack.child.pid!, 0), 'a process of its group is still running').toThrow();
     expect(await listening(Number(port))).toBe(false);
     expect(existsSync(join(stack.dataDir, 'recwatch.pid'))).toBe(false);
+    expect(existsSync(join(stack.dataDir, 'callback-secret'))).toBe(false);
   });
 
   it('says clearly that the port is in use, and exits 1 without a stack trace or a data directory touched', async () => {

@@ -16,6 +16,8 @@ export interface ApiRoutes {
   track: RouteHandler;
   /** GET /recordings/{taskId} */
   lookup: RouteHandler;
+  /** POST /callbacks/zego: ZEGO's recording status callbacks (no API key when deployed either: the body is signed). */
+  callback: RouteHandler;
 }
 
 export interface ApiRequest {
@@ -51,30 +53,27 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   async function invoke(request: ApiRequest): Promise<APIGatewayProxyResult> {
     const url = new URL(request.url, 'http://localhost');
-    const segments = url.pathname.split('/').slice(1);
-    if (segments[0] !== 'recordings' || segments.length > 2 || segments[1] === '') {
-      return errorResponse(404, 'not_found', `no route for ${request.method} ${url.pathname}: the API has POST /recordings and GET /recordings/{taskId}`);
+    const route = routeOf(url.pathname);
+    if (route === undefined) {
+      return errorResponse(404, 'not_found', `no route for ${request.method} ${url.pathname}: the API has ${ROUTE_LIST}`);
     }
-    const isItem = segments.length === 2;
-    const allowed = isItem ? 'GET' : 'POST';
-    if (request.method !== allowed) {
-      const refused = errorResponse(405, 'method_not_allowed', `${url.pathname} accepts ${allowed} only`);
-      return { ...refused, headers: { ...refused.headers, allow: allowed } };
+    if (request.method !== route.method) {
+      const refused = errorResponse(405, 'method_not_allowed', `${url.pathname} accepts ${route.method} only`);
+      return { ...refused, headers: { ...refused.headers, allow: route.method } };
     }
     if (!routes) return errorResponse(503, 'starting', 'recwatch is still starting; try again in a moment');
     if (Buffer.byteLength(request.body ?? '') > MAX_PAYLOAD_BYTES) return errorResponse(413, 'payload_too_large', 'the request body is over 10 MB');
     const event = restProxyEvent({
       method: request.method,
-      resource: isItem ? '/recordings/{taskId}' : '/recordings',
+      resource: route.resource,
       path: url.pathname,
-      pathParameters: isItem ? { taskId: decodeSegment(segments[1] ?? '') } : null,
+      pathParameters: route.pathParameters,
       headers: request.headers ?? {},
       query: url.searchParams,
       body: request.body === undefined || request.body === '' ? null : request.body,
       sourceIp: request.sourceIp ?? '127.0.0.1',
     });
-    const handler = isItem ? routes.lookup : routes.track;
-    return handler(event, { awsRequestId: randomUUID() });
+    return routes[route.name](event, { awsRequestId: randomUUID() });
   }
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -110,6 +109,29 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     invoke,
     close: () => listener.close(),
   };
+}
+
+interface Route {
+  name: keyof ApiRoutes;
+  method: 'GET' | 'POST';
+  /** API Gateway's resource path, as serverless.yml declares it. */
+  resource: string;
+  pathParameters: Record<string, string> | null;
+}
+
+const ROUTE_LIST = 'POST /recordings, GET /recordings/{taskId} and POST /callbacks/zego';
+
+/** The route API Gateway would match for this path (any method); undefined when none would. */
+function routeOf(pathname: string): Route | undefined {
+  const segments = pathname.split('/').slice(1);
+  if (segments[0] === 'recordings' && segments.length === 1) return { name: 'track', method: 'POST', resource: '/recordings', pathParameters: null };
+  if (segments[0] === 'recordings' && segments.length === 2 && segments[1] !== '') {
+    return { name: 'lookup', method: 'GET', resource: '/recordings/{taskId}', pathParameters: { taskId: decodeSegment(segments[1]!) } };
+  }
+  if (segments.length === 2 && segments[0] === 'callbacks' && segments[1] === 'zego') {
+    return { name: 'callback', method: 'POST', resource: '/callbacks/zego', pathParameters: null };
+  }
+  return undefined;
 }
 
 function listenError(error: unknown, port: number): unknown {

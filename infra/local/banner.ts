@@ -1,7 +1,7 @@
-// What `npm start` prints once everything runs: what started, where, the demo recordings, and two curl
-// lines that work as they are.
-import { relative, sep } from 'node:path';
-import type { DevConfig } from './dev-config';
+// What `npm start` prints once everything runs: what started, where, the demo recordings, two curl lines
+// and the `npm run callback` line, which work as they are.
+import { relative, resolve, sep } from 'node:path';
+import { DEFAULT_PORT, type DevConfig } from './dev-config';
 import type { Paint } from './terminal';
 
 export interface DemoStatus {
@@ -16,6 +16,10 @@ export interface StackInfo {
   apiUrl: string;
   dynamoUrl: string;
   snsUrl: string;
+  /** Where ZEGO's callbacks are received. */
+  callbackUrl: string;
+  /** The file holding the run's CallbackSecret; undefined when it comes from ZEGO_CALLBACK_SECRET. */
+  callbackSecretFile: string | undefined;
   /** The simulator's URL; undefined when the real ZEGO API is used. */
   simulatorUrl?: string;
   table: string;
@@ -24,6 +28,8 @@ export interface StackInfo {
   eventsFile: string;
   logFile: string;
   rateLimit: number;
+  /** SWEEP_TRIAGE, ZEGO_DESCRIBE_TASKS_RATE_LIMIT and DISCOVER_TASKS, as the sweep read them. */
+  triage: { on: boolean; listRateLimit: number; discover: boolean };
   checkIntervals: { shortestS: number; longestS: number };
   demos: DemoStatus[];
   /** The task the curl lines track. */
@@ -48,7 +54,19 @@ export function bannerLines(info: StackInfo, paint: Paint, cwd: string): string[
     paint.bold('recwatch is running locally'),
     '',
     row('HTTP API', `${info.apiUrl}  (functions/track.ts and functions/lookup.ts; no API key locally)`),
+    row(
+      'callbacks',
+      `POST ${info.callbackUrl}  (functions/callback.ts; ZEGO's signature checked with ` +
+        (info.callbackSecretFile === undefined ? 'the CallbackSecret from ZEGO_CALLBACK_SECRET, not shown)' : `this run's CallbackSecret, in ${shown(info.callbackSecretFile)})`),
+    ),
     row('sweep', `functions/sweep.ts every ${config.sweepIntervalMs / 1000} s; each task checked every ${info.checkIntervals.shortestS}–${info.checkIntervals.longestS} s, at most ${info.rateLimit} ZEGO requests/s`),
+    row(
+      'triage',
+      info.triage.on
+        ? `on: each pass lists the recordings in progress with DescribeTasks (at most ${info.triage.listRateLimit}/s) first, so only ended ones get a status request` +
+            (info.triage.discover ? '; discovery on: listed recordings nobody tracked are tracked' : '')
+        : 'off (SWEEP_TRIAGE=off): every due task gets a status request',
+    ),
     row('ZEGO', zego),
     row('DynamoDB', `dynalite at ${info.dynamoUrl}, table ${info.table} (${info.tableState === 'created' ? 'new' : 'kept from the last run'}) in ${shown(info.store)}`),
     row('SNS', `a local endpoint at ${info.snsUrl}: events are printed here and appended to ${shown(info.eventsFile)}`),
@@ -69,9 +87,22 @@ export function bannerLines(info: StackInfo, paint: Paint, cwd: string): string[
     paint.bold('Try it'),
     `  curl -sS -X POST ${info.apiUrl}/recordings -H 'content-type: application/json' -d '${body}'`,
     `  curl -sS ${info.apiUrl}/recordings/${info.tryTaskId}`,
+    `  ${callbackCommand(info, cwd, 'my-task-1')}   ${paint.dim("# ZEGO's upload-finished callback, signed, for any TaskId (--event 1|2|5|7, --failed)")}`,
     '',
     `${paint.green('Ready.')} Outcome events appear below as they happen. Ctrl-C stops everything.`,
     '',
   );
   return lines;
 }
+
+/** The `npm run callback` line that reaches this stack as it runs: its data directory, AppId and URL. */
+export function callbackCommand(info: Pick<StackInfo, 'config' | 'callbackUrl'>, cwd: string, taskId: string): string {
+  const { config } = info;
+  const env: string[] = [];
+  if (config.dataDir !== resolve(cwd, '.data')) env.push(`RECWATCH_DATA_DIR=${shellWord(config.dataDir)}`);
+  if (config.zego.kind === 'real') env.push(`ZEGO_APP_ID=${shellWord(config.zego.appId)}`);
+  const url = info.callbackUrl === `http://127.0.0.1:${DEFAULT_PORT}/callbacks/zego` ? '' : ` --url ${info.callbackUrl}`;
+  return [...env, `npm run callback -- ${taskId}${url}`].join(' ');
+}
+
+const shellWord = (word: string): string => (/^[\w./:@%+=-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);

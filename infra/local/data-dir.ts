@@ -1,5 +1,5 @@
-// The local stack's data directory: the store (LevelDB, through dynalite), the events file and the function
-// logs. One running stack owns it at a time: LevelDB allows a single process per database, and dynalite
+// The local stack's data directory: the store (LevelDB, through dynalite), the events file, the function
+// logs and the run's CallbackSecret (for `npm run callback`). One running stack owns it at a time: LevelDB allows a single process per database, and dynalite
 // turns a second one into an uncaught exception, so the stack claims the directory first and says so clearly.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +10,8 @@ export interface DataDir {
   readonly store: string;
   readonly eventsFile: string;
   readonly logFile: string;
+  /** The running stack's CallbackSecret, for `npm run callback` (infra/local/send-callback.ts); removed at stop. */
+  readonly callbackSecretFile: string;
   release(): void;
 }
 
@@ -34,8 +36,14 @@ export function claimDataDir(path: string): DataDir {
     store: join(path, 'dynamo'),
     eventsFile: join(path, 'events.jsonl'),
     logFile: join(path, 'recwatch.log'),
+    callbackSecretFile: callbackSecretFile(path),
     release: () => rmSync(pidFile, { force: true }),
   };
+}
+
+/** Where the running stack keeps its CallbackSecret, in the data directory `path`. */
+export function callbackSecretFile(path: string): string {
+  return join(path, 'callback-secret');
 }
 
 function runningHolder(pidFile: string): number | undefined {

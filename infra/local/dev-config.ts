@@ -24,11 +24,15 @@ export interface DevConfig {
   /** RECWATCH_DATA_DIR, absolute: the store, the events file and the function logs. */
   dataDir: string;
   zego: ZegoMode;
+  /** ZEGO_CALLBACK_SECRET, when set; otherwise the stack makes one up for the run (and keeps it in the data directory). */
+  callbackSecret?: string;
   /** The functions' variables that get local defaults (checks every few seconds, so the demo moves). */
   functionDefaults: Record<string, string>;
 }
 
 export const DEFAULT_PORT = 3000;
+/** The AppId the ZEGO simulator answers for, and the callbacks of `npm run callback` are signed for by default. */
+export const SIMULATED_APP_ID = '1234567890';
 const DEFAULT_SWEEP_INTERVAL_SECONDS = 5;
 const DEFAULT_ZEGO_API_URL = 'https://cloudrecord-api.zego.im';
 
@@ -62,12 +66,17 @@ function zegoMode(env: Env): ZegoMode {
 
 export function loadDevConfig(env: Env, cwd: string): DevConfig {
   const dataDir = value(env, 'RECWATCH_DATA_DIR') ?? '.data';
+  if (value(env, 'ZEGO_CALLBACK_SECRET_PARAM') !== undefined) {
+    throw new StartError('ZEGO_CALLBACK_SECRET_PARAM names an SSM parameter, which the local stack does not read: set ZEGO_CALLBACK_SECRET instead, or neither');
+  }
+  const callbackSecret = value(env, 'ZEGO_CALLBACK_SECRET');
   return {
     host: '127.0.0.1',
     port: wholeNumber(env, 'PORT', DEFAULT_PORT, 0, 65_535),
     sweepIntervalMs: wholeNumber(env, 'SWEEP_INTERVAL_SECONDS', DEFAULT_SWEEP_INTERVAL_SECONDS, 1, 3600) * 1000,
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
     zego: zegoMode(env),
+    ...(callbackSecret === undefined ? {} : { callbackSecret }),
     // The deployed defaults (30 s, capped at 300 s) suit a sweep every minute; a local sweep every few
     // seconds wants checks about as often. Set either variable to override.
     functionDefaults: checkIntervals(env),
@@ -78,5 +87,7 @@ function checkIntervals(env: Env): Record<string, string> {
   const shortest = value(env, 'CHECK_INTERVAL_SECONDS') ?? '5';
   // A longer shortest interval given alone lifts the cap with it, rather than failing the functions' check.
   const cap = value(env, 'CHECK_INTERVAL_MAX_SECONDS') ?? String(Math.max(15, Number(shortest) || 0));
-  return { CHECK_INTERVAL_SECONDS: shortest, CHECK_INTERVAL_MAX_SECONDS: cap };
+  // The local schedule invokes the sweep every few seconds, which is what runs that keep checking do for a
+  // minute-long schedule: each local run makes one sweep and returns, so its line prints and Ctrl-C is quick.
+  return { CHECK_INTERVAL_SECONDS: shortest, CHECK_INTERVAL_MAX_SECONDS: cap, SWEEP_KEEP_CHECKING: value(env, 'SWEEP_KEEP_CHECKING') ?? 'off' };
 }

@@ -1,15 +1,16 @@
 // `npm start`: the whole system in one process. The real functions (functions/*.ts) run unchanged against
 // local stand-ins for what AWS gives them: dynalite for DynamoDB (on disk), a wire-level SNS endpoint, an
 // HTTP server in place of API Gateway, a timer in place of EventBridge; and the ZEGO simulator playing
-// demo recordings, unless ZEGO credentials are given.
+// demo recordings (and sending their callbacks), unless ZEGO credentials are given.
 import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
 import { ConfigError, loadSweepConfig } from '../../lib/config';
 import type { ApiServer } from './api-server';
 import { startApiServer } from './api-server';
 import { bannerLines, type DemoStatus } from './banner';
 import { claimDataDir } from './data-dir';
-import { DEMO_RECORDINGS, playDemoRecordings, TRY_ME } from './demo-recordings';
-import { StartError, type DevConfig } from './dev-config';
+import { DEMO_RECORDINGS, playDemoRecordings, TRY_ME, type DemoPlayback } from './demo-recordings';
+import { SIMULATED_APP_ID, StartError, type DevConfig } from './dev-config';
 import { LOCAL_AWS, startLocalDynamo } from './dynamo';
 import { createEventPrinter } from './event-printer';
 import { localFunctionEnv } from './function-env';
@@ -21,7 +22,8 @@ import { startZegoSimulator } from './zego-simulator';
 
 export const LOCAL_TABLE = 'recwatch-local-tasks';
 export const LOCAL_TOPIC_ARN = `arn:aws:sns:${LOCAL_AWS.region}:000000000000:recwatch-local-events`;
-const SIMULATED_APP_ID = '1234567890';
+/** Where ZEGO's callbacks are received, under the API's URL (as serverless.yml routes them). */
+export const CALLBACK_PATH = '/callbacks/zego';
 /** How long Ctrl-C waits for a sweep in progress (locally a run takes milliseconds) before closing anyway. */
 const SWEEP_STOP_WAIT_MS = 5_000;
 
@@ -67,6 +69,18 @@ export async function startDevStack(config: DevConfig, terminal: Terminal, env: 
     closers.push(() => sns.close());
     sns.onPublish(createEventPrinter(terminal, data.eventsFile));
 
+    // The CallbackSecret ZEGO would sign its callbacks with: the user's (ZEGO_CALLBACK_SECRET), or a fresh one
+    // per run, kept in the data directory (owner-only) for `npm run callback` while the stack runs.
+    const callbackUrl = `${api.url}${CALLBACK_PATH}`;
+    let callbackSecret = config.callbackSecret;
+    rmSync(data.callbackSecretFile, { force: true }); // a stale one, from a stack that was killed
+    if (callbackSecret === undefined) {
+      callbackSecret = randomBytes(16).toString('hex');
+      writeFileSync(data.callbackSecretFile, `${callbackSecret}\n`, { mode: 0o600 });
+      closers.push(() => rmSync(data.callbackSecretFile, { force: true }));
+    }
+    let demoPlayback: DemoPlayback | undefined;
+
     let zego: { appId: string; serverSecret: string; apiUrl: string; simulatorUrl?: string };
     if (config.zego.kind === 'real') {
       zego = config.zego;
@@ -75,7 +89,16 @@ export async function startDevStack(config: DevConfig, terminal: Terminal, env: 
       const serverSecret = randomBytes(16).toString('hex');
       const simulator = await startZegoSimulator({ appId: Number(SIMULATED_APP_ID), serverSecret });
       closers.push(() => simulator.close());
-      playDemoRecordings(simulator);
+      // The demos' callbacks go to the local API as ZEGO would send them; one that came before the functions
+      // were loaded would get a 503, and ZEGO's retry, 5 s later, would get past it.
+      const playback = playDemoRecordings(simulator, Date.now(), {
+        url: callbackUrl,
+        appId: Number(SIMULATED_APP_ID),
+        callbackSecret,
+        onDropped: (problem) => terminal.warn(`${terminal.paint.dim(clock())} ${terminal.paint.yellow(problem)}`),
+      });
+      demoPlayback = playback;
+      closers.push(() => playback.stop());
       zego = { appId: SIMULATED_APP_ID, serverSecret, apiUrl: simulator.url, simulatorUrl: simulator.url };
     }
 
@@ -87,11 +110,11 @@ export async function startDevStack(config: DevConfig, terminal: Terminal, env: 
       env,
       { POWERTOOLS_SERVICE_NAME: env.POWERTOOLS_SERVICE_NAME ?? 'recwatch-local' },
       config.functionDefaults,
-      localFunctionEnv({ dynamoEndpoint: dynamo.endpoint, table: LOCAL_TABLE, sns: { url: sns.url, topicArn: LOCAL_TOPIC_ARN }, zego }),
+      localFunctionEnv({ dynamoEndpoint: dynamo.endpoint, table: LOCAL_TABLE, sns: { url: sns.url, topicArn: LOCAL_TOPIC_ARN }, zego, callbackSecret }),
     );
     const sweepConfig = checkedSweepConfig(env);
-    const [sweep, track, lookup] = await importFunctions();
-    api.use({ track: track.handler, lookup: lookup.handler });
+    const [sweep, track, lookup, callback] = await importFunctions();
+    api.use({ track: track.handler, lookup: lookup.handler, callback: callback.handler });
 
     const demos = zego.simulatorUrl === undefined ? [] : await trackDemos(api);
     const lines = bannerLines(
@@ -100,6 +123,8 @@ export async function startDevStack(config: DevConfig, terminal: Terminal, env: 
         apiUrl: api.url,
         dynamoUrl: dynamo.endpoint,
         snsUrl: sns.url,
+        callbackUrl,
+        callbackSecretFile: config.callbackSecret === undefined ? data.callbackSecretFile : undefined,
         ...(zego.simulatorUrl === undefined ? {} : { simulatorUrl: zego.simulatorUrl }),
         table: LOCAL_TABLE,
         tableState,
@@ -107,6 +132,7 @@ export async function startDevStack(config: DevConfig, terminal: Terminal, env: 
         eventsFile: data.eventsFile,
         logFile: data.logFile,
         rateLimit: sweepConfig.zego.rateLimit,
+        triage: { on: sweepConfig.triage, listRateLimit: sweepConfig.listRateLimit, discover: sweepConfig.discover },
         checkIntervals: { shortestS: sweepConfig.checkIntervalMs / 1000, longestS: sweepConfig.checkIntervalMaxMs / 1000 },
         demos,
         ...(zego.simulatorUrl === undefined ? { tryTaskId: 'YOUR_TASK_ID' } : { tryTaskId: TRY_ME.taskId, tryRoomId: TRY_ME.roomId }),
@@ -117,7 +143,8 @@ export async function startDevStack(config: DevConfig, terminal: Terminal, env: 
     for (const line of lines) terminal.say(line);
 
     const loop = startSweepLoop({ handler: sweep.handler, intervalMs: config.sweepIntervalMs, rateLimit: sweepConfig.zego.rateLimit, terminal });
-    closers.push(closeApi); // stopped right after the sweep, before the stand-ins behind it go
+    closers.push(closeApi); // stopped right after the sweep and the demos' callbacks, before the stand-ins behind it go
+    closers.push(() => demoPlayback?.stop());
     closers.push(() => loop.stop(SWEEP_STOP_WAIT_MS));
     return { apiUrl: api.url, dataDir: data.path, close: closeAll };
   } catch (error) {
@@ -138,7 +165,12 @@ function checkedSweepConfig(env: NodeJS.ProcessEnv): ReturnType<typeof loadSweep
 
 async function importFunctions() {
   try {
-    return await Promise.all([import('../../functions/sweep'), import('../../functions/track'), import('../../functions/lookup')]);
+    return await Promise.all([
+      import('../../functions/sweep'),
+      import('../../functions/track'),
+      import('../../functions/lookup'),
+      import('../../functions/callback'),
+    ]);
   } catch (error) {
     if (error instanceof ConfigError) throw new StartError(error.message);
     throw error;

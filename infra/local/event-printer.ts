@@ -1,9 +1,13 @@
-// What the local SNS endpoint does with each outcome event the sweep publishes: prints it readably and
-// appends it, as one JSON line (the event exactly as subscribers receive it), to the events file.
+// What the local SNS endpoint does with each outcome event the sweep or the callback receiver publishes:
+// prints it readably, with the path that closed the task ("by callback" or "by poll"), and appends it, as
+// one JSON line (the event exactly as subscribers receive it), to the events file.
 import { appendFileSync } from 'node:fs';
 import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { PublishedMessage } from './sns-endpoint';
 import { clock, type Terminal } from './terminal';
+
+/** Which way in found the outcome (the recording's `closedBy`). */
+const CLOSED_BY_TEXT: Record<string, string | undefined> = { callback: 'by callback', poll: 'by poll' };
 
 export function createEventPrinter(terminal: Terminal, eventsFile: string): (message: PublishedMessage) => void {
   const { paint } = terminal;
@@ -19,6 +23,7 @@ export function createEventPrinter(terminal: Terminal, eventsFile: string): (mes
       const colour = colourOf[event.eventType] ?? paint.bold;
       const files = recording.files ?? [];
       const facts = [
+        CLOSED_BY_TEXT[recording.closedBy ?? ''],
         recording.roomId === undefined ? undefined : `room ${recording.roomId}`,
         `${files.length} file${files.length === 1 ? '' : 's'}`,
         recording.outcomeReason,

@@ -67,7 +67,12 @@ export function callbackFile(options: Partial<ZegoCallbackFile> & { status: numb
 }
 
 /** POSTs a callback as ZEGO does; resolves with the answer's status and body text. */
-export async function sendZegoCallback(url: string, body: Record<string, unknown>): Promise<{ statusCode: number; body: string }> {
-  const answer = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+export async function sendZegoCallback(
+  url: string,
+  body: Record<string, unknown>,
+  options: { timeoutMs?: number } = {},
+): Promise<{ statusCode: number; body: string }> {
+  const timeouts = options.timeoutMs === undefined ? {} : { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs };
+  const answer = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...timeouts });
   return { statusCode: answer.statusCode, body: await answer.body.text() };
 }
