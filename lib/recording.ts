@@ -41,7 +41,8 @@ export interface RecordingFile {
 
 /** The last fault met while checking a task (kept for operators; never carries secrets). */
 export interface TaskError {
-  kind: 'transient' | 'task' | 'config';
+  /** 'processing': recwatch itself could not process the task (see the sweep's logs); it is set aside and tried again later. */
+  kind: 'transient' | 'task' | 'config' | 'processing';
   code?: number;
   message: string;
   at: number;
@@ -63,6 +64,9 @@ interface RecordingFacts {
 /** A tracked task, as the task store holds it. Times are epoch milliseconds. */
 export interface Task extends RecordingFacts {
   files?: RecordingFile[];
+  /** Set with `filesTruncated` when not every file could be kept (DynamoDB's item size): the total. */
+  fileCount?: number;
+  filesTruncated?: boolean;
   trackedAt: number;
   trackedBy?: TrackedBy;
   lastCheckedAt?: number;
@@ -74,6 +78,8 @@ export interface Task extends RecordingFacts {
   faultStreak: number;
   /** Consecutive "task does not exist" / "invalid parameter" answers. */
   notFoundStreak: number;
+  /** Consecutive passes in which processing the task threw (drives its set-aside backoff). */
+  processingErrors?: number;
   lastError?: TaskError;
   closedAt?: number;
   /** Why the task closed as it did, in a few words (e.g. "file upload failed"). */
@@ -94,6 +100,9 @@ export type RecordingFileView = Omit<RecordingFile, 'beginTimestamp'>;
 
 export interface RecordingView extends RecordingFacts {
   files?: RecordingFileView[];
+  /** The recording's number of files, when `files` holds fewer (`filesTruncated`). */
+  fileCount?: number;
+  filesTruncated?: boolean;
   trackedAt: string;
   trackedBy?: TrackedBy;
   lastCheckedAt?: string;
@@ -111,6 +120,11 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 export const BACKUP_STORAGE_WARNING =
   'Some files could not be written to your storage and sit in ZEGO backup storage, which deletes them 3 days after the recording: copy them before then.';
 
+/** A recording whose files could not all be stored (DynamoDB's 400 KB item size, even compressed). */
+export function truncatedFilesWarning(kept: number, total: number): string {
+  return `recwatch could keep only ${kept} of this recording's ${total} files (a DynamoDB item holds at most 400 KB, even compressed): ZEGO's DescribeRecordStatus lists them all for 3 days after the recording began.`;
+}
+
 /** Builds the public recording view. Fields not known yet are left out. */
 export function toRecordingView(task: Task): RecordingView {
   const view: RecordingView = { taskId: task.taskId, state: task.state, trackedAt: iso(task.trackedAt), checks: task.checks };
@@ -119,6 +133,10 @@ export function toRecordingView(task: Task): RecordingView {
   if (task.recordBeginTimestamp !== undefined) view.recordBeginTimestamp = task.recordBeginTimestamp;
   if (task.recordEndTimestamp !== undefined) view.recordEndTimestamp = task.recordEndTimestamp;
   if (task.files !== undefined) view.files = task.files.map(toFileView);
+  if (task.filesTruncated === true) {
+    view.fileCount = task.fileCount ?? task.files?.length ?? 0;
+    view.filesTruncated = true;
+  }
   if (task.trackedBy !== undefined) view.trackedBy = task.trackedBy;
   if (task.lastCheckedAt !== undefined) view.lastCheckedAt = iso(task.lastCheckedAt);
   if (task.state === 'OPEN' && task.dueAt !== undefined) view.nextCheckAt = iso(task.dueAt);
@@ -129,7 +147,10 @@ export function toRecordingView(task: Task): RecordingView {
     const { kind, code, message, at } = task.lastError;
     view.lastError = code === undefined ? { kind, message, at: iso(at) } : { kind, code, message, at: iso(at) };
   }
-  if (task.files?.some((f) => f.status === 4)) view.warnings = [BACKUP_STORAGE_WARNING];
+  const warnings: string[] = [];
+  if (task.files?.some((f) => f.status === 4)) warnings.push(BACKUP_STORAGE_WARNING);
+  if (task.filesTruncated === true) warnings.push(truncatedFilesWarning(task.files?.length ?? 0, task.fileCount ?? 0));
+  if (warnings.length > 0) view.warnings = warnings;
   return view;
 }
 

@@ -2,7 +2,8 @@
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSnsEndpoint, type SnsEndpoint } from '../infra/local/sns-endpoint';
-import { buildOutcomeEvent, buildSnsPublishInput, SNS_MAX_MESSAGE_BYTES, type OutcomeEvent } from '../lib/events/outcome-event';
+import { buildOutcomeEvent, type OutcomeEvent } from '../lib/events/outcome-event';
+import { buildSnsPublishInput, SNS_MAX_MESSAGE_BYTES } from '../lib/events/sns-message';
 import { createEventPublisher, PublishError } from '../lib/events/publisher';
 import { BACKUP_STORAGE_WARNING, toRecordingView, type RecordingFile, type Task } from '../lib/recording';
 

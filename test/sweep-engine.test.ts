@@ -138,4 +138,26 @@ describe('sweep engine on a fake clock', () => {
     expect(summary.discovered).toBe(1);
     expect(env.store.tasks.get('stranger')).toMatchObject({ trackedBy: 'discovery', zegoStatus: 2, state: 'OPEN' });
   });
+
+  it('sets a task whose processing throws aside with backoff, reporting it once per step, while the others complete', async () => {
+    // Prepare: triage off, so each pass would check the poison task again if it stayed due.
+    const env = setup({ ok: START, poison: START });
+    for (const id of ['ok', 'poison']) await env.store.create(newTask(id, START));
+    env.store.poisoned.add('poison');
+
+    // Act: ten minutes of runs, one a minute.
+    const summaries = [];
+    for (let minute = 0; minute < 10; minute++) {
+      summaries.push(await runFor(env, 60_000, { triage: false }));
+      await env.clock.runUntil(START + (minute + 1) * 60_000);
+    }
+
+    // Assess: ok was announced; poison was tried at growing intervals (30 s, 60 s, 120 s, 240 s…), not every pass.
+    expect(env.publisher.events.map((e) => e.recording.taskId)).toEqual(['ok']);
+    const failures = summaries.reduce((n, s) => n + s.errors, 0);
+    expect(failures).toBeGreaterThanOrEqual(3);
+    expect(failures).toBeLessThanOrEqual(6);
+    expect(env.zego.statusRequests.filter((id) => id === 'poison')).toHaveLength(failures);
+    expect(env.store.tasks.get('poison')).toMatchObject({ state: 'OPEN', processingErrors: failures, lastError: { kind: 'processing' } });
+  });
 });

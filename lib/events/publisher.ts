@@ -1,7 +1,8 @@
 // The event publisher: the port the sweep engine announces outcomes through, and its SNS adapter.
 // SDK errors stop here and become a PublishError; the outcome then stays pending and a later run retries.
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { buildSnsPublishInput, type OutcomeEvent } from './outcome-event';
+import type { OutcomeEvent } from './outcome-event';
+import { buildSnsPublishInput } from './sns-message';
 
 export interface EventPublisher {
   publish(event: OutcomeEvent): Promise<{ messageId: string }>;

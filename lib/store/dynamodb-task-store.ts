@@ -4,8 +4,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Task } from '../recording';
-import { DUE_ATTR, DUE_INDEX, MalformedTaskError, SHARD_ATTR, fromItem, shardKey, toItem, type TaskItem } from './task-item';
-import type { DueEntry, SweepLease, TaskStore } from './task-store';
+import { DUE_ATTR, DUE_INDEX, MalformedTaskError, SHARD_ATTR, fitTask, fromItem, shardKey, type TaskItem } from './task-item';
+import type { DueEntry, LeaseHandOver, SweepLease, TaskStore } from './task-store';
 
 export interface DynamoStoreOptions {
   client: DynamoDBDocumentClient;
@@ -64,11 +64,10 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore {
     get,
 
     async create(task) {
+      const { item, fitted } = fitTask(task, itemOptions);
       try {
-        await client.send(
-          new PutCommand({ TableName: table, Item: toItem(task, itemOptions), ConditionExpression: 'attribute_not_exists(taskId)' }),
-        );
-        return { created: true, task };
+        await client.send(new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(taskId)' }));
+        return { created: true, task: fitted };
       } catch (error) {
         if (!isConflict(error)) throw error;
         const stored = await get(task.taskId);
@@ -98,14 +97,15 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore {
     },
 
     async save(task) {
-      const next: Task = { ...task, version: task.version + 1 };
+      // The task as stored: its files cut to what fits when even compressed they would not (task-item.ts).
+      const { item, fitted: next } = fitTask({ ...task, version: task.version + 1 }, itemOptions);
       // Items written before versioning carry none: the first versioned write claims them.
       const condition = task.version === 0 ? 'attribute_not_exists(#v) OR #v = :v' : '#v = :v';
       try {
         await client.send(
           new PutCommand({
             TableName: table,
-            Item: toItem(next, itemOptions),
+            Item: item,
             ConditionExpression: `attribute_exists(taskId) AND (${condition})`,
             ExpressionAttributeNames: { '#v': 'version' },
             ExpressionAttributeValues: { ':v': task.version },
@@ -132,6 +132,21 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore {
       let total = 0;
       for (let shard = 0; shard < shards; shard++) for await (const page of shardPages(shard, { count: true })) total += page.Count ?? 0;
       return total;
+    },
+
+    async setAside(taskId, { until, errors, error }) {
+      await client.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { taskId },
+          UpdateExpression: 'SET #due = :due, processingErrors = :n, lastError = :error',
+          ConditionExpression: 'attribute_exists(#shard)',
+          ExpressionAttributeNames: { '#due': DUE_ATTR, '#shard': SHARD_ATTR },
+          ExpressionAttributeValues: { ':due': until, ':n': errors, ':error': { kind: 'processing', message: error.message, at: error.at } },
+        }),
+      ).catch((error: unknown) => {
+        if (!isConflict(error)) throw error; // gone from the index meanwhile: nothing to set aside
+      });
     },
 
     async postpone(taskId, dueAt) {
@@ -182,21 +197,24 @@ export function createDynamoSweepLease(options: { client: DynamoDBDocumentClient
         // Written by this or an older version (which carried no listing window): read defensively.
         const times = (carried: unknown): number[] =>
           Array.isArray(carried) ? carried.filter((t): t is number => typeof t === 'number' && Number.isFinite(t)) : [];
-        return { carriedOver: times(Attributes?.carryOver), carriedOverListing: times(Attributes?.carryOverListing) };
+        const from = Attributes?.listingFrom;
+        const handOver: LeaseHandOver = { carriedOver: times(Attributes?.carryOver), carriedOverListing: times(Attributes?.carryOverListing) };
+        if (typeof from === 'number' && Number.isFinite(from)) handOver.listingFrom = from;
+        return handOver;
       } catch (error) {
         if (isConflict(error)) return undefined;
         throw error;
       }
     },
-    async release(holder, carryOver, listingCarryOver = []) {
+    async release(holder, carryOver, listingCarryOver = [], listingFrom) {
       try {
         await client.send(
           new UpdateCommand({
             TableName: table,
             Key: { taskId: LEASE_KEY },
-            UpdateExpression: 'SET leaseUntil = :zero, carryOver = :carry, carryOverListing = :listing REMOVE holder',
+            UpdateExpression: `SET leaseUntil = :zero, carryOver = :carry, carryOverListing = :listing${listingFrom === undefined ? '' : ', listingFrom = :from'} REMOVE holder${listingFrom === undefined ? ', listingFrom' : ''}`,
             ConditionExpression: 'holder = :holder',
-            ExpressionAttributeValues: { ':holder': holder, ':zero': 0, ':carry': carryOver, ':listing': listingCarryOver },
+            ExpressionAttributeValues: { ':holder': holder, ':zero': 0, ':carry': carryOver, ':listing': listingCarryOver, ...(listingFrom === undefined ? {} : { ':from': listingFrom }) },
           }),
         );
       } catch (error) {

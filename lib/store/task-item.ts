@@ -1,5 +1,6 @@
 // The only file that knows the task item's attribute names. Items are untrusted (an older version, a
 // hand edit): they are validated on the way in and a bad one is reported, never guessed at.
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { CLOSED_BY, TASK_STATES, TRACKED_BY, type ClosedBy, type TrackedBy, type RecordingFile, type Task, type TaskError, type TaskState } from '../recording';
 
 export type TaskItem = Record<string, unknown>;
@@ -20,6 +21,23 @@ export const SHARD_ATTR = 'dueShard';
 export const DUE_ATTR = 'dueAt';
 /** DynamoDB TTL attribute (epoch seconds), set on closed and announced tasks only. */
 export const TTL_ATTR = 'expiresAt';
+/** The files, gzip-compressed JSON, when they would make the item too large as a list (a Binary attribute). */
+export const FILES_GZIP_ATTR = 'filesGzip';
+
+// DynamoDB: an item is at most 400 KB (names and values). Files are kept as a plain list while the item
+// stays small, compressed beyond that (ZEGO's file entries are repetitive: about 10× smaller), and, for a
+// recording whose files exceed even that, cut to the most that fit, with the total kept and the cut said:
+// the task is still stored, decided and announced, never retried forever.
+export const ITEM_MAX_BYTES = 400 * 1024;
+const PLAIN_FILES_MAX_BYTES = 64 * 1024;
+const ITEM_BUDGET_BYTES = ITEM_MAX_BYTES - 24 * 1024; // room for the other attributes and DynamoDB's own counting
+
+/** An upper bound of an item's size as DynamoDB counts it (names and values; JSON's quotes make it generous). */
+function itemBytes(item: TaskItem): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) bytes += Buffer.byteLength(name) + (value instanceof Uint8Array ? value.byteLength : Buffer.byteLength(JSON.stringify(value)));
+  return bytes;
+}
 
 export function shardKey(shard: number): string {
   return `due#${shard}`;
@@ -32,7 +50,36 @@ export function shardOf(taskId: string, shards: number): number {
   return hash % shards;
 }
 
+/**
+ * The item for a task. The files are stored as a list, compressed, or (past DynamoDB's item size even
+ * compressed) cut to the most that fit: `task` then says so (`fileCount`, `filesTruncated`), and
+ * `fitted` is the task as stored.
+ */
 export function toItem(task: Task, options: { shards: number; retentionMs: number }): TaskItem {
+  return fitTask(task, options).item;
+}
+
+export function fitTask(task: Task, options: { shards: number; retentionMs: number }): { item: TaskItem; fitted: Task } {
+  const item = baseItem(task, options);
+  const files = task.files;
+  if (files === undefined || Buffer.byteLength(JSON.stringify(files)) <= PLAIN_FILES_MAX_BYTES) return { item, fitted: task };
+  delete item.files;
+  const withFiles = (some: RecordingFile[]): TaskItem => ({ ...item, [FILES_GZIP_ATTR]: gzipSync(JSON.stringify(some)) });
+  const whole = withFiles(files);
+  if (itemBytes(whole) <= ITEM_BUDGET_BYTES) return { item: whole, fitted: task };
+  // The most files that fit, found by halving (compressed size grows with the count).
+  let low = 0;
+  let high = files.length - 1;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (itemBytes(withFiles(files.slice(0, mid))) <= ITEM_BUDGET_BYTES) low = mid;
+    else high = mid - 1;
+  }
+  const fitted: Task = { ...task, files: files.slice(0, low), fileCount: task.fileCount ?? files.length, filesTruncated: true };
+  return { item: { ...withFiles(fitted.files!), fileCount: fitted.fileCount, filesTruncated: true }, fitted };
+}
+
+function baseItem(task: Task, options: { shards: number; retentionMs: number }): TaskItem {
   const { dueAt, ...rest } = task;
   const item: TaskItem = { ...rest };
   for (const [key, value] of Object.entries(item)) if (value === undefined) delete item[key];
@@ -77,6 +124,8 @@ export function fromItem(item: TaskItem): Task {
     notFoundStreak: num('notFoundStreak', 0)!,
     version: num('version', 0)!,
   };
+  const processingErrors = num('processingErrors');
+  if (processingErrors !== undefined) task.processingErrors = processingErrors;
   const closedBy = str('closedBy');
   if (closedBy !== undefined && !CLOSED_BY.includes(closedBy as ClosedBy)) throw bad(`closedBy ${JSON.stringify(closedBy)} is not one of ${CLOSED_BY.join(', ')}`);
   const trackedBy = str('trackedBy');
@@ -93,12 +142,26 @@ export function fromItem(item: TaskItem): Task {
   };
   for (const [key, value] of Object.entries({ ...optional, ...numbers })) if (value !== undefined) (task as unknown as Record<string, unknown>)[key] = value;
   if (item.files !== undefined && item.files !== null) task.files = filesOf(item.files, bad);
+  const packed = item[FILES_GZIP_ATTR];
+  if (packed !== undefined && packed !== null) task.files = filesOf(unpack(packed, bad), bad);
+  const fileCount = num('fileCount');
+  if (fileCount !== undefined) task.fileCount = fileCount;
+  if (item.filesTruncated === true) task.filesTruncated = true;
   if (item.lastError !== undefined && item.lastError !== null) task.lastError = errorOf(item.lastError, bad);
   return task;
 }
 
 const FILE_STRINGS = ['url', 'fileId', 'videoId', 'streamId', 'userId', 'format'] as const;
 const FILE_NUMBERS = ['sizeBytes', 'durationMs', 'width', 'height', 'mediaTrackType', 'beginTimestamp', 'status'] as const;
+
+function unpack(value: unknown, bad: (detail: string) => Error): unknown {
+  if (!(value instanceof Uint8Array)) throw bad(`${FILES_GZIP_ATTR} is not binary`);
+  try {
+    return JSON.parse(gunzipSync(value).toString('utf8')) as unknown;
+  } catch {
+    throw bad(`${FILES_GZIP_ATTR} is not gzip-compressed JSON`);
+  }
+}
 
 function filesOf(value: unknown, bad: (detail: string) => Error): RecordingFile[] {
   if (!Array.isArray(value)) throw bad('files is not a list');
@@ -118,7 +181,7 @@ function errorOf(value: unknown, bad: (detail: string) => Error): TaskError {
   if (typeof value !== 'object' || value === null || typeof source.message !== 'string' || typeof source.at !== 'number') {
     throw bad('lastError is not a map with message and at');
   }
-  const kind = source.kind === 'task' || source.kind === 'config' ? source.kind : 'transient';
+  const kind = source.kind === 'task' || source.kind === 'config' || source.kind === 'processing' ? source.kind : 'transient';
   const error: TaskError = { kind, message: source.message, at: source.at };
   if (typeof source.code === 'number') error.code = source.code;
   return error;

@@ -14,8 +14,9 @@ export interface TaskStore {
    */
   listDue(now: number, options?: { pageSize?: number }): AsyncIterable<DueEntry>;
   /**
-   * Writes the task if the stored version is still `task.version` and returns it with the version
-   * bumped; returns undefined when someone else got there first (nothing is written then).
+   * Writes the task if the stored version is still `task.version` and returns it as stored: the version
+   * bumped, and its files cut if even compressed they exceed an item (`filesTruncated`); returns undefined
+   * when someone else got there first (nothing is written then).
    */
   save(task: Task): Promise<Task | undefined>;
   /** How many items need work (the whole due index, due or not yet). Reads the index, never the table. */
@@ -24,6 +25,19 @@ export interface TaskStore {
   nextDueAt(): Promise<number | undefined>;
   /** Moves an unreadable item's due time without touching anything else, so it stops costing reads. */
   postpone(taskId: string, dueAt: number): Promise<void>;
+  /**
+   * Sets a task whose processing failed aside until `until`: its due time, its count of such failures and
+   * a `processing` lastError, without touching anything else (its data may be what breaks the write).
+   */
+  setAside(taskId: string, aside: { until: number; errors: number; error: { message: string; at: number } }): Promise<void>;
+}
+
+/** What the last holder of the lease left for the next. */
+export interface LeaseHandOver {
+  carriedOver: number[];
+  carriedOverListing: number[];
+  /** Where the last listing's window began (epoch ms): the next run's first pass lists from there at once. */
+  listingFrom?: number;
 }
 
 /** The sweep's mutual exclusion, held in the same table. */
@@ -32,7 +46,7 @@ export interface SweepLease {
    * Takes the lease until `until` (epoch ms) unless another holder's lease is still running; returns the
    * rate windows' tails the last holder left: DescribeRecordStatus's and DescribeTasks'.
    */
-  acquire(holder: string, now: number, until: number): Promise<{ carriedOver: number[]; carriedOverListing: number[] } | undefined>;
-  /** Gives the lease back, leaving each rate window's tail for the next holder. */
-  release(holder: string, carryOver: number[], listingCarryOver?: number[]): Promise<void>;
+  acquire(holder: string, now: number, until: number): Promise<LeaseHandOver | undefined>;
+  /** Gives the lease back, leaving each rate window's tail (and where the last listing began) for the next holder. */
+  release(holder: string, carryOver: number[], listingCarryOver?: number[], listingFrom?: number): Promise<void>;
 }

@@ -8,10 +8,10 @@ import type { Logger } from '../log';
 import { newTask, type Task } from '../recording';
 import type { SweepLease, TaskStore } from '../store/task-store';
 import type { ListedTask, RequestGate, ZegoClient } from '../zego/types';
-import type { CheckPolicy } from './backoff';
+import { backoffDelay, type CheckPolicy } from './backoff';
 import { listInProgress, type ListingFault } from './lister';
 import { applyResult, type Decision } from './outcome';
-import { listingWindow, planPass, type Listing, type PlannedWork } from './planner';
+import { listingWindow, planPass, windowFrom, type Listing, type PlannedWork } from './planner';
 import { createRecorder, type Recorded } from './recorder';
 import { createRequestGate, type Clock } from './request-gate';
 import { emptySummary, type SweepSummary } from './summary';
@@ -68,6 +68,8 @@ const WRITE_RESERVE_MS = 2_000;
 const LEASE_GRACE_MS = 5_000;
 // ZEGO: 100000005 = invalid signature (a wrong or rotated ServerSecret).
 const BAD_SIGNATURE = 100_000_005;
+/** The longest a task whose processing keeps failing is set aside for. */
+const SET_ASIDE_MAX_MS = 3_600_000;
 /** The most a pass reads ahead of now (see `lookaheadMs`). */
 const LOOKAHEAD_MAX_MS = 5_000;
 /** How long an unreadable item is put aside (it stops costing reads meanwhile). */
@@ -160,6 +162,7 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
 
   const tally = (recorded: Recorded): Recorded => {
     summary.conflicts += recorded.conflicts;
+    if (recorded.task?.filesTruncated === true) summary.filesTruncated++;
     if (recorded.announced === 'published') summary.published++;
     if (recorded.announced === 'failed') summary.publishFailures++;
     return recorded;
@@ -217,8 +220,22 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     if (created) summary.discovered++;
   };
 
+  /**
+   * A task whose processing threw (an item that breaks an invariant, a write DynamoDB refuses, a bug) is set
+   * aside with backoff, up to an hour: reported once per step, never retried in every pass of every run.
+   */
+  const setAside = async (task: Task, error: unknown): Promise<void> => {
+    summary.errors++;
+    const errors = (task.processingErrors ?? 0) + 1;
+    const now = clock.now();
+    const until = now + backoffDelay(errors, { checkIntervalMs: settings.policy.checkIntervalMs, checkIntervalMaxMs: SET_ASIDE_MAX_MS }, deps.random);
+    logger.error('a task could not be processed; it is set aside and tried again later', { taskId: task.taskId, attempt: errors, retryAt: new Date(until).toISOString(), error });
+    const message = `recwatch could not process this task (${errors} time${errors === 1 ? '' : 's'} in a row); it tries again at ${new Date(until).toISOString()}: see the sweep's logs`;
+    await store.setAside(task.taskId, { until, errors, error: { message, at: now } }).catch((failure: unknown) => logger.error('could not set the task aside; it stays due', { taskId: task.taskId, error: failure }));
+  };
+
   /** Runs the items `concurrency` at a time, in order, until done or stopped; one failure is one task's. */
-  const workThrough = async (items: Array<() => Promise<void>>, taskIdOf: (index: number) => string): Promise<void> => {
+  const workThrough = async (items: Array<() => Promise<void>>, taskOf: (index: number) => Task | string): Promise<void> => {
     let next = 0;
     const worker = async (): Promise<void> => {
       while (!stop.signal.aborted && next < items.length) {
@@ -226,8 +243,12 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
         try {
           await items[index]!();
         } catch (error) {
-          summary.errors++;
-          logger.error('a task could not be processed; it stays due', { taskId: taskIdOf(index), error });
+          const task = taskOf(index);
+          if (typeof task !== 'string') await setAside(task, error);
+          else {
+            summary.errors++;
+            logger.error('a listed recording could not be tracked; the next pass tries again', { taskId: task, error });
+          }
         }
       }
     };
@@ -251,9 +272,11 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     return due;
   };
 
-  const list = async (due: Task[], now: number): Promise<Listing | undefined> => {
-    const window = listingWindow(due, now, settings.discover ?? false);
+  /** Where the last listing began: handed to the next run, whose first pass can list at once from there. */
+  let listingFrom = lease.listingFrom;
+  const list = async (window: { startTime: number; endTime: number } | undefined): Promise<Listing | undefined> => {
     if (window === undefined) return undefined;
+    listingFrom = window.startTime;
     const signedWith = generation;
     const outcome = await listInProgress(window, { zego: client, gate: listSlots, concurrency: settings.concurrency, signal: stop.signal });
     summary.listRequests += outcome.requests;
@@ -288,30 +311,50 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   const lookaheadMs = keepChecking ? Math.min(LOOKAHEAD_MAX_MS, settings.policy.checkIntervalMs / 2) : 0;
 
   /** One pass; false when it found nothing due. */
+  const discovering = settings.discover ?? false;
+  /** The window the last pass's due tasks needed: the next pass lists over it while it reads the due tasks. */
+  let lastWindow: { startTime: number } | undefined = listingFrom === undefined ? undefined : { startTime: listingFrom };
+
   const pass = async (): Promise<boolean> => {
     const now = clock.now();
-    const due = await readDue(now + lookaheadMs);
-    // With discovery, a pass lists even when nothing tracked is due: the listing is how new tasks are found.
-    if (due.length === 0 && !(settings.triage && settings.discover)) return false;
-    const listing = settings.triage && !stop.signal.aborted ? await list(due, now) : undefined;
+    let due: Task[];
+    let listing: Listing | undefined;
+    if (settings.triage && keepChecking && lastWindow !== undefined) {
+      // Read the due tasks and list the recordings in progress at once, over the window the last pass (or
+      // the last run) needed: a task tracked since, and begun earlier, is simply checked.
+      [due, listing] = await Promise.all([readDue(now + lookaheadMs), list(listingWindow([], now, discovering) ?? windowFrom(lastWindow.startTime, now))]);
+    } else {
+      due = await readDue(now + lookaheadMs);
+      // With discovery, a pass lists even when nothing tracked is due: the listing is how new tasks are found.
+      if (due.length === 0 && !(settings.triage && discovering)) return false;
+      listing = settings.triage && !stop.signal.aborted ? await list(listingWindow(due, now, discovering)) : undefined;
+    }
+    const needed = settings.triage ? listingWindow(due, now, discovering) : undefined;
+    lastWindow = needed === undefined ? undefined : { startTime: needed.startTime };
+    if (due.length === 0 && listing === undefined) return false;
     const plan = planPass(due, listing, clock.now());
     if (summary.passes === 0) summary.lagMs = plan.lagMs;
     summary.passes++;
     summary.due += due.length;
     summary.inProgress += plan.inProgress;
     const items = plan.work.map((item) => () => perform(item));
-    const ids = plan.work.map((item) => (item.kind === 'expire' ? item.decision.task.taskId : item.task.taskId));
+    const owners: Array<Task | string> = plan.work.map((item) => (item.kind === 'expire' ? item.decision.task : item.task));
     if (settings.discover) {
       for (const listed of plan.unknown) {
         items.push(() => discover(listed));
-        ids.push(listed.taskId);
+        owners.push(listed.taskId);
       }
     }
-    await workThrough(items, (index) => ids[index]!);
+    await workThrough(items, (index) => owners[index]!);
     return due.length > 0;
   };
 
   try {
+    // The last run's listing window is used at once only when something is due now: an idle run lists nothing.
+    if (lastWindow !== undefined) {
+      const nextDue = await store.nextDueAt();
+      if (nextDue === undefined || nextDue > clock.now() + lookaheadMs) lastWindow = undefined;
+    }
     for (;;) {
       const passStartedAt = clock.now();
       const worked = await pass();
@@ -338,7 +381,7 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     }
   } finally {
     clearTimeout(stopTimer);
-    await deps.lease.release(run.runId, statusGate.carryOver(), listGate.carryOver()).catch((error: unknown) => logger.warn('could not release the sweep lease', { error }));
+    await deps.lease.release(run.runId, statusGate.carryOver(), listGate.carryOver(), settings.triage ? lastWindow?.startTime : undefined).catch((error: unknown) => logger.warn('could not release the sweep lease', { error }));
   }
 
   if (stop.signal.aborted) summary.stoppedBy = stop.signal.reason === 'configuration' ? 'configuration' : 'deadline';

@@ -49,7 +49,12 @@ export function applyResult(task: Task, result: DescribeResult, options: DecideO
     const notFound = { ...checked, lastError: error, notFoundStreak: task.notFoundStreak + 1, faultStreak: 0 };
     if (now >= queryDeadline(notFound)) return close(notFound, 'EXPIRED', 'ZEGO no longer knows the task: past its 3-day window', now);
     // Contract: "does not exist" / "invalid parameter" twice in a row within the window = FAILED.
-    if (notFound.notFoundStreak >= 2) return close(notFound, 'FAILED', `ZEGO does not know this task (code ${result.code ?? 'unknown'})`, now);
+    if (notFound.notFoundStreak >= 2) {
+      const reason = result.oversized
+        ? `ZEGO's answer for this recording is larger than recwatch reads (${result.message}): look it up with DescribeRecordStatus`
+        : `ZEGO does not know this task (code ${result.code ?? 'unknown'})`;
+      return close(notFound, 'FAILED', reason, now);
+    }
     return reschedule(notFound, options.policy.checkIntervalMs, now);
   }
   // Transient (config faults are handled by the engine, which never writes them to the task).

@@ -99,6 +99,11 @@ export function listingWindow(due: readonly Task[], now: number, discover: boole
     start = Math.min(start, task.recordBeginTimestamp === undefined ? earliestAllowed : task.recordBeginTimestamp - 1_000);
   }
   if (!Number.isFinite(start)) return undefined;
-  // ZEGO: EndTime must be after StartTime.
+  return windowFrom(start, now);
+}
+
+/** A listing window from `start` to now, within ZEGO's rules: not earlier than 3 days ago (less a margin), ending after it starts. */
+export function windowFrom(start: number, now: number): { startTime: number; endTime: number } {
+  const earliestAllowed = now - QUERY_WINDOW_MS + WINDOW_MARGIN_MS;
   return { startTime: Math.round(Math.min(Math.max(start, earliestAllowed), now - 1_000)), endTime: Math.round(now) };
 }

@@ -4,12 +4,15 @@
 // Every write is conditional on the task's version: when two writers race (a callback and a sweep, two
 // sweeps), one write wins and the other is told so, and only the winner publishes.
 import { buildOutcomeEvent, type OutcomeEvent } from '../events/outcome-event';
-import type { EventPublisher } from '../events/publisher';
+import { PublishError, type EventPublisher } from '../events/publisher';
 import type { Logger } from '../log';
 import type { ClosedBy, Task } from '../recording';
 import type { TaskStore } from '../store/task-store';
 import type { Decision } from './outcome';
 import type { Clock } from './request-gate';
+
+// SNS: InvalidParameter (e.g. "Message too long") and InvalidParameterValue are about the message itself.
+const PERMANENT_PUBLISH_CODES = new Set(['InvalidParameter', 'InvalidParameterValue']);
 
 export interface RecorderDeps {
   store: TaskStore;
@@ -53,6 +56,9 @@ export function createRecorder(deps: RecorderDeps): Recorder {
 
   /** Writes the task with a publish claim (its due time), then announces it; nothing when another writer won. */
   const claimAndAnnounce = async (task: Task, claimUntil: number): Promise<Recorded> => {
+    // A task whose event cannot even be built (it breaks an invariant) throws here, before any claim: a
+    // problem of ours for the caller to set aside, not a publish to retry.
+    buildOutcomeEvent(task, task.closedAt ?? clock.now());
     const claimed = await store.save({ ...task, dueAt: claimUntil });
     if (claimed === undefined) return { conflicts: 1 };
     return announce(claimed);
@@ -60,14 +66,16 @@ export function createRecorder(deps: RecorderDeps): Recorder {
 
   const announce = async (task: Task): Promise<Recorded> => {
     const now = clock.now();
-    let event: OutcomeEvent;
+    // Built from the task as stored: its files may have been cut to fit an item.
+    const event: OutcomeEvent = buildOutcomeEvent(task, task.closedAt ?? now);
     try {
-      event = buildOutcomeEvent(task, task.closedAt ?? now);
       await deps.publisher.publish(event);
     } catch (error) {
       logger.error('publishing an outcome failed; a later run retries it', { taskId: task.taskId, error });
       // Give the claim back so that the retry comes after one check interval, not after the claim runs out.
       const handedBack = await save({ ...task, dueAt: now + deps.retryAfterMs });
+      // SNS refusing the message itself will refuse it again: the caller sets the task aside with backoff.
+      if (error instanceof PublishError && PERMANENT_PUBLISH_CODES.has(error.code ?? '')) throw error;
       return { ...handedBack, task: handedBack.task ?? task, announced: 'failed' };
     }
     const marked: Task = { ...task, publishedAt: now };
@@ -78,8 +86,12 @@ export function createRecorder(deps: RecorderDeps): Recorder {
 
   return {
     async record(decision, { claimUntil, closedBy }) {
-      if (decision.outcome === undefined) return save(decision.task);
-      return claimAndAnnounce({ ...decision.task, closedBy }, claimUntil);
+      // A decision means the task was processed: a streak of processing failures ends.
+      const task: Task = { ...decision.task };
+      delete task.processingErrors;
+      if (task.lastError?.kind === 'processing') delete task.lastError;
+      if (decision.outcome === undefined) return save(task);
+      return claimAndAnnounce({ ...task, closedBy }, claimUntil);
     },
 
     async publishPending(task, { claimUntil }) {

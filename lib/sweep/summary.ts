@@ -41,7 +41,10 @@ export interface SweepSummary {
   /** Writes that lost to a concurrent writer (the task was left to it). */
   conflicts: number;
   malformed: number;
+  /** Tasks whose processing threw: each is set aside with backoff and reported once per step. */
   errors: number;
+  /** Tasks recorded whose files did not all fit in an item, even compressed (kept: as many as fit). */
+  filesTruncated: number;
   stoppedBy?: 'deadline' | 'configuration';
   durationMs: number;
 }
@@ -70,6 +73,7 @@ export function emptySummary(runId: string): SweepSummary {
     conflicts: 0,
     malformed: 0,
     errors: 0,
+    filesTruncated: 0,
     durationMs: 0,
   };
 }

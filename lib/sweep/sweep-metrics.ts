@@ -24,6 +24,8 @@ export const SWEEP_METRICS: Record<string, { unit: Unit; value: (s: SweepSummary
   RateRefusals: { unit: MetricUnit.Count, value: (s) => s.rateRefusals },
   WriteConflicts: { unit: MetricUnit.Count, value: (s) => s.conflicts },
   MalformedItems: { unit: MetricUnit.Count, value: (s) => s.malformed },
+  TaskProcessingErrors: { unit: MetricUnit.Count, value: (s) => s.errors },
+  FilesTruncated: { unit: MetricUnit.Count, value: (s) => s.filesTruncated },
   PeakRequestsPerSecond: { unit: MetricUnit.CountPerSecond, value: (s) => s.peakRequestsPerSecond },
   RateLimit: { unit: MetricUnit.CountPerSecond, value: (_s, limit) => limit },
   RateBudgetUsed: { unit: MetricUnit.Percent, value: (s, limit) => Math.round((s.peakRequestsPerSecond / limit) * 1000) / 10 },

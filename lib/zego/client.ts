@@ -28,7 +28,11 @@ export interface ZegoClientOptions {
 
 type CallOptions = { gate?: RequestGate; signal?: AbortSignal };
 
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
+// The largest answer read. ZEGO documents no bound: an answer grows by ~600 bytes a file, and a recording
+// has several files per stream and one more per recorder failover. 16 MiB is ~25,000 files, far past any
+// real recording, and still fits a 256 MB Lambda parsing it. A larger answer is an `oversized` fault, which
+// the outcome rules end (FAILED, saying why) rather than retry forever.
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 // Error codes that mean a kept-alive socket was dead before we got any answer on it.
 const STALE_SOCKET_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
@@ -51,7 +55,7 @@ function dropSharedAgent(): Agent | undefined {
   return old;
 }
 
-type Attempt = { kind: 'answer'; body: unknown } | { kind: 'fault'; message: string; stale?: boolean };
+type Attempt = { kind: 'answer'; body: unknown } | { kind: 'fault'; message: string; stale?: boolean; oversized?: boolean };
 
 class TimeoutError extends Error {}
 
@@ -156,7 +160,7 @@ export function createZegoClient(options: ZegoClientOptions): ZegoClient {
         return { kind: 'fault', message: `HTTP ${statusCode}` };
       }
       const text = await readText(body);
-      if (text === undefined) return { kind: 'fault', message: `response larger than ${MAX_BODY_BYTES} bytes` };
+      if (text === undefined) return { kind: 'fault', message: `response larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`, oversized: true };
       try {
         return { kind: 'answer', body: JSON.parse(text) as unknown };
       } catch {
@@ -211,6 +215,8 @@ export function createZegoClient(options: ZegoClientOptions): ZegoClient {
       if (outcome.kind === 'answer') return interpret(outcome.body, attempts);
       // A kept-alive socket closed by the server (idle timeout, Lambda freeze) costs one immediate retry.
       if (outcome.stale && attempts === 1) continue;
+      // An answer too large to read will be as large next time: the task's, not a passing fault.
+      if (outcome.oversized) return { kind: 'task', message: outcome.message, oversized: true, attempts };
       return { kind: 'transient', message: outcome.message, attempts };
     }
   }

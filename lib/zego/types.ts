@@ -30,6 +30,8 @@ export interface ZegoFault {
   message: string;
   /** True when ZEGO refused the request for its rate limit (300000003, or legacy 7). */
   rateRefused?: boolean;
+  /** True when the answer was larger than the client reads (kind 'task': it would be as large again). */
+  oversized?: boolean;
   requestId?: string;
   attempts: number;
 }

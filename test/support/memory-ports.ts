@@ -25,6 +25,7 @@ export class MemoryStore implements TaskStore {
     for (const task of due) yield { task };
   }
   async save(task: Task) {
+    if (this.poisoned.has(task.taskId)) throw new Error('ValidationException: Item size has exceeded the maximum allowed size');
     const stored = this.tasks.get(task.taskId);
     if (stored === undefined || stored.version !== task.version) return undefined;
     this.writes++;
@@ -38,6 +39,12 @@ export class MemoryStore implements TaskStore {
   async nextDueAt() {
     const times = [...this.tasks.values()].flatMap((t) => (t.dueAt === undefined ? [] : [t.dueAt]));
     return times.length === 0 ? undefined : Math.min(...times);
+  }
+  /** Task ids whose save throws (a write DynamoDB refuses every time, say). */
+  readonly poisoned = new Set<string>();
+  async setAside(taskId: string, aside: { until: number; errors: number; error: { message: string; at: number } }) {
+    const stored = this.tasks.get(taskId);
+    if (stored) this.tasks.set(taskId, { ...stored, dueAt: aside.until, processingErrors: aside.errors, lastError: { kind: 'processing', ...aside.error } });
   }
   async postpone(taskId: string, dueAt: number) {
     const stored = this.tasks.get(taskId);
