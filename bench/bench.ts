@@ -1,4 +1,4 @@
-// The benchmark: builds the functions as serverless.yml does, starts the local stand-ins, runs the five
+// The benchmark: builds the functions as serverless.yml does, starts the local stand-ins, runs the six
 // scenarios in turn and turns what they measured into figures beside their targets.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,8 @@ import { buildAll } from './build';
 import { evaluate, type Scenarios } from './evaluate';
 import type { Figure } from './figures';
 import { runBacklog, type BacklogOptions } from './scenarios/backlog';
+import { runCallbackLatency, type CallbackOptions } from './scenarios/callback';
+import { runCapacity, type CapacityOptions } from './scenarios/capacity';
 import { runColdStarts } from './scenarios/cold-start';
 import { runHistory, type HistoryOptions } from './scenarios/history';
 import { runLatency, type LatencyOptions } from './scenarios/latency';
@@ -21,6 +23,8 @@ export interface BenchSize {
   real: Omit<BacklogOptions, 'label' | 'kind'>;
   history: HistoryOptions;
   latency: LatencyOptions;
+  callback: CallbackOptions;
+  capacity: CapacityOptions;
   coldStartRuns: number;
 }
 
@@ -36,6 +40,11 @@ export const SIZES: Record<SizeName, BenchSize> = {
     // and a backlog that takes the budget 1.7 intervals to go round (500 tasks at 10 req/s: 50 s). A higher
     // limit would make the function process, not the schedule, the bottleneck on a 2-core machine.
     latency: { tasks: 500, rateLimit: 150, latencyMs: 20, intervalSeconds: 2, schedulePeriodMs: 4_000, finishWindowMs: 12_000 },
+    // One task in four untracked (tracked by its callback), one in ten with a failed upload.
+    callback: { callbacks: 400, untrackedEvery: 4, failedEvery: 10, warmup: 20 },
+    // Time compressed 10 times: 100 requests/s of each action, a 3 s interval, a 6 s schedule; 60
+    // recordings complete over 3 real minutes after a minute's warm-up, in each of the six runs.
+    capacity: { sizes: [300, 3_000, 10_000], compression: 10, completions: 60, completionWindowS: 180, latencyMs: 20 },
     coldStartRuns: 7,
   },
   tiny: {
@@ -43,6 +52,8 @@ export const SIZES: Record<SizeName, BenchSize> = {
     real: { tasks: 12, warmupTasks: 0, rateLimit: 10, latencyMs: 20, concurrency: 5 },
     history: { closed: 500, open: 10 },
     latency: { tasks: 20, rateLimit: 40, latencyMs: 20, intervalSeconds: 1, schedulePeriodMs: 2_000, finishWindowMs: 1_500 },
+    callback: { callbacks: 20, untrackedEvery: 4, failedEvery: 10, warmup: 3 },
+    capacity: { sizes: [40], compression: 30, completions: 6, completionWindowS: 30, latencyMs: 20 },
     coldStartRuns: 1,
   },
 };
@@ -80,8 +91,10 @@ export async function runBench(options: { size: SizeName; progress?: (line: stri
     const real = await step(`1 ${size.real.tasks} checks at ${size.real.rateLimit} req/s`, () =>
       runBacklog(stack, builds, { ...size.real, label: 'real', kind: 'mixed' }));
     const latency = await step(`4 ${size.latency.tasks} recordings finishing while the sweep runs`, () => runLatency(stack, builds, size.latency));
+    const callback = await step(`6 ${size.callback.callbacks} signed upload-finished callbacks over HTTP`, () => runCallbackLatency(stack, builds, size.callback));
+    const capacity = await step(`7 capacity: ${size.capacity.sizes.join(', ')} open recordings, triage on and off`, () => runCapacity(stack, builds, size.capacity));
     const history = await step(`3 ${size.history.open} open tasks amid ${size.history.closed} closed`, () => runHistory(stack, builds, size.history));
-    const scenarios = { raisedOpen, raisedCompleting, real, history, latency, coldStart };
+    const scenarios = { raisedOpen, raisedCompleting, real, history, latency, callback, capacity, coldStart };
     return { size: options.size, startedAt, durationSeconds: (performance.now() - started) / 1000, figures: evaluate(scenarios), scenarios };
   } finally {
     await stack.close();

@@ -12,8 +12,10 @@ import { newTask, type Task } from '../lib/recording';
 import { toItem } from '../lib/store/task-item';
 import { meterDynamo, type DynamoMeter } from './dynamo-meter';
 
-const APP_ID = 1234567890;
+export const APP_ID = 1234567890;
 const SECRET = '9193cc662a4c0ec135ec71fb57194b38';
+/** What ZEGO signs its callbacks with (functions/callback.ts verifies them with it). */
+export const CALLBACK_SECRET = 'bench-callback-secret-0123456789';
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:recwatch-bench-events';
 const ITEM_OPTIONS = { shards: 1, retentionMs: 30 * 86_400_000 };
 
@@ -22,8 +24,8 @@ export interface BenchStack {
   meter: DynamoMeter;
   sns: SnsEndpoint;
   newTable(): Promise<string>;
-  startZego(options: { rateLimit: number; latencyMs: number }): Promise<ZegoSimulator>;
-  /** The variables a function reads, pointed at this stack; `zego` only for the sweep. */
+  startZego(options: { rateLimit: number; latencyMs: number; listRateLimit?: number }): Promise<ZegoSimulator>;
+  /** The variables a function reads, pointed at this stack (the callback's too); `zego` only for the sweep. */
   env(table: string, zego?: ZegoSimulator, overrides?: Record<string, string>): Record<string, string>;
   /** Writes tasks straight into the table (BatchWriteItem, in parallel), as the store would shape them. */
   seed(table: string, tasks: Iterable<Task>): Promise<void>;
@@ -44,8 +46,8 @@ export async function startBenchStack(): Promise<BenchStack> {
       await dynamo.createTasksTable(table);
       return table;
     },
-    async startZego({ rateLimit, latencyMs }) {
-      const zego = await startZegoSimulator({ appId: APP_ID, serverSecret: SECRET, rateLimit, latencyMs });
+    async startZego({ rateLimit, latencyMs, listRateLimit }) {
+      const zego = await startZegoSimulator({ appId: APP_ID, serverSecret: SECRET, rateLimit, latencyMs, ...(listRateLimit === undefined ? {} : { describeTasksRateLimit: listRateLimit }) });
       simulators.push(zego);
       return zego;
     },
@@ -53,8 +55,15 @@ export async function startBenchStack(): Promise<BenchStack> {
       ...localFunctionEnv({
         dynamoEndpoint: dynamo.endpoint,
         table,
-        ...(zego ? { sns: { url: sns.url, topicArn: TOPIC_ARN }, zego: { appId: APP_ID, serverSecret: SECRET, apiUrl: zego.url } } : {}),
+        sns: { url: sns.url, topicArn: TOPIC_ARN },
+        ...(zego ? { zego: { appId: APP_ID, serverSecret: SECRET, apiUrl: zego.url } } : {}),
+        callbackSecret: CALLBACK_SECRET,
       }),
+      ZEGO_APP_ID: String(APP_ID),
+      // Scenarios 1–4 measure the status path as such: every due task checked, one sweep per invocation.
+      // The capacity scenario sets both itself, triage on beside triage off.
+      SWEEP_TRIAGE: 'off',
+      SWEEP_KEEP_CHECKING: 'off',
       ...overrides,
     }),
     async seed(table, tasks) {

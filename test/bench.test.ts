@@ -60,6 +60,34 @@ describe('npm run bench --tiny', () => {
     }
   });
 
+  it('announces every upload-finished callback before answering it, tracked or not, closed by the callback', () => {
+    const { callback } = results.scenarios;
+    expect(callback.published).toBe(callback.callbacks);
+    expect(callback.closedByCallback).toBe(callback.callbacks);
+    expect(callback.statuses).toEqual({ 200: callback.callbacks + callback.warmup });
+    expect(callback.untracked.count).toBeGreaterThan(0);
+    expect(callback.latency.count).toBe(callback.callbacks);
+    // Published before the answer: the event is at the SNS endpoint before the 200 is read.
+    expect(callback.latency.p50Ms).toBeLessThanOrEqual(callback.answer.p50Ms);
+    expect(callback.latency.p50Ms).toBeGreaterThan(0);
+  });
+
+  it('runs the capacity scenario with triage on and off, within both rate limits, announcing every completion', () => {
+    const { capacity } = results.scenarios;
+    expect(capacity.runs.map((r) => r.triage)).toEqual([true, false]);
+    for (const run of capacity.runs) {
+      expect(run.published).toBe(run.completions);
+      expect(run.refusals).toBe(0);
+      expect(run.maxInAnyWindow).toBeLessThanOrEqual(capacity.deployed.rateLimit * capacity.compression);
+      expect(run.maxListInAnyWindow).toBeLessThanOrEqual(capacity.deployed.listRateLimit * capacity.compression);
+      expect(run.passes).toBeGreaterThan(0);
+    }
+    const [on, off] = capacity.runs;
+    expect(on!.listRequests).toBeGreaterThan(0);
+    expect(off!.listRequests).toBe(0);
+    expect(on!.statusRequestsPerCompletion).toBeLessThan(off!.statusRequestsPerCompletion);
+  });
+
   it('gives every figure a value and a verdict beside its target', () => {
     expect(results.figures.length).toBeGreaterThan(20);
     for (const f of results.figures) {
@@ -68,7 +96,7 @@ describe('npm run bench --tiny', () => {
       else expect(['PASS', 'MISS']).toContain(f.status);
     }
     const hardLimits = results.figures.filter((f) => /rolling second|rate refusals|outcomes published/.test(f.name));
-    expect(hardLimits.length).toBeGreaterThanOrEqual(7);
+    expect(hardLimits.length).toBeGreaterThanOrEqual(8);
     for (const f of hardLimits) expect(f.status, f.name).toBe('PASS');
   });
 

@@ -1,10 +1,11 @@
 // Scenario 5: each function's bundle and its cold start (a fresh `node` process that imports the bundle
 // and handles one event) against a bare handler bundled the same way from only the same AWS SDK clients.
 // Runs alternate function and bare handler, so that drift in the machine's load hits both alike.
+import { callbackFile, uploadFinishedDetail, zegoCallbackBody } from '../../infra/local/zego-callback';
 import type { Builds } from '../build';
 import { coldStart } from '../container';
 import type { ColdStartTiming } from '../lambda-runtime';
-import { openTask, type BenchStack } from '../stack';
+import { APP_ID, CALLBACK_SECRET, openTask, type BenchStack } from '../stack';
 
 export interface ColdStartResult {
   name: string;
@@ -39,19 +40,24 @@ function eventFor(name: string, run: number): unknown {
       return restEvent('POST', '/recordings', '/recordings', null, JSON.stringify({ taskId: id, roomId: 'room-cold' }));
     case 'lookup':
       return restEvent('GET', '/recordings/{taskId}', `/recordings/${LOOKED_UP}`, { taskId: LOOKED_UP }, null);
+    case 'callback': {
+      // ZEGO's upload-finished callback for a task nobody tracked: tracked, decided and announced.
+      const body = zegoCallbackBody({ appId: APP_ID, callbackSecret: CALLBACK_SECRET, taskId: id, roomId: 'room-cold', eventType: 1, detail: uploadFinishedDetail([callbackFile({ status: 3 })]) });
+      return restEvent('POST', '/callbacks/zego', '/callbacks/zego', null, JSON.stringify(body), false);
+    }
     default:
       return {};
   }
 }
 
 /** An API Gateway REST (v1 proxy) event, with what the functions read. */
-function restEvent(httpMethod: string, resource: string, path: string, pathParameters: Record<string, string> | null, body: string | null) {
-  const headers = { accept: '*/*', 'x-api-key': 'bench-key', ...(body ? { 'content-type': 'application/json' } : {}) };
+function restEvent(httpMethod: string, resource: string, path: string, pathParameters: Record<string, string> | null, body: string | null, withKey = true) {
+  const headers = { accept: '*/*', ...(withKey ? { 'x-api-key': 'bench-key' } : {}), ...(body ? { 'content-type': 'application/json' } : {}) };
   return {
     resource, path, httpMethod, headers, pathParameters, body,
     multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
     queryStringParameters: null, multiValueQueryStringParameters: null, stageVariables: null, isBase64Encoded: false,
-    requestContext: { requestId: `bench-${Date.now()}`, stage: 'bench', httpMethod, path: `/bench${path}`, resourcePath: resource, identity: { sourceIp: '203.0.113.7', apiKey: 'bench-key' } },
+    requestContext: { requestId: `bench-${Date.now()}`, stage: 'bench', httpMethod, path: `/bench${path}`, resourcePath: resource, identity: { sourceIp: '203.0.113.7', apiKey: withKey ? 'bench-key' : null } },
   };
 }
 
