@@ -12,6 +12,7 @@ import { runCapacity, type CapacityOptions } from './scenarios/capacity';
 import { runColdStarts } from './scenarios/cold-start';
 import { runHistory, type HistoryOptions } from './scenarios/history';
 import { runLatency, type LatencyOptions } from './scenarios/latency';
+import { runListing, type ListingOptions } from './scenarios/listing';
 import { startBenchStack } from './stack';
 
 export type SizeName = 'default' | 'tiny';
@@ -25,6 +26,7 @@ export interface BenchSize {
   latency: LatencyOptions;
   callback: CallbackOptions;
   capacity: CapacityOptions;
+  listing: ListingOptions;
   coldStartRuns: number;
 }
 
@@ -45,6 +47,7 @@ export const SIZES: Record<SizeName, BenchSize> = {
     // Time compressed 10 times: 100 requests/s of each action, a 3 s interval, a 6 s schedule; 60
     // recordings complete over 3 real minutes after a minute's warm-up, in each of the six runs.
     capacity: { sizes: [300, 3_000, 10_000], compression: 10, completions: 60, completionWindowS: 180, latencyMs: 20 },
+    listing: { rooms: 1_000, perRoom: 100, limit: 25 },
     coldStartRuns: 7,
   },
   tiny: {
@@ -54,6 +57,7 @@ export const SIZES: Record<SizeName, BenchSize> = {
     latency: { tasks: 20, rateLimit: 40, latencyMs: 20, intervalSeconds: 1, schedulePeriodMs: 2_000, finishWindowMs: 1_500 },
     callback: { callbacks: 20, untrackedEvery: 4, failedEvery: 10, warmup: 3 },
     capacity: { sizes: [40], compression: 30, completions: 6, completionWindowS: 30, latencyMs: 20 },
+    listing: { rooms: 10, perRoom: 30, limit: 10 },
     coldStartRuns: 1,
   },
 };
@@ -93,8 +97,9 @@ export async function runBench(options: { size: SizeName; progress?: (line: stri
     const latency = await step(`4 ${size.latency.tasks} recordings finishing while the sweep runs`, () => runLatency(stack, builds, size.latency));
     const callback = await step(`6 ${size.callback.callbacks} signed upload-finished callbacks over HTTP`, () => runCallbackLatency(stack, builds, size.callback));
     const capacity = await step(`7 capacity: ${size.capacity.sizes.join(', ')} open recordings, triage on and off`, () => runCapacity(stack, builds, size.capacity));
+    const listing = await step(`8 a listing page amid ${(size.listing.rooms * size.listing.perRoom).toLocaleString('en-US')} tasks in ${size.listing.rooms} rooms`, () => runListing(stack, builds, size.listing));
     const history = await step(`3 ${size.history.open} open tasks amid ${size.history.closed} closed`, () => runHistory(stack, builds, size.history));
-    const scenarios = { raisedOpen, raisedCompleting, real, history, latency, callback, capacity, coldStart };
+    const scenarios = { raisedOpen, raisedCompleting, real, history, latency, callback, capacity, listing, coldStart };
     return { size: options.size, startedAt, durationSeconds: (performance.now() - started) / 1000, figures: evaluate(scenarios), scenarios };
   } finally {
     await stack.close();

@@ -7,6 +7,7 @@ import type { CapacityResult, CapacityRun } from './scenarios/capacity';
 import type { ColdStartResult } from './scenarios/cold-start';
 import type { HistoryResult } from './scenarios/history';
 import type { LatencyResult } from './scenarios/latency';
+import type { ListingResult } from './scenarios/listing';
 
 const MB = 1024 * 1024;
 
@@ -19,11 +20,12 @@ export interface Scenarios {
   latency: LatencyResult;
   callback: CallbackResult;
   capacity: CapacityResult;
+  listing: ListingResult;
   coldStart: ColdStartResult[];
 }
 
 export function evaluate(s: Scenarios): Figure[] {
-  return [...rate(s.raisedOpen), ...rate(s.raisedCompleting), ...rate(s.real), ...cost(s.raisedOpen, s.raisedCompleting), ...history(s.history), ...latency(s.latency), ...s.coldStart.flatMap(coldStart), ...callback(s.callback), ...capacity(s.capacity)];
+  return [...rate(s.raisedOpen), ...rate(s.raisedCompleting), ...rate(s.real), ...cost(s.raisedOpen, s.raisedCompleting), ...history(s.history), ...latency(s.latency), ...s.coldStart.flatMap(coldStart), ...callback(s.callback), ...capacity(s.capacity), ...listing(s.listing)];
 }
 
 function rate(r: BacklogResult): Figure[] {
@@ -113,6 +115,19 @@ function capacity(c: CapacityResult): Figure[] {
   const off = c.runs.find((r) => !r.triage && r.open === largest);
   if (on && off) figures.push(figure(scenario, `${largest.toLocaleString('en-US')} open: p95 triage off ÷ p95 triage on`, off.p95S / on.p95S, '×', 1, atLeast(10), `${off.p95S.toFixed(0)} s ÷ ${on.p95S.toFixed(1)} s`));
   return figures;
+}
+
+function listing(l: ListingResult): Figure[] {
+  const total = (l.rooms * l.perRoom).toLocaleString('en-US');
+  const scenario = `8 listing page cost (limit ${l.limit}; ${total} tasks in ${l.rooms} rooms, or the listed room alone)`;
+  const read = (p: ListingResult['alone']['room']) => p.dynamo.itemsScanned;
+  const note = (p: ListingResult['alone']['room']) => `${p.listed} listed; ${p.dynamo.requests} request${p.dynamo.requests === 1 ? '' : 's'}: ${Object.keys(p.dynamo.byOperation).join(', ')}`;
+  return [
+    figure(scenario, 'a room\'s page: items read, room alone', read(l.alone.room), '', 0, undefined, note(l.alone.room)),
+    figure(scenario, `a room's page: items read, amid ${total}`, read(l.amidOthers.room), '', 0, undefined, note(l.amidOthers.room)),
+    figure(scenario, 'a room\'s page: items read amid others ÷ alone', read(l.amidOthers.room) / Math.max(1, read(l.alone.room)), '', 2, atMost(1)),
+    figure(scenario, 'the open page: items read amid others ÷ alone', read(l.amidOthers.open) / Math.max(1, read(l.alone.open)), '', 2, atMost(1), `${note(l.amidOthers.open)} (the due index holds only open tasks)`),
+  ];
 }
 
 function coldStart(c: ColdStartResult): Figure[] {

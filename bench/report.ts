@@ -1,5 +1,5 @@
-// The benchmark's outputs: a table on the terminal, bench/results.json, and the results table in the
-// README between <!-- bench:start --> and <!-- bench:end -->.
+// The benchmark's outputs: a table on the terminal, bench/results.json, and the results table in
+// docs/benchmark.md between <!-- bench:start --> and <!-- bench:end -->.
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import type { BenchResults } from './bench';
@@ -60,12 +60,12 @@ export async function writeResults(path: string, results: BenchResults, m: Machi
 const START = '<!-- bench:start -->';
 const END = '<!-- bench:end -->';
 
-/** Replaces what lies between the markers; the rest of the README is left as it is. */
-export async function updateReadme(path: string, results: BenchResults, m: Machine): Promise<void> {
-  const readme = await readFile(path, 'utf8');
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
+/** Replaces what lies between the markers of the results page; the rest of the page is left as it is. */
+export async function updateResultsPage(path: string, results: BenchResults, m: Machine): Promise<void> {
+  const page = await readFile(path, 'utf8');
+  const start = page.indexOf(START);
+  const end = page.indexOf(END);
   if (start < 0 || end < start) throw new Error(`${path} has no ${START} … ${END} markers`);
   const block = [START, '', `Last run: ${machineLine(m, results)}.`, '', markdownTable(results.figures), '', END].join('\n');
-  await writeFile(path, readme.slice(0, start) + block + readme.slice(end + END.length));
+  await writeFile(path, page.slice(0, start) + block + page.slice(end + END.length));
 }

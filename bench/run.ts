@@ -1,14 +1,14 @@
 // `npm run bench`: runs the benchmark once and prints each figure beside its target. Writes
-// bench/results.json and the README's results table unless told otherwise.
+// bench/results.json and the results table in docs/benchmark.md unless told otherwise.
 //   --tiny                 a few seconds, small sizes (what test/bench.test.ts runs); writes only with --out
 //   --out <file>           write the results there instead of bench/results.json
-//   --no-write             write nothing (neither results.json nor the README)
-//   --no-readme            leave the README alone
+//   --no-write             write nothing (neither results.json nor docs/benchmark.md)
+//   --no-readme            leave docs/benchmark.md alone (the name is older than the page)
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { ROOT } from './build';
 import { runBench } from './bench';
-import { machine, machineLine, textTable, updateReadme, writeResults } from './report';
+import { machine, machineLine, textTable, updateResultsPage, writeResults } from './report';
 
 const { values } = parseArgs({
   options: { tiny: { type: 'boolean' }, out: { type: 'string' }, 'no-write': { type: 'boolean' }, 'no-readme': { type: 'boolean' } },
@@ -23,8 +23,8 @@ if (write) {
   await writeResults(out, results, m);
   process.stdout.write(`results: ${out}\n`);
   if (!values['no-readme'] && !values.tiny && values.out === undefined) {
-    await updateReadme(join(ROOT, 'README.md'), results, m);
-    process.stdout.write('README: results table updated\n');
+    await updateResultsPage(join(ROOT, 'docs', 'benchmark.md'), results, m);
+    process.stdout.write('docs/benchmark.md: results table updated\n');
   }
 }
 const judged = results.figures.filter((f) => f.status !== 'INFO');

@@ -2,13 +2,13 @@
 // body's signature authenticates it. 401/400 for a refusal, with nothing written; 200 otherwise, also for a
 // duplicate or an event type recwatch does not use. An outcome is published before the answer.
 import { loadCallbackConfig } from '../lib/config';
-import { failColdStart } from '../lib/cold-start';
+import { setUpOrFailColdStart } from '../lib/cold-start';
 import { createCallbackApp } from '../lib/callback/callback-app';
 import { callbackText } from '../lib/callback/callback-request';
 import { httpHandler } from '../lib/http/http-handler';
 import { errorResponse, json } from '../lib/http/responses';
 
-const app = failColdStart(() => createCallbackApp(loadCallbackConfig(process.env)));
+const app = setUpOrFailColdStart(() => createCallbackApp(loadCallbackConfig(process.env)));
 
 /** Without a Lambda context (a local call), the function's own timeout. */
 const TIMEOUT_MS = 10_000;

@@ -1,13 +1,13 @@
 // GET /recordings/{taskId}: where a task stands. One read of the task store; never a ZEGO request.
 import { loadStoreConfig } from '../lib/config';
-import { failColdStart } from '../lib/cold-start';
+import { setUpOrFailColdStart } from '../lib/cold-start';
 import { httpHandler } from '../lib/http/http-handler';
 import { HttpError, json } from '../lib/http/responses';
 import { createApiApp } from '../lib/tracking/api-app';
 import { parseTaskId } from '../lib/tracking/task-id';
 import { lookupRecording } from '../lib/tracking/tracking';
 
-const { store, logger } = failColdStart(() => createApiApp(loadStoreConfig(process.env), 'lookup'));
+const { store, logger } = setUpOrFailColdStart(() => createApiApp(loadStoreConfig(process.env), 'lookup'));
 
 export const handler = httpHandler(logger, async (event) => {
   const taskId = parseTaskId(event.pathParameters?.taskId);

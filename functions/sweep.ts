@@ -2,11 +2,11 @@
 // fault (bad signature, unknown AppId, service off) fails the invocation so that it alarms.
 import type { Context } from 'aws-lambda';
 import { loadSweepConfig } from '../lib/config';
-import { failColdStart } from '../lib/cold-start';
+import { setUpOrFailColdStart } from '../lib/cold-start';
 import { createSweep } from '../lib/sweep/sweep-app';
 import type { SweepSummary } from '../lib/sweep/summary';
 
-const sweep = failColdStart(() => createSweep(loadSweepConfig(process.env)));
+const sweep = setUpOrFailColdStart(() => createSweep(loadSweepConfig(process.env)));
 
 export class SweepConfigurationError extends Error {
   override name = 'SweepConfigurationError';

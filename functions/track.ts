@@ -1,7 +1,7 @@
 // POST /recordings: start watching a task. 201 with the view when new, 200 with the stored view when
 // already tracked (nothing changes).
 import { loadStoreConfig } from '../lib/config';
-import { failColdStart } from '../lib/cold-start';
+import { setUpOrFailColdStart } from '../lib/cold-start';
 import { httpHandler } from '../lib/http/http-handler';
 import { readJsonObject } from '../lib/http/json-body';
 import { json } from '../lib/http/responses';
@@ -9,7 +9,7 @@ import { createApiApp } from '../lib/tracking/api-app';
 import { parseTrackRequest } from '../lib/tracking/track-request';
 import { trackRecording } from '../lib/tracking/tracking';
 
-const { store, logger } = failColdStart(() => createApiApp(loadStoreConfig(process.env), 'track'));
+const { store, logger } = setUpOrFailColdStart(() => createApiApp(loadStoreConfig(process.env), 'track'));
 
 export const handler = httpHandler(logger, async (event) => {
   const request = parseTrackRequest(readJsonObject(event));

@@ -2,7 +2,7 @@
 // with one JSON log line that names the problem, and the error is rethrown so Lambda reports an init error.
 import { describeError } from './log';
 
-export function failColdStart<T>(setup: () => T): T {
+export function setUpOrFailColdStart<T>(setup: () => T): T {
   try {
     return setup();
   } catch (error) {

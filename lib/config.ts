@@ -9,6 +9,32 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * The value of every variable that has a default, by variable name: the one place each default lives. The
+ * stack deploys the same values (serverless.yml's `${param:…, 'default'}`; test/config-defaults.test.ts
+ * checks that they agree), and the local stack takes them from here too.
+ */
+export const DEFAULTS = {
+  LOG_LEVEL: 'INFO',
+  POWERTOOLS_SERVICE_NAME: 'recwatch',
+  POWERTOOLS_METRICS_NAMESPACE: 'recwatch',
+  TASK_INDEX_SHARDS: 1,
+  TASK_RETENTION_DAYS: 30,
+  ZEGO_API_URL: 'https://cloudrecord-api.zego.im',
+  ZEGO_TIMEOUT_MS: 5000,
+  ZEGO_RATE_LIMIT: 10,
+  SWEEP_CONCURRENCY: 5,
+  CHECK_INTERVAL_SECONDS: 30,
+  CHECK_INTERVAL_MAX_SECONDS: 300,
+  SWEEP_TRIAGE: true,
+  ZEGO_DESCRIBE_TASKS_RATE_LIMIT: 10,
+  DISCOVER_TASKS: false,
+  SWEEP_KEEP_CHECKING: true,
+} as const;
+
+/** How often the stack runs the sweep (serverless.yml: `rate(1 minute)`); what the sweep times its once-in-a-while work by. */
+export const SWEEP_SCHEDULE_MS = 60_000;
+
 export interface ObservabilityConfig {
   /** LOG_LEVEL: DEBUG, INFO, WARN, ERROR or SILENT. */
   logLevel: LogLevel;
@@ -31,9 +57,8 @@ export interface SweepConfig extends StoreConfig {
   eventsTopicArn: string;
   zego: {
     appId: number;
-    /** Exactly one of the two is set. */
-    serverSecret?: string;
-    serverSecretParam?: string;
+    /** ZEGO_SERVER_SECRET (local use) or ZEGO_SERVER_SECRET_PARAM (an SSM parameter name). */
+    serverSecret: SecretConfig;
     apiUrl: string;
     timeoutMs: number;
     rateLimit: number;
@@ -92,10 +117,10 @@ function httpUrl(env: Env, name: string, fallback: string): string {
 }
 
 function loadObservabilityConfig(env: Env): ObservabilityConfig {
-  const level = (text(env, 'LOG_LEVEL') ?? 'INFO').toUpperCase();
+  const level = (text(env, 'LOG_LEVEL') ?? DEFAULTS.LOG_LEVEL).toUpperCase();
   if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
-  const name = (variable: string): string => {
-    const value = text(env, variable) ?? 'recwatch';
+  const name = (variable: 'POWERTOOLS_SERVICE_NAME' | 'POWERTOOLS_METRICS_NAMESPACE'): string => {
+    const value = text(env, variable) ?? DEFAULTS[variable];
     if (!/^[A-Za-z0-9_.\-/]{1,255}$/.test(value)) throw new ConfigError(`${variable} must be 1 to 255 letters, digits, _ . - or /, got "${value}"`);
     return value;
   };
@@ -108,8 +133,8 @@ export function loadStoreConfig(env: Env): StoreConfig {
   return {
     observability: loadObservabilityConfig(env),
     tasksTable,
-    indexShards: integer(env, 'TASK_INDEX_SHARDS', 1, 1, 64),
-    retentionDays: integer(env, 'TASK_RETENTION_DAYS', 30, 1, 3650),
+    indexShards: integer(env, 'TASK_INDEX_SHARDS', DEFAULTS.TASK_INDEX_SHARDS, 1, 64),
+    retentionDays: integer(env, 'TASK_RETENTION_DAYS', DEFAULTS.TASK_RETENTION_DAYS, 1, 3650),
   };
 }
 
@@ -129,15 +154,13 @@ function zegoAppId(env: Env): number {
 function secretSource(env: Env, name: string): SecretConfig {
   const value = text(env, name);
   const parameterName = text(env, `${name}_PARAM`);
-  if (value === undefined && parameterName === undefined) {
-    throw new ConfigError(`${name}_PARAM (or ${name} for local use) is required but not set`);
-  }
   if (value !== undefined && parameterName !== undefined) throw new ConfigError(`set only one of ${name} and ${name}_PARAM`);
   if (value !== undefined) return { kind: 'value', value };
-  if (!/^[A-Za-z0-9_.\-/]{1,2048}$/.test(parameterName!)) {
+  if (parameterName === undefined) throw new ConfigError(`${name}_PARAM (or ${name} for local use) is required but not set`);
+  if (!/^[A-Za-z0-9_.\-/]{1,2048}$/.test(parameterName)) {
     throw new ConfigError(`${name}_PARAM is not a valid SSM parameter name: "${parameterName}"`);
   }
-  return { kind: 'ssm', parameterName: parameterName! };
+  return { kind: 'ssm', parameterName };
 }
 
 function eventsTopic(env: Env): string {
@@ -149,8 +172,8 @@ function eventsTopic(env: Env): string {
 }
 
 function checkIntervals(env: Env): { checkIntervalMs: number; checkIntervalMaxMs: number } {
-  const checkIntervalSeconds = integer(env, 'CHECK_INTERVAL_SECONDS', 30, 1, 86_400);
-  const checkIntervalMaxSeconds = integer(env, 'CHECK_INTERVAL_MAX_SECONDS', 300, 1, 86_400);
+  const checkIntervalSeconds = integer(env, 'CHECK_INTERVAL_SECONDS', DEFAULTS.CHECK_INTERVAL_SECONDS, 1, 86_400);
+  const checkIntervalMaxSeconds = integer(env, 'CHECK_INTERVAL_MAX_SECONDS', DEFAULTS.CHECK_INTERVAL_MAX_SECONDS, 1, 86_400);
   if (checkIntervalMaxSeconds < checkIntervalSeconds) {
     throw new ConfigError(`CHECK_INTERVAL_MAX_SECONDS (${checkIntervalMaxSeconds}) must not be below CHECK_INTERVAL_SECONDS (${checkIntervalSeconds})`);
   }
@@ -160,27 +183,36 @@ function checkIntervals(env: Env): { checkIntervalMs: number; checkIntervalMaxMs
 export function loadSweepConfig(env: Env): SweepConfig {
   const store = loadStoreConfig(env);
   const eventsTopicArn = eventsTopic(env);
-  const appId = zegoAppId(env);
-  const secret = secretSource(env, 'ZEGO_SERVER_SECRET');
   const zego: SweepConfig['zego'] = {
-    appId,
-    apiUrl: httpUrl(env, 'ZEGO_API_URL', 'https://cloudrecord-api.zego.im'),
-    timeoutMs: integer(env, 'ZEGO_TIMEOUT_MS', 5000, 100, 60_000),
-    rateLimit: integer(env, 'ZEGO_RATE_LIMIT', 10, 1, 10_000),
+    appId: zegoAppId(env),
+    serverSecret: secretSource(env, 'ZEGO_SERVER_SECRET'),
+    apiUrl: httpUrl(env, 'ZEGO_API_URL', DEFAULTS.ZEGO_API_URL),
+    timeoutMs: integer(env, 'ZEGO_TIMEOUT_MS', DEFAULTS.ZEGO_TIMEOUT_MS, 100, 60_000),
+    rateLimit: integer(env, 'ZEGO_RATE_LIMIT', DEFAULTS.ZEGO_RATE_LIMIT, 1, 10_000),
   };
-  if (secret.kind === 'value') zego.serverSecret = secret.value;
-  else zego.serverSecretParam = secret.parameterName;
   return {
     ...store,
     eventsTopicArn,
     zego,
-    concurrency: integer(env, 'SWEEP_CONCURRENCY', 5, 1, 1000),
+    concurrency: integer(env, 'SWEEP_CONCURRENCY', DEFAULTS.SWEEP_CONCURRENCY, 1, 1000),
     ...checkIntervals(env),
-    triage: onOff(env, 'SWEEP_TRIAGE', true),
-    listRateLimit: integer(env, 'ZEGO_DESCRIBE_TASKS_RATE_LIMIT', 10, 1, 10_000),
-    discover: onOff(env, 'DISCOVER_TASKS', false),
-    keepChecking: onOff(env, 'SWEEP_KEEP_CHECKING', true),
+    triage: onOff(env, 'SWEEP_TRIAGE', DEFAULTS.SWEEP_TRIAGE),
+    listRateLimit: integer(env, 'ZEGO_DESCRIBE_TASKS_RATE_LIMIT', DEFAULTS.ZEGO_DESCRIBE_TASKS_RATE_LIMIT, 1, 10_000),
+    discover: onOff(env, 'DISCOVER_TASKS', DEFAULTS.DISCOVER_TASKS),
+    keepChecking: onOff(env, 'SWEEP_KEEP_CHECKING', DEFAULTS.SWEEP_KEEP_CHECKING),
   };
+}
+
+/** What functions/list.ts needs: the store, and the key its nextTokens are signed with. */
+export interface ListConfig extends StoreConfig {
+  /** PAGE_TOKEN_KEY: signs the listing's nextTokens; the stack sets it to its own id, which API clients never see. */
+  pageTokenKey: string;
+}
+
+export function loadListConfig(env: Env): ListConfig {
+  const pageTokenKey = required(env, 'PAGE_TOKEN_KEY');
+  if (pageTokenKey.length < 16) throw new ConfigError('PAGE_TOKEN_KEY must be at least 16 characters');
+  return { ...loadStoreConfig(env), pageTokenKey };
 }
 
 /** What functions/callback.ts needs: the store, the events topic, the AppId and the CallbackSecret. */

@@ -1,5 +1,6 @@
 // The recording as recwatch knows it, and the one function that turns it into the public view
 // (used by the HTTP API and by SNS events alike).
+import { FILE_STATUS } from './zego/vocabulary';
 
 export type TaskState = 'OPEN' | 'COMPLETED' | 'FAILED' | 'EXPIRED';
 export const TASK_STATES: readonly TaskState[] = ['OPEN', 'COMPLETED', 'FAILED', 'EXPIRED'];
@@ -148,7 +149,7 @@ export function toRecordingView(task: Task): RecordingView {
     view.lastError = code === undefined ? { kind, message, at: iso(at) } : { kind, code, message, at: iso(at) };
   }
   const warnings: string[] = [];
-  if (task.files?.some((f) => f.status === 4)) warnings.push(BACKUP_STORAGE_WARNING);
+  if (task.files?.some((f) => f.status === FILE_STATUS.inBackupStorage)) warnings.push(BACKUP_STORAGE_WARNING);
   if (task.filesTruncated === true) warnings.push(truncatedFilesWarning(task.files?.length ?? 0, task.fileCount ?? 0));
   if (warnings.length > 0) view.warnings = warnings;
   return view;

@@ -5,6 +5,8 @@
 // No message or error built here ever contains the secret.
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import type { SecretConfig } from './config';
+import { errorCode } from './error-code';
 
 export interface SecretSource {
   get(): Promise<string>;
@@ -25,9 +27,9 @@ export class SecretError extends Error {
   }
 }
 
+/** How an SSM parameter is read; ignored for a secret given directly. */
 export interface SecretSourceOptions {
-  secret?: string;
-  parameterName?: string;
+  /** Needed for an SSM parameter. */
   ssm?: SSMClient;
   /** The least time between two refreshes (default 60 s). */
   minRefreshIntervalMs?: number;
@@ -37,14 +39,14 @@ export interface SecretSourceOptions {
   now?: () => number;
 }
 
-export function createSecretSource(options: SecretSourceOptions): SecretSource {
-  const { secret, parameterName, ssm } = options;
-  if (secret !== undefined) {
+export function createSecretSource(source: SecretConfig, options: SecretSourceOptions = {}): SecretSource {
+  if (source.kind === 'value') {
+    const secret = source.value;
     return { get: async () => nonEmpty(secret, 'the secret given is empty'), refresh: async () => undefined };
   }
-  if (parameterName === undefined || parameterName === '') {
-    throw new SecretError('no secret source: give the secret or the name of an SSM parameter holding it');
-  }
+  const { parameterName } = source;
+  const { ssm } = options;
+  if (parameterName === '') throw new SecretError('no secret source: give the secret or the name of an SSM parameter holding it');
   if (ssm === undefined) throw new SecretError(`an SSM client is needed to read parameter "${parameterName}"`);
 
   // Powertools Parameters reads it (decrypted) and caches it for the container's life; the promise is
@@ -90,7 +92,7 @@ async function readParameter(provider: SSMProvider, name: string, forceFetch: bo
   } catch (error) {
     // Powertools wraps the SDK's error; its cause is what SSM said.
     const sdkError = (error as { cause?: unknown }).cause ?? error;
-    const code = errorName(sdkError);
+    const code = ssmErrorCode(sdkError);
     const what = code === 'ParameterNotFound' ? 'does not exist' : `could not be read (${code})`;
     throw new SecretError(`SSM parameter "${name}" ${what}`, { cause: sdkError });
   }
@@ -103,10 +105,7 @@ function nonEmpty(value: string | undefined, message: string): string {
   return value.trim();
 }
 
-function errorName(error: unknown): string {
-  if (typeof error !== 'object' || error === null) return 'Unknown';
-  const { name, code } = error as { name?: unknown; code?: unknown };
-  // SDK service errors name themselves (ParameterNotFound, AccessDeniedException); network errors carry `code`.
-  if (typeof code === 'string' && code !== '') return code;
-  return typeof name === 'string' && name !== '' && name !== 'Error' ? name : 'Unknown';
-}
+// SDK service errors name themselves (ParameterNotFound, AccessDeniedException); network errors carry `code`.
+// A bare `Error` says nothing.
+const ssmErrorCode = (error: unknown): string =>
+  errorCode(error, ['code', 'name'], (candidate, field) => !(field === 'name' && candidate === 'Error')) ?? 'Unknown';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBench, type BenchResults } from '../bench/bench';
 import { discoverFunctions } from '../bench/build';
-import { machine, updateReadme, writeResults } from '../bench/report';
+import { machine, updateResultsPage, writeResults } from '../bench/report';
 
 let results: BenchResults;
 let dir: string;
@@ -88,6 +88,15 @@ describe('npm run bench --tiny', () => {
     expect(on!.statusRequestsPerCompletion).toBeLessThan(off!.statusRequestsPerCompletion);
   });
 
+  it('reads as many items for a listing page amid other rooms as with the listed room alone', () => {
+    const { listing } = results.scenarios;
+    expect(listing.alone.room.listed).toBe(listing.limit);
+    expect(listing.amidOthers.room.listed).toBe(listing.limit);
+    expect(listing.amidOthers.room.dynamo.byOperation).toEqual({ Query: 1 });
+    expect(listing.amidOthers.room.dynamo.itemsScanned).toBe(listing.alone.room.dynamo.itemsScanned);
+    expect(listing.amidOthers.open.dynamo.itemsScanned).toBe(listing.alone.open.dynamo.itemsScanned);
+  });
+
   it('gives every figure a value and a verdict beside its target', () => {
     expect(results.figures.length).toBeGreaterThan(20);
     for (const f of results.figures) {
@@ -100,16 +109,16 @@ describe('npm run bench --tiny', () => {
     for (const f of hardLimits) expect(f.status, f.name).toBe('PASS');
   });
 
-  it('writes results where it is told and rewrites only the README between its markers', async () => {
+  it('writes results where it is told and rewrites only docs/benchmark.md between its markers', async () => {
     const out = join(dir, 'results.json');
     await writeResults(out, results, machine());
     const written = JSON.parse(await readFile(out, 'utf8')) as { machine: { cores: number }; startedAt: string; figures: unknown[] };
     expect(written.machine.cores).toBeGreaterThan(0);
     expect(written.figures).toHaveLength(results.figures.length);
-    const readme = join(dir, 'README.md');
-    await writeFile(readme, '# x\n\n## Benchmark\n\nbefore\n<!-- bench:start -->\nold\n<!-- bench:end -->\nafter\n');
-    await updateReadme(readme, results, machine());
-    const text = await readFile(readme, 'utf8');
+    const page = join(dir, 'benchmark.md');
+    await writeFile(page, '# x\n\n## Benchmark\n\nbefore\n<!-- bench:start -->\nold\n<!-- bench:end -->\nafter\n');
+    await updateResultsPage(page, results, machine());
+    const text = await readFile(page, 'utf8');
     expect(text).toMatch(/^# x\n\n## Benchmark\n\nbefore\n<!-- bench:start -->\n/);
     expect(text).toMatch(/\n<!-- bench:end -->\nafter\n$/);
     expect(text).not.toContain('\nold\n');

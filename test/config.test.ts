@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ConfigError, loadCallbackConfig, loadSweepConfig } from '../lib/config';
+import { ConfigError, loadCallbackConfig, loadListConfig, loadSweepConfig } from '../lib/config';
 import { withCapturedOutput } from './support/capture-output';
 
 const valid = {
@@ -17,7 +17,7 @@ describe('sweep configuration', () => {
       indexShards: 1,
       retentionDays: 30,
       eventsTopicArn: valid.EVENTS_TOPIC_ARN,
-      zego: { appId: 1234567890, serverSecretParam: '/recwatch/dev/zego-server-secret', apiUrl: 'https://cloudrecord-api.zego.im', timeoutMs: 5000, rateLimit: 10 },
+      zego: { appId: 1234567890, serverSecret: { kind: 'ssm', parameterName: '/recwatch/dev/zego-server-secret' }, apiUrl: 'https://cloudrecord-api.zego.im', timeoutMs: 5000, rateLimit: 10 },
       concurrency: 5,
       checkIntervalMs: 30_000,
       checkIntervalMaxMs: 300_000,
@@ -141,6 +141,14 @@ describe('callback configuration', () => {
 
   it('does not need the ServerSecret', () => {
     expect(() => loadCallbackConfig(callbackEnv)).not.toThrow();
+  });
+});
+
+describe('list configuration', () => {
+  it('needs a PAGE_TOKEN_KEY of 16 characters or more, to sign the nextTokens', () => {
+    expect(loadListConfig({ TASKS_TABLE: 'recwatch-dev-tasks', PAGE_TOKEN_KEY: 'arn:aws:cloudformation:x' }).pageTokenKey).toBe('arn:aws:cloudformation:x');
+    expect(() => loadListConfig({ TASKS_TABLE: 'recwatch-dev-tasks' })).toThrow(/^PAGE_TOKEN_KEY is required/);
+    expect(() => loadListConfig({ TASKS_TABLE: 'recwatch-dev-tasks', PAGE_TOKEN_KEY: 'short' })).toThrow(/^PAGE_TOKEN_KEY must be at least 16 characters/);
   });
 });
 

@@ -20,7 +20,7 @@ async function apiWithEchoHandlers(): Promise<{ api: ApiServer; seen: APIGateway
   };
   const api = await startApiServer({ host: '127.0.0.1', port: 0 });
   servers.push(api);
-  api.use({ track: echo, lookup: echo, callback: echo });
+  api.use({ track: echo, lookup: echo, callback: echo, list: echo, untrack: echo });
   return { api, seen };
 }
 
@@ -61,12 +61,12 @@ describe('local API', () => {
   });
 
   it.each([
-    ['GET', '/recordings', 405, 'method_not_allowed'],
+    ['PUT', '/recordings', 405, 'method_not_allowed'],
     ['GET', '/callbacks/zego', 405, 'method_not_allowed'],
     ['PUT', '/callbacks/zego', 405, 'method_not_allowed'],
     ['POST', '/callbacks', 404, 'not_found'],
     ['POST', '/callbacks/zego/extra', 404, 'not_found'],
-    ['DELETE', '/recordings/t-1', 405, 'method_not_allowed'],
+    ['PATCH', '/recordings/t-1', 405, 'method_not_allowed'],
     ['GET', '/', 404, 'not_found'],
     ['GET', '/recordings/', 404, 'not_found'],
     ['GET', '/recordings/a/b', 404, 'not_found'],
@@ -75,7 +75,7 @@ describe('local API', () => {
     const answer = await fetch(`${api.url}${path}`, { method });
     expect(answer.status).toBe(status);
     expect(await answer.json()).toEqual({ error: { code, message: expect.any(String) } });
-    if (status === 405) expect(answer.headers.get('allow')).toBe(path === '/recordings/t-1' ? 'GET' : 'POST');
+    if (status === 405) expect(answer.headers.get('allow')).toBe({ '/recordings/t-1': 'GET, DELETE', '/recordings': 'POST, GET' }[path] ?? 'POST');
     expect(seen).toEqual([]);
   });
 

@@ -28,7 +28,7 @@ beforeAll(async () => {
   const { handler } = await import('../functions/callback');
   const unused = () => Promise.reject(new Error('not under test'));
   api = await startApiServer({ host: '127.0.0.1', port: 0 });
-  api.use({ track: unused, lookup: unused, callback: handler });
+  api.use({ track: unused, lookup: unused, callback: handler, list: unused, untrack: unused });
   port = new URL(api.url).port;
   // What `npm start` leaves in its data directory while it runs.
   dataDir = await mkdtemp(join(tmpdir(), 'recwatch-callback-'));

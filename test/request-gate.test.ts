@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRequestGate, GateAbortedError, type Clock } from '../lib/sweep/request-gate';
+import type { Clock } from '../lib/clock';
+import { createRequestGate, GateAbortedError } from '../lib/sweep/request-gate';
 import type { RequestGate } from '../lib/zego/types';
 import { FakeClock } from './support/fake-clock';
 

@@ -24,7 +24,7 @@ describe('createSecretSource', () => {
 
   it('returns a secret given directly, without asking SSM', async () => {
     // Prepare
-    const source = createSecretSource({ secret: SECRET, ssm });
+    const source = createSecretSource({ kind: 'value', value: SECRET }, { ssm });
 
     // Act
     const value = await source.get();
@@ -38,7 +38,7 @@ describe('createSecretSource', () => {
     // Prepare
     const name = freshName();
     endpoint.setParameter(name, SECRET);
-    const source = createSecretSource({ parameterName: name, ssm });
+    const source = createSecretSource({ kind: 'ssm', parameterName: name }, { ssm });
 
     // Act
     const concurrent = await Promise.all([source.get(), source.get()]);
@@ -52,7 +52,7 @@ describe('createSecretSource', () => {
   it('names a missing parameter, and does not cache the failure', async () => {
     // Prepare
     const name = freshName();
-    const source = createSecretSource({ parameterName: name, ssm });
+    const source = createSecretSource({ kind: 'ssm', parameterName: name }, { ssm });
 
     // Act
     const error = await source.get().catch((e: unknown) => e);
@@ -72,7 +72,7 @@ describe('createSecretSource', () => {
     const name = freshName();
     endpoint.setParameter(name, SECRET);
     endpoint.failNext(1, { status: 400, code: 'AccessDeniedException', message: 'not authorized to perform ssm:GetParameter' });
-    const source = createSecretSource({ parameterName: name, ssm });
+    const source = createSecretSource({ kind: 'ssm', parameterName: name }, { ssm });
 
     // Act
     const error = await source.get().catch((e: unknown) => e);
@@ -84,8 +84,8 @@ describe('createSecretSource', () => {
   });
 
   it.each([
-    ['an empty secret given directly', () => createSecretSource({ secret: '' })],
-    ['a blank SSM value', () => createSecretSource({ parameterName: blankParameter(), ssm })],
+    ['an empty secret given directly', () => createSecretSource({ kind: 'value', value: '' })],
+    ['a blank SSM value', () => createSecretSource({ kind: 'ssm', parameterName: blankParameter() }, { ssm })],
   ])('refuses %s', async (_, make) => {
     // Act
     const error = await make().get().catch((e: unknown) => e);
@@ -100,7 +100,7 @@ describe('createSecretSource', () => {
     const name = freshName();
     endpoint.setParameter(name, SECRET);
     let now = 1_000_000;
-    const source = createSecretSource({ parameterName: name, ssm, now: () => now, minRefreshIntervalMs: 60_000 });
+    const source = createSecretSource({ kind: 'ssm', parameterName: name }, { ssm, now: () => now, minRefreshIntervalMs: 60_000 });
     await source.get();
     endpoint.setParameter(name, 'rotated-secret');
 
@@ -123,7 +123,7 @@ describe('createSecretSource', () => {
     const name = freshName();
     endpoint.setParameter(name, SECRET);
     let now = 5_000_000;
-    const source = createSecretSource({ parameterName: name, ssm, now: () => now, maxAgeMs: 15 * 60_000 });
+    const source = createSecretSource({ kind: 'ssm', parameterName: name }, { ssm, now: () => now, maxAgeMs: 15 * 60_000 });
     await source.get();
     endpoint.setParameter(name, 'rotated-secret');
 
@@ -140,12 +140,12 @@ describe('createSecretSource', () => {
   });
 
   it('has nothing to refresh for a secret given directly', async () => {
-    await expect(createSecretSource({ secret: SECRET }).refresh()).resolves.toBeUndefined();
+    await expect(createSecretSource({ kind: 'value', value: SECRET }).refresh()).resolves.toBeUndefined();
   });
 
   it('refuses to be created with no source', () => {
-    expect(() => createSecretSource({})).toThrow(SecretError);
-    expect(() => createSecretSource({ parameterName: '/x' })).toThrow(/SSM client/);
+    expect(() => createSecretSource({ kind: 'ssm', parameterName: '' }, { ssm })).toThrow(SecretError);
+    expect(() => createSecretSource({ kind: 'ssm', parameterName: '/x' })).toThrow(/SSM client/);
   });
 
   function blankParameter(): string {

@@ -167,7 +167,12 @@ describe('npm start', () => {
     expect(closedBy).toMatchObject({ [TRY_ME.taskId]: 'poll', 'my-task-1': 'callback', [pushed.taskId]: 'callback', [lost.taskId]: 'poll' });
     expect(stack.output()).toMatch(/POST \/callbacks\/zego → 200/);
     // Routes API Gateway would not match answer like the API's own errors.
-    const wrongMethod = await fetch(`${baseUrl}/recordings`);
+    // The room listing the banner's curl line shows, through the real list handler.
+    const listed = await fetch(`${baseUrl}/recordings?roomId=${encodeURIComponent(TRY_ME.roomId)}`);
+    expect(listed.status).toBe(200);
+    expect(((await listed.json()) as { recordings: Array<{ taskId: string }> }).recordings.map((r) => r.taskId)).toContain(TRY_ME.taskId);
+    expect(stack.output()).toContain(`curl -sS '${baseUrl}/recordings?roomId=${TRY_ME.roomId}'`);
+    const wrongMethod = await fetch(`${baseUrl}/recordings`, { method: 'PUT' });
     expect(wrongMethod.status).toBe(405);
     expect(await wrongMethod.json()).toMatchObject({ error: { code: 'method_not_allowed' } });
     const unknown = await fetch(`${baseUrl}/nothing-here`);

@@ -4,13 +4,13 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { zegoFile } from '../infra/local/zego-simulator';
+import { systemClock } from '../lib/clock';
 import { createEventPublisher } from '../lib/events/publisher';
 import type { OutcomeEvent } from '../lib/events/outcome-event';
 import { createLogger } from '../lib/log';
 import { createDynamoTaskStore } from '../lib/store/dynamodb-task-store';
 import type { SweepLease } from '../lib/store/task-store';
 import { runSweep } from '../lib/sweep/engine';
-import { systemClock } from '../lib/sweep/request-gate';
 import type { SweepSummary } from '../lib/sweep/summary';
 import { createZegoClient } from '../lib/zego/client';
 import { SNSClient } from '@aws-sdk/client-sns';

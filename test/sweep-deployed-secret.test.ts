@@ -48,7 +48,8 @@ describe('the ServerSecret from SSM', () => {
 
   it('skips an unreadable task item, keeps its data, and moves it out of the way for an hour', async () => {
     const handler = await load();
-    const bad = { taskId: 'corrupt-1', state: 'WEIRD', trackedAt: 'yesterday', dueShard: 'due#0', dueAt: Date.now() - 5 };
+    // (trackedAt stays a number: it is a key of the room index, which DynamoDB itself type-checks.)
+    const bad = { taskId: 'corrupt-1', state: 'WEIRD', trackedAt: Date.now(), checks: 'many', dueShard: 'due#0', dueAt: Date.now() - 5 };
     await stack.dynamo.doc.send(new PutCommand({ TableName: stack.table, Item: bad }));
     const summary = await handler({}, lambdaContext());
     expect(summary.malformed).toBe(1);

@@ -1,9 +1,9 @@
 // One sweep's metrics, read back from the Embedded Metric Format lines the real code writes to stdout.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { zegoFile } from '../infra/local/zego-simulator';
+import { systemClock } from '../lib/clock';
 import { loadSweepConfig } from '../lib/config';
 import { createSweep } from '../lib/sweep/sweep-app';
-import { systemClock } from '../lib/sweep/request-gate';
 import { withCapturedOutput } from './support/capture-output';
 import { lambdaContext, startLocalStack, type LocalStack } from './support/local-stack';
 import { createDocumentClient } from '../lib/store/document-client';

@@ -66,7 +66,7 @@ afterAll(async () => {
 // --- helpers -------------------------------------------------------------------------------------------
 
 /** Every function of the stack, by the prefix of its logical id (`${fn}LambdaFunction`). */
-const FUNCTIONS = ['Sweep', 'Track', 'Lookup', 'Callback'];
+const FUNCTIONS = ['Sweep', 'Track', 'Lookup', 'Callback', 'List', 'Untrack'];
 
 const sweep = (): Resource => resource('SweepLambdaFunction', 'AWS::Lambda::Function');
 const callback = (): Resource => resource('CallbackLambdaFunction', 'AWS::Lambda::Function');
@@ -392,6 +392,8 @@ describe('tasks table', () => {
           { AttributeName: 'taskId', AttributeType: 'S' },
           { AttributeName: 'dueShard', AttributeType: 'S' },
           { AttributeName: 'dueAt', AttributeType: 'N' },
+          { AttributeName: 'roomId', AttributeType: 'S' },
+          { AttributeName: 'trackedAt', AttributeType: 'N' },
         ],
         KeySchema: [{ AttributeName: 'taskId', KeyType: 'HASH' }],
         // Sparse: keyed on attributes only OPEN tasks carry, never on the table key.
@@ -401,6 +403,15 @@ describe('tasks table', () => {
             KeySchema: [
               { AttributeName: 'dueShard', KeyType: 'HASH' },
               { AttributeName: 'dueAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+          // Sparse too: only tasks with a room carry roomId; a room's page is one Query, newest tracked first.
+          {
+            IndexName: 'room-index',
+            KeySchema: [
+              { AttributeName: 'roomId', KeyType: 'HASH' },
+              { AttributeName: 'trackedAt', KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'ALL' },
           },
@@ -432,6 +443,7 @@ describe('IAM', () => {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:Query',
+      'dynamodb:DeleteItem',
       'sns:Publish',
       'ssm:GetParameter',
     ];
@@ -452,7 +464,12 @@ describe('IAM', () => {
     expect(roleOf('Lookup').get('dynamodb')).toEqual([{ actions: ['dynamodb:GetItem'], resources: [tableArn] }]);
     // The callback reads and (conditionally) puts one task by its key: no index, no Query, Scan, Update or Delete.
     expect(roleOf('Callback').get('dynamodb')).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [tableArn] }]);
-    for (const fn of ['Track', 'Lookup']) expect([...roleOf(fn).keys()], fn).toEqual(['dynamodb']);
+    // Listing: Query on the two indexes only (never the table, never a Scan); untracking: one DeleteItem.
+    expect(roleOf('List').get('dynamodb')).toEqual([{ actions: ['dynamodb:Query'], resources: [`${tableArn}/index/due-index`, `${tableArn}/index/room-index`] }]);
+    expect(roleOf('Untrack').get('dynamodb')).toEqual([{ actions: ['dynamodb:DeleteItem'], resources: [tableArn] }]);
+    const deleters = FUNCTIONS.filter((fn) => (roleOf(fn).get('dynamodb') ?? []).some((s) => s.actions.includes('dynamodb:DeleteItem')));
+    expect(deleters).toEqual(['Untrack']);
+    for (const fn of ['Track', 'Lookup', 'List', 'Untrack']) expect([...roleOf(fn).keys()], fn).toEqual(['dynamodb']);
     expect([...roleOf('Sweep').keys()].sort()).toEqual(['dynamodb', 'sns', 'ssm']);
     expect([...roleOf('Callback').keys()].sort()).toEqual(['dynamodb', 'sns', 'ssm']);
     // One role per function, and no role that no function uses.
@@ -556,9 +573,9 @@ function pathOf(method: Resource): string {
 describe('HTTP API', () => {
   const methods = () => resourcesOfType('AWS::ApiGateway::Method');
 
-  it('serves POST /recordings, GET /recordings/{taskId} and POST /callbacks/zego through the track, lookup and callback functions', () => {
+  it('serves POST and GET /recordings, GET and DELETE /recordings/{taskId} and POST /callbacks/zego through their functions', () => {
     const routes = methods().map(([, m]) => `${String(m.Properties.HttpMethod)} ${pathOf(m)} ${functionOf(m)}`);
-    expect(routes.sort()).toEqual(['GET /recordings/{taskId} Lookup', 'POST /callbacks/zego Callback', 'POST /recordings Track']);
+    expect(routes.sort()).toEqual(['DELETE /recordings/{taskId} Untrack', 'GET /recordings List', 'GET /recordings/{taskId} Lookup', 'POST /callbacks/zego Callback', 'POST /recordings Track']);
     expect(resource('ApiGatewayResourceRecordingsTaskidVar', 'AWS::ApiGateway::Resource').Properties.PathPart).toBe('{taskId}');
     for (const [, m] of methods()) expect((m.Properties.Integration as JsonObject).Type).toBe('AWS_PROXY');
   });
@@ -683,10 +700,10 @@ describe('operations', () => {
   });
 
   it('links every alarm to the runbook section that says what it means and what to do', async () => {
-    const runbook = await readFile(join(REPO, 'docs/runbook.md'), 'utf8');
+    const runbook = await readFile(join(REPO, 'docs/operations.md'), 'utf8');
     const sections = new Set([...runbook.matchAll(/^## (\S+)$/gm)].map((m) => m[1]));
     for (const [id, alarm] of alarms()) {
-      const anchor = /docs\/runbook\.md#([\w-]+)/.exec(String(alarm.Properties.AlarmDescription))?.[1];
+      const anchor = /docs\/operations\.md#([\w-]+)/.exec(String(alarm.Properties.AlarmDescription))?.[1];
       expect(anchor, id).toBeDefined();
       expect(sections, `${id} → #${anchor}`).toContain(anchor);
     }
@@ -791,7 +808,7 @@ describe('callback function', () => {
       OKActions: [{ Ref: 'OpsTopic' }],
     });
     expect(JSON.stringify(alarm.Properties.Dimensions)).not.toContain(REFUSAL_DIMENSION);
-    expect(String(alarm.Properties.AlarmDescription)).toContain('docs/runbook.md#callbacks-refused');
+    expect(String(alarm.Properties.AlarmDescription)).toContain('docs/operations.md#callbacks-refused');
   });
 
   it('alarms when the callback function keeps failing (ZEGO retries a push only twice), as a warning like the sweep', () => {
@@ -809,7 +826,7 @@ describe('callback function', () => {
       AlarmActions: [{ Ref: 'OpsTopic' }],
       OKActions: [{ Ref: 'OpsTopic' }],
     });
-    expect(String(alarm.Properties.AlarmDescription)).toContain('docs/runbook.md#callback-failing');
+    expect(String(alarm.Properties.AlarmDescription)).toContain('docs/operations.md#callback-failing');
   });
 
   it('has dashboard graphs of callbacks received, acted on, ignored and refused, by service', () => {
@@ -846,7 +863,7 @@ describe('callback function', () => {
   });
 
   it('has a runbook section for the refused-callbacks alarm that explains every refusal reason', async () => {
-    const runbook = await readFile(join(REPO, 'docs/runbook.md'), 'utf8');
+    const runbook = await readFile(join(REPO, 'docs/operations.md'), 'utf8');
     const section = /^## callbacks-refused$([\s\S]*?)(?=^## |(?![\s\S]))/m.exec(runbook)?.[1];
     expect(section, 'the callbacks-refused section').toBeDefined();
     for (const reason of REFUSAL_REASONS) expect(section, reason).toContain(`\`${reason}\``);

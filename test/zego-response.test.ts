@@ -51,7 +51,7 @@ const zegoFile = {
   FileUrl: 'https://xxxx.com/record/X3CgNeE4I1qAAABN.mp4',
 };
 
-// ZEGO's sample response (shared/reference/describe-record-status.txt).
+// ZEGO's sample response (ZEGOCLOUD docs, DescribeRecordStatus; see docs/zego.md).
 const sample = {
   Code: 0,
   Message: 'succeed',

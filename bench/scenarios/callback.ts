@@ -65,6 +65,8 @@ export async function runCallbackLatency(stack: BenchStack, builds: Builds, opti
   api.use({
     track: unused,
     lookup: unused,
+    list: unused,
+    untrack: unused,
     callback: async (event) => {
       const report = await container.invoke(event, INVOKE_BUDGET_MS);
       if (measuring) cpuMs += report.cpuMs;

@@ -14,8 +14,12 @@ export type RouteHandler = (event: APIGatewayProxyEvent, context: { awsRequestId
 export interface ApiRoutes {
   /** POST /recordings */
   track: RouteHandler;
+  /** GET /recordings?roomId=… | ?state=OPEN */
+  list: RouteHandler;
   /** GET /recordings/{taskId} */
   lookup: RouteHandler;
+  /** DELETE /recordings/{taskId} */
+  untrack: RouteHandler;
   /** POST /callbacks/zego: ZEGO's recording status callbacks (no API key when deployed either: the body is signed). */
   callback: RouteHandler;
 }
@@ -53,14 +57,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   async function invoke(request: ApiRequest): Promise<APIGatewayProxyResult> {
     const url = new URL(request.url, 'http://localhost');
-    const route = routeOf(url.pathname);
-    if (route === undefined) {
+    const resource = resourceOf(url.pathname);
+    if (resource === undefined) {
       return errorResponse(404, 'not_found', `no route for ${request.method} ${url.pathname}: the API has ${ROUTE_LIST}`);
     }
-    if (request.method !== route.method) {
-      const refused = errorResponse(405, 'method_not_allowed', `${url.pathname} accepts ${route.method} only`);
-      return { ...refused, headers: { ...refused.headers, allow: route.method } };
+    const name = resource.methods[request.method];
+    if (name === undefined) {
+      const allowed = Object.keys(resource.methods).join(', ');
+      const refused = errorResponse(405, 'method_not_allowed', `${url.pathname} accepts ${allowed} only`);
+      return { ...refused, headers: { ...refused.headers, allow: allowed } };
     }
+    const route = { ...resource, name };
     if (!routes) return errorResponse(503, 'starting', 'recwatch is still starting; try again in a moment');
     if (Buffer.byteLength(request.body ?? '') > MAX_PAYLOAD_BYTES) return errorResponse(413, 'payload_too_large', 'the request body is over 10 MB');
     const event = restProxyEvent({
@@ -111,25 +118,25 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   };
 }
 
-interface Route {
-  name: keyof ApiRoutes;
-  method: 'GET' | 'POST';
+interface Resource {
+  /** Each method API Gateway serves on this resource, and the function behind it. */
+  methods: Partial<Record<string, keyof ApiRoutes>>;
   /** API Gateway's resource path, as serverless.yml declares it. */
   resource: string;
   pathParameters: Record<string, string> | null;
 }
 
-const ROUTE_LIST = 'POST /recordings, GET /recordings/{taskId} and POST /callbacks/zego';
+const ROUTE_LIST = 'POST and GET /recordings, GET and DELETE /recordings/{taskId}, and POST /callbacks/zego';
 
-/** The route API Gateway would match for this path (any method); undefined when none would. */
-function routeOf(pathname: string): Route | undefined {
+/** The resource API Gateway would match for this path (any method); undefined when none would. */
+function resourceOf(pathname: string): Resource | undefined {
   const segments = pathname.split('/').slice(1);
-  if (segments[0] === 'recordings' && segments.length === 1) return { name: 'track', method: 'POST', resource: '/recordings', pathParameters: null };
+  if (segments[0] === 'recordings' && segments.length === 1) return { methods: { POST: 'track', GET: 'list' }, resource: '/recordings', pathParameters: null };
   if (segments[0] === 'recordings' && segments.length === 2 && segments[1] !== '') {
-    return { name: 'lookup', method: 'GET', resource: '/recordings/{taskId}', pathParameters: { taskId: decodeSegment(segments[1]!) } };
+    return { methods: { GET: 'lookup', DELETE: 'untrack' }, resource: '/recordings/{taskId}', pathParameters: { taskId: decodeSegment(segments[1]!) } };
   }
   if (segments.length === 2 && segments[0] === 'callbacks' && segments[1] === 'zego') {
-    return { name: 'callback', method: 'POST', resource: '/callbacks/zego', pathParameters: null };
+    return { methods: { POST: 'callback' }, resource: '/callbacks/zego', pathParameters: null };
   }
   return undefined;
 }

@@ -53,7 +53,7 @@ export function bannerLines(info: StackInfo, paint: Paint, cwd: string): string[
   const lines = [
     paint.bold('recwatch is running locally'),
     '',
-    row('HTTP API', `${info.apiUrl}  (functions/track.ts and functions/lookup.ts; no API key locally)`),
+    row('HTTP API', `${info.apiUrl}  (functions/track.ts, lookup.ts, list.ts and untrack.ts; no API key locally)`),
     row(
       'callbacks',
       `POST ${info.callbackUrl}  (functions/callback.ts; ZEGO's signature checked with ` +
@@ -87,6 +87,8 @@ export function bannerLines(info: StackInfo, paint: Paint, cwd: string): string[
     paint.bold('Try it'),
     `  curl -sS -X POST ${info.apiUrl}/recordings -H 'content-type: application/json' -d '${body}'`,
     `  curl -sS ${info.apiUrl}/recordings/${info.tryTaskId}`,
+    `  curl -sS '${info.apiUrl}/recordings?roomId=${info.tryRoomId ?? 'YOUR_ROOM_ID'}'   ${paint.dim('# a room\'s recordings, newest first; ?state=OPEN lists the open ones')}`,
+    `  curl -sS -X DELETE ${info.apiUrl}/recordings/${info.tryTaskId}   ${paint.dim('# stop watching it')}`,
     `  ${callbackCommand(info, cwd, 'my-task-1')}   ${paint.dim("# ZEGO's upload-finished callback, signed, for any TaskId (--event 1|2|5|7, --failed)")}`,
     '',
     `${paint.green('Ready.')} Outcome events appear below as they happen. Ctrl-C stops everything.`,

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CALLBACK_EVENT, FILE_STATUS } from '../../lib/zego/vocabulary';
 import { callbackSecretFile } from './data-dir';
 import { DEFAULT_PORT, SIMULATED_APP_ID } from './dev-config';
 import { callbackFile, sendZegoCallback, uploadFinishedDetail, zegoCallbackBody } from './zego-callback';
@@ -108,7 +109,9 @@ export function commandBody(command: CallbackCommand, now: number = Date.now()):
     taskId: command.taskId,
     ...(command.roomId === undefined ? {} : { roomId: command.roomId }),
     eventType: command.eventType,
-    ...(command.eventType === 1 ? { detail: uploadFinishedDetail([file(1, 3), file(2, command.failed ? 5 : 3)]) } : {}),
+    ...(command.eventType === CALLBACK_EVENT.uploadFinished
+      ? { detail: uploadFinishedDetail([file(1, FILE_STATUS.uploaded), file(2, command.failed ? FILE_STATUS.failed : FILE_STATUS.uploaded)]) }
+      : {}),
     now,
   });
 }

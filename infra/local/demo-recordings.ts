@@ -1,6 +1,6 @@
 // The recordings the ZEGO simulator plays when `npm start` runs without real ZEGO credentials: each moves
 // through its lifecycle on its own, from the moment the simulator starts, so every outcome can be watched
-// within a minute. Statuses: shared/reference/zego-cloud-recording.md (task 1 initialising, 2 in progress,
+// within a minute. Statuses: docs/zego.md (task 1 initialising, 2 in progress,
 // 3 ended, 4 ended abnormally; file 1 recording, 2 uploading, 3 uploaded, 4 in ZEGO's backup storage,
 // 5 upload failed).
 //
@@ -10,6 +10,7 @@
 // A failed delivery is retried twice, 5 s apart, then dropped, as ZEGO does. One demo's callbacks are lost on
 // the way, so that polling closes it; ZEGO sends none for a task it does not know.
 import { callbackFile, sendZegoCallback, uploadFinishedDetail, zegoCallbackBody, type ZegoCallbackFile } from './zego-callback';
+import { CALLBACK_EVENT as EVENT, FILE_STATUS as FILE, RECORD_STATUS as STATUS } from '../../lib/zego/vocabulary';
 import { zegoFile, type SimulatedTask, type ZegoRecordFile, type ZegoSimulator } from './zego-simulator';
 
 /** What becomes of a demo's ZEGO callbacks. */
@@ -39,9 +40,9 @@ interface DemoCallback {
 
 interface Lifecycle {
   roomId: string;
-  /** When the recording ends, and with which Status (3 normally, 4 abnormally). */
+  /** When the recording ends, and with which Status (normally or abnormally). */
   endsAfterMs: number;
-  endStatus: 3 | 4;
+  endStatus: typeof STATUS.ended | typeof STATUS.endedAbnormally;
   /** How long the files upload after the end. */
   uploadMs: number;
   /** The files' final statuses, one file per entry. */
@@ -49,8 +50,6 @@ interface Lifecycle {
 }
 
 const SECOND = 1000;
-// ZEGO: callback event_type 1 upload finished, 2 ended abnormally, 5 completed normally, 7 stopped and uploading.
-const EVENT = { uploadFinished: 1, endedAbnormally: 2, completed: 5, uploading: 7 } as const;
 /** ZEGO: a failed delivery is retried at most twice, 5 s apart. */
 const DELIVERY_ATTEMPTS = 3;
 const RETRY_AFTER_MS = 5 * SECOND;
@@ -77,16 +76,16 @@ function lifecycle(taskId: string, life: Lifecycle, startedAt: number): { steps:
   const uploadedAt = life.endsAfterMs + life.uploadMs;
   return {
     steps: [
-      { afterMs: 0, data: { ...base, Status: 1 } },
-      { afterMs: 2 * SECOND, data: { ...base, Status: 2, RecordBeginTimestamp: beganAt, RecordFiles: files(() => 1) } },
-      { afterMs: life.endsAfterMs, data: { ...ended, RecordFiles: files(() => 2) } },
+      { afterMs: 0, data: { ...base, Status: STATUS.initialising } },
+      { afterMs: 2 * SECOND, data: { ...base, Status: STATUS.inProgress, RecordBeginTimestamp: beganAt, RecordFiles: files(() => FILE.recording) } },
+      { afterMs: life.endsAfterMs, data: { ...ended, RecordFiles: files(() => FILE.uploading) } },
       { afterMs: uploadedAt, data: { ...ended, RecordFiles: finalFiles } },
     ],
     callbacks: [
-      { afterMs: life.endsAfterMs, eventType: life.endStatus === 4 ? EVENT.endedAbnormally : EVENT.uploading },
+      { afterMs: life.endsAfterMs, eventType: life.endStatus === STATUS.endedAbnormally ? EVENT.endedAbnormally : EVENT.uploading },
       { afterMs: uploadedAt, eventType: EVENT.uploadFinished, detail: uploadFinishedDetail(finalFiles.map(callbackFileOf)) },
       // After the outcome: the receiver answers it without changing anything.
-      ...(life.endStatus === 3 ? [{ afterMs: uploadedAt + SECOND / 2, eventType: EVENT.completed }] : []),
+      ...(life.endStatus === STATUS.ended ? [{ afterMs: uploadedAt + SECOND / 2, eventType: EVENT.completed }] : []),
     ],
   };
 }
@@ -124,7 +123,7 @@ const DEMOS: Demo[] = [
     autoTrack: true,
     callbacks: 'delivered',
     story: 'records 15 s, uploads 2 files for 10 s: completed, by its callback',
-    life: (at) => lifecycle('demo-meeting', { roomId: 'demo-room-1', endsAfterMs: 15 * SECOND, endStatus: 3, uploadMs: 10 * SECOND, fileStatuses: [3, 3] }, at),
+    life: (at) => lifecycle('demo-meeting', { roomId: 'demo-room-1', endsAfterMs: 15 * SECOND, endStatus: STATUS.ended, uploadMs: 10 * SECOND, fileStatuses: [FILE.uploaded, FILE.uploaded] }, at),
   },
   {
     taskId: 'demo-upload-fails',
@@ -132,7 +131,7 @@ const DEMOS: Demo[] = [
     autoTrack: true,
     callbacks: 'delivered',
     story: 'records 10 s, one of its 2 files fails to upload: failed, by its callback',
-    life: (at) => lifecycle('demo-upload-fails', { roomId: 'demo-room-2', endsAfterMs: 10 * SECOND, endStatus: 3, uploadMs: 10 * SECOND, fileStatuses: [3, 5] }, at),
+    life: (at) => lifecycle('demo-upload-fails', { roomId: 'demo-room-2', endsAfterMs: 10 * SECOND, endStatus: STATUS.ended, uploadMs: 10 * SECOND, fileStatuses: [FILE.uploaded, FILE.failed] }, at),
   },
   {
     taskId: 'demo-idle-end',
@@ -140,7 +139,7 @@ const DEMOS: Demo[] = [
     autoTrack: true,
     callbacks: 'lost',
     story: 'ends abnormally (idle), its file lands in ZEGO backup storage, its callbacks are lost: completed with a warning, by a poll',
-    life: (at) => lifecycle('demo-idle-end', { roomId: 'demo-room-3', endsAfterMs: 12 * SECOND, endStatus: 4, uploadMs: 6 * SECOND, fileStatuses: [4] }, at),
+    life: (at) => lifecycle('demo-idle-end', { roomId: 'demo-room-3', endsAfterMs: 12 * SECOND, endStatus: STATUS.endedAbnormally, uploadMs: 6 * SECOND, fileStatuses: [FILE.inBackupStorage] }, at),
   },
   {
     taskId: 'demo-unknown',
@@ -155,7 +154,7 @@ const DEMOS: Demo[] = [
     autoTrack: false,
     callbacks: 'delivered',
     story: 'records 6 s, uploads 4 s; its first callback tracks it: completed, by its callback',
-    life: (at) => lifecycle('demo-pushed', { roomId: 'demo-room-6', endsAfterMs: 6 * SECOND, endStatus: 3, uploadMs: 4 * SECOND, fileStatuses: [3] }, at),
+    life: (at) => lifecycle('demo-pushed', { roomId: 'demo-room-6', endsAfterMs: 6 * SECOND, endStatus: STATUS.ended, uploadMs: 4 * SECOND, fileStatuses: [FILE.uploaded] }, at),
   },
   {
     taskId: 'demo-try-me',
@@ -164,7 +163,7 @@ const DEMOS: Demo[] = [
     // Its callbacks would track it before you do: it sends none, and waits for the curl line.
     callbacks: 'none',
     story: 'records 4 s, uploads for 4 s, sends no callbacks: completed at its first poll once you track it (below)',
-    life: (at) => lifecycle('demo-try-me', { roomId: 'demo-room-5', endsAfterMs: 4 * SECOND, endStatus: 3, uploadMs: 4 * SECOND, fileStatuses: [3] }, at),
+    life: (at) => lifecycle('demo-try-me', { roomId: 'demo-room-5', endsAfterMs: 4 * SECOND, endStatus: STATUS.ended, uploadMs: 4 * SECOND, fileStatuses: [FILE.uploaded] }, at),
   },
 ];
 

@@ -1,6 +1,7 @@
 // What `npm start` reads from the environment, read once before anything starts. The functions read their
 // own variables (lib/config.ts); the local stack only adds the ones that point them at the local stand-ins.
 import { isAbsolute, resolve } from 'node:path';
+import { DEFAULTS } from '../../lib/config';
 
 /** A problem the user fixes (a port in use, a bad variable): printed as one line, no stack trace. */
 export class StartError extends Error {
@@ -34,7 +35,6 @@ export const DEFAULT_PORT = 3000;
 /** The AppId the ZEGO simulator answers for, and the callbacks of `npm run callback` are signed for by default. */
 export const SIMULATED_APP_ID = '1234567890';
 const DEFAULT_SWEEP_INTERVAL_SECONDS = 5;
-const DEFAULT_ZEGO_API_URL = 'https://cloudrecord-api.zego.im';
 
 const value = (env: Env, name: string): string | undefined => {
   const raw = env[name]?.trim();
@@ -61,7 +61,7 @@ function zegoMode(env: Env): ZegoMode {
     // Never echo the secret, not even to say it is there.
     throw new StartError('set both ZEGO_APP_ID and ZEGO_SERVER_SECRET to use the real ZEGO API, or neither to use the simulator');
   }
-  return { kind: 'real', appId, serverSecret, apiUrl: value(env, 'ZEGO_API_URL') ?? DEFAULT_ZEGO_API_URL };
+  return { kind: 'real', appId, serverSecret, apiUrl: value(env, 'ZEGO_API_URL') ?? DEFAULTS.ZEGO_API_URL };
 }
 
 export function loadDevConfig(env: Env, cwd: string): DevConfig {

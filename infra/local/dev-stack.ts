@@ -110,11 +110,11 @@ export async function startDevStack(config: DevConfig, terminal: Terminal, env: 
       env,
       { POWERTOOLS_SERVICE_NAME: env.POWERTOOLS_SERVICE_NAME ?? 'recwatch-local' },
       config.functionDefaults,
-      localFunctionEnv({ dynamoEndpoint: dynamo.endpoint, table: LOCAL_TABLE, sns: { url: sns.url, topicArn: LOCAL_TOPIC_ARN }, zego, callbackSecret }),
+      localFunctionEnv({ dynamoEndpoint: dynamo.endpoint, table: LOCAL_TABLE, sns: { url: sns.url, topicArn: LOCAL_TOPIC_ARN }, zego, callbackSecret, pageTokenKey: randomBytes(16).toString('hex') }),
     );
     const sweepConfig = checkedSweepConfig(env);
-    const [sweep, track, lookup, callback] = await importFunctions();
-    api.use({ track: track.handler, lookup: lookup.handler, callback: callback.handler });
+    const [sweep, track, lookup, callback, list, untrack] = await importFunctions();
+    api.use({ track: track.handler, lookup: lookup.handler, callback: callback.handler, list: list.handler, untrack: untrack.handler });
 
     const demos = zego.simulatorUrl === undefined ? [] : await trackDemos(api);
     const lines = bannerLines(
@@ -170,6 +170,8 @@ async function importFunctions() {
       import('../../functions/track'),
       import('../../functions/lookup'),
       import('../../functions/callback'),
+      import('../../functions/list'),
+      import('../../functions/untrack'),
     ]);
   } catch (error) {
     if (error instanceof ConfigError) throw new StartError(error.message);

@@ -9,6 +9,8 @@ export interface LocalFunctionTargets {
   sns?: { url: string; topicArn: string };
   /** What the sweep signs its ZEGO requests with, and where it sends them. */
   zego?: { appId: string | number; serverSecret: string; apiUrl: string };
+  /** Signs the listing's nextTokens. */
+  pageTokenKey?: string;
   /** What the callback receiver verifies ZEGO's callbacks with. */
   callbackSecret?: string;
 }
@@ -21,6 +23,8 @@ export function localFunctionEnv(targets: LocalFunctionTargets): Record<string, 
     AWS_ENDPOINT_URL_DYNAMODB: targets.dynamoEndpoint,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     TASKS_TABLE: targets.table,
+    // Signs the listing's nextTokens (functions/list.ts); any value of 16+ characters does locally.
+    PAGE_TOKEN_KEY: targets.pageTokenKey ?? 'local-page-token-key-0123456789',
     ...(targets.sns ? { AWS_ENDPOINT_URL_SNS: targets.sns.url, EVENTS_TOPIC_ARN: targets.sns.topicArn } : {}),
     ...(targets.zego
       ? { ZEGO_APP_ID: String(targets.zego.appId), ZEGO_SERVER_SECRET: targets.zego.serverSecret, ZEGO_API_URL: targets.zego.apiUrl }

@@ -3,6 +3,7 @@
 // tests. Fields: ZEGOCLOUD docs, "Recording status callback".
 import { request } from 'undici';
 import { signCallback } from '../../lib/callback/signature';
+import { CALLBACK_EVENT, FILE_STATUS, UPLOAD_STATUS } from '../../lib/zego/vocabulary';
 
 /** One `detail.file_info` entry, with ZEGO's names. */
 export interface ZegoCallbackFile {
@@ -16,7 +17,7 @@ export interface ZegoCallbackOptions {
   callbackSecret: string;
   taskId: string;
   roomId?: string;
-  /** ZEGO: 1 upload finished, 2 ended abnormally, 4 no stream in the room, 5 completed, 7 uploading. */
+  /** ZEGO: a CALLBACK_EVENT (lib/zego/vocabulary.ts). */
   eventType: number;
   detail?: unknown;
   sequence?: number;
@@ -32,7 +33,7 @@ export function zegoCallbackBody(options: ZegoCallbackOptions): Record<string, u
     task_id: options.taskId,
     room_id: options.roomId ?? '',
     event_type: options.eventType,
-    message: options.eventType === 1 ? 'upload finished' : 'status changed',
+    message: options.eventType === CALLBACK_EVENT.uploadFinished ? 'upload finished' : 'status changed',
     nonce,
     timestamp,
     signature,
@@ -41,12 +42,13 @@ export function zegoCallbackBody(options: ZegoCallbackOptions): Record<string, u
   };
 }
 
-/** An upload-finished detail: upload_status 1 when every file uploaded (3 or 4), 2 when any failed. */
-export function uploadFinishedDetail(files: ZegoCallbackFile[]): { upload_status: 1 | 2; file_info: ZegoCallbackFile[] } {
-  return { upload_status: files.some((file) => file.status === 5) ? 2 : 1, file_info: files };
+/** An upload-finished detail: all uploaded when every file is stored (uploaded or in ZEGO's backup storage), some failed when any failed. */
+export function uploadFinishedDetail(files: ZegoCallbackFile[]): { upload_status: (typeof UPLOAD_STATUS)[keyof typeof UPLOAD_STATUS]; file_info: ZegoCallbackFile[] } {
+  const anyFailed = files.some((file) => file.status === FILE_STATUS.failed);
+  return { upload_status: anyFailed ? UPLOAD_STATUS.someFailed : UPLOAD_STATUS.allUploaded, file_info: files };
 }
 
-/** A realistic file_info entry; file_url only once the file is in storage (status 3 or 4). */
+/** A realistic file_info entry; file_url only once the file is in storage (uploaded, or in ZEGO's backup storage). */
 export function callbackFile(options: Partial<ZegoCallbackFile> & { status: number }): ZegoCallbackFile {
   const fileId = options.file_id ?? 'X3CgNeE4I1qAAABN_room_stream_VA_20240927154419775.mp4';
   return {
@@ -54,7 +56,7 @@ export function callbackFile(options: Partial<ZegoCallbackFile> & { status: numb
     user_name: 'user_1',
     stream_id: 'stream_1',
     file_id: fileId,
-    ...(options.status === 3 || options.status === 4 ? { file_url: `https://storage.example.com/record/${fileId}` } : {}),
+    ...(options.status === FILE_STATUS.uploaded || options.status === FILE_STATUS.inBackupStorage ? { file_url: `https://storage.example.com/record/${fileId}` } : {}),
     output_file_format: 'mp4',
     file_size: 43_264_354,
     duration: 33_874,

@@ -1,10 +1,11 @@
 // A local stand-in for ZEGO's DescribeRecordStatus and DescribeTasks, speaking the real HTTP API: shared by the
-// tests, `npm start` and the benchmark. Source of the behaviour: shared/reference/zego-cloud-recording.md, and for
+// tests, `npm start` and the benchmark. Source of the behaviour: docs/zego.md, and for
 // the signature and parameter checks (zego-gateway.ts) ZEGOCLOUD's "common return codes" table.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { FILE_STATUS, LIST_STATUS, RECORD_STATUS, RETURN_CODE as CODE } from '../../lib/zego/vocabulary';
 import { listen, readBody } from './http-listener';
 import { verifyGateway } from './zego-gateway';
 import type { SimulatedAction } from './zego-gateway';
@@ -99,14 +100,12 @@ export interface ZegoSimulator {
   close(): Promise<void>;
 }
 
-// ZEGO: the cloud recording codes the simulator answers with.
-const CODE = { rateLimited: 300_000_003, invalidParameter: 300_000_004, taskMissing: 300_001_000 } as const;
 const WINDOW_MS = 1000; // ZEGO: the rate limit is per second
 // ZEGO (DescribeTasks): a window of at most 3 days, starting at most 3 days ago; PageSize 1–50, default 50.
 const LIST_SPAN_MS = 3 * 86_400_000;
 const LIST_MAX_PAGE_SIZE = 50;
 
-/** A realistic Data.RecordFiles entry; FileUrl only once the file is in storage (status 3 or 4). */
+/** A realistic Data.RecordFiles entry; FileUrl only once the file is in storage (uploaded, or in ZEGO's backup storage). */
 export function zegoFile(options: Partial<ZegoRecordFile> & { status: number }): ZegoRecordFile {
   const { status, ...overrides } = options;
   const fileId = overrides.FileId ?? `X3CgNeE4I1qAAABN_room_stream_VA_20240927154419775.mp4`;
@@ -115,7 +114,7 @@ export function zegoFile(options: Partial<ZegoRecordFile> & { status: number }):
     UserName: 'user_1',
     StreamId: 'stream_1',
     FileId: fileId,
-    ...(status === 3 || status === 4 ? { FileUrl: `https://storage.example.com/record/${fileId}` } : {}),
+    ...(status === FILE_STATUS.uploaded || status === FILE_STATUS.inBackupStorage ? { FileUrl: `https://storage.example.com/record/${fileId}` } : {}),
     OutputFileFormat: 'mp4',
     FileSize: 43_264_354,
     Duration: 33_874,
@@ -157,7 +156,7 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
   const { appId, rateLimit = 10, describeTasksRateLimit = 10, latencyMs = 0 } = options;
   let serverSecret = options.serverSecret;
   const now = options.now ?? ((): number => performance.timeOrigin + performance.now());
-  const inProgressListing = new Set(options.inProgressListing ?? [2]);
+  const inProgressListing = new Set(options.inProgressListing ?? [RECORD_STATUS.inProgress]);
   const tasks = new Map<string, TaskEntry>();
   const faults: Array<{ fault: SimulatorFault; action: SimulatedAction; taskId?: string; remaining: number }> = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -230,7 +229,7 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
       case 'code':
         return reply({ code: fault.code, message: fault.message ?? 'injected fault' });
       case 'malformed':
-        return reply({ code: 0, message: 'succeed', data: malformedData() });
+        return reply({ code: CODE.success, message: 'succeed', data: malformedData() });
       case 'truncated':
         return (res) => {
           const full = answerBody(normal);
@@ -251,7 +250,7 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return invalid('body is not an object');
     const { Status, StartTime, EndTime, RoomId, PageOffset, PageSize } = parsed as Record<string, unknown>;
-    if (Status !== 2 && Status !== 3) return invalid('Status');
+    if (Status !== LIST_STATUS.recording && Status !== LIST_STATUS.ended) return invalid('Status');
     if (typeof StartTime !== 'number' || !Number.isInteger(StartTime)) return invalid('StartTime');
     if (typeof EndTime !== 'number' || !Number.isInteger(EndTime)) return invalid('EndTime');
     if (EndTime <= StartTime) return invalid('EndTime must be after StartTime');
@@ -266,7 +265,7 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
     }
     const pageOffset = Math.max(1, (PageOffset as number | null | undefined) ?? 1); // ZEGO: 0 or absent = 1
     const room = typeof RoomId === 'string' && RoomId !== '' ? RoomId : undefined;
-    const wanted = Status === 2 ? inProgressListing : new Set([3, 4]); // ZEGO: 3 ended, 4 ended abnormally
+    const wanted = Status === LIST_STATUS.recording ? inProgressListing : new Set<number>([RECORD_STATUS.ended, RECORD_STATUS.endedAbnormally]);
     // One pass and one sort per request: O(n log n) in the tasks held, whatever the page.
     const matches: Array<{ taskId: string; data: ZegoRecordData; begin: number }> = [];
     for (const [taskId, entry] of tasks) {
@@ -286,7 +285,7 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
       RecordBeginTimestamp: begin,
     }));
     const data = { PageOffset: pageOffset, PageSize: pageSize, TotalCount: matches.length, TaskidList };
-    return { code: 0, message: 'succeed', data };
+    return { code: CODE.success, message: 'succeed', data };
   }
 
   function decideListing(body: string, arrivedAt: number): (res: ServerResponse) => void {
@@ -316,7 +315,7 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
     if (taskId !== undefined) byTask[taskId] = (byTask[taskId] ?? 0) + 1;
     const gateway = verifyGateway(query, appId, serverSecret, arrivedAt);
     if (gateway) {
-      if (gateway.code === 100_000_005) counters.badSignatures += 1;
+      if (gateway.code === CODE.badSignature) counters.badSignatures += 1;
       return reply(gateway);
     }
     if (isListing) return decideListing(body, arrivedAt);
@@ -329,7 +328,7 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
     }
     if (taskId === undefined) return reply({ code: CODE.invalidParameter, message: 'invalid parameter: TaskId' });
     const state = stateOf(taskId, arrivedAt);
-    const success = (data: unknown): Answer => ({ code: 0, message: 'succeed', data });
+    const success = (data: unknown): Answer => ({ code: CODE.success, message: 'succeed', data });
     const normal: Answer =
       state === 'missing' ? { code: CODE.taskMissing, message: 'task does not exist' } : success(state);
     // ZEGO sends an integer Status; 'malformed' sends a string.

@@ -4,6 +4,7 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { systemClock, type Clock } from '../clock';
 import type { CallbackConfig } from '../config';
 import { createEventPublisher } from '../events/publisher';
 import { createLogger, type Logger } from '../log';
@@ -11,7 +12,6 @@ import { createSecretSource } from '../secret';
 import { createDocumentClient } from '../store/document-client';
 import { createDynamoTaskStore } from '../store/dynamodb-task-store';
 import { createRecorder } from '../sweep/recorder';
-import { systemClock, type Clock } from '../sweep/request-gate';
 import { createMetrics } from '../sweep/sweep-metrics';
 import { publishCallbackMetrics, type CallbackFigures, type RefusalReason } from './callback-metrics';
 import { CallbackRefusal, readCallback } from './callback-request';
@@ -42,11 +42,10 @@ export function createCallbackApp(config: CallbackConfig, overrides: CallbackApp
   const logger = overrides.logger ?? createLogger({ level: observability.logLevel, serviceName: observability.serviceName, fields: { function: 'callback' } });
   const metrics = createMetrics(observability);
   const clock = overrides.clock ?? systemClock;
-  const secret = createSecretSource(
-    config.callbackSecret.kind === 'value'
-      ? { secret: config.callbackSecret.value }
-      : { parameterName: config.callbackSecret.parameterName, ssm: overrides.ssm ?? new SSMClient({}), now: () => clock.now() },
-  );
+  const secret = createSecretSource(config.callbackSecret, {
+    ssm: config.callbackSecret.kind === 'ssm' ? (overrides.ssm ?? new SSMClient({})) : undefined,
+    now: () => clock.now(),
+  });
   const store = createDynamoTaskStore({ client: overrides.dynamo ?? createDocumentClient(), table: config.tasksTable, shards: config.indexShards, retentionDays: config.retentionDays });
   const publisher = createEventPublisher({ sns: overrides.sns ?? new SNSClient({}), topicArn: config.eventsTopicArn });
   const recorder = createRecorder({ store, publisher, clock, logger, retryAfterMs: config.checkIntervalMs });

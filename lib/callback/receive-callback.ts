@@ -10,13 +10,13 @@ import type { TaskStore } from '../store/task-store';
 import type { CheckPolicy } from '../sweep/backoff';
 import { applyRecordStatus } from '../sweep/outcome';
 import type { Recorder } from '../sweep/recorder';
+import { CALLBACK_EVENT } from '../zego/vocabulary';
 import type { CallbackAction } from './callback-metrics';
 import type { ZegoCallback } from './callback-request';
 import { recordOfUploadFinished } from './upload-finished';
 
-// ZEGO: event_type 1 upload finished, 2 ended abnormally, 5 completed, 7 stopped and uploading.
-export const UPLOAD_FINISHED = 1;
-const MAKE_DUE = new Set([2, 5, 7]);
+// The events that make a task due at once (upload finished is decided from the callback itself).
+const MAKE_DUE = new Set<number>([CALLBACK_EVENT.endedAbnormally, CALLBACK_EVENT.completed, CALLBACK_EVENT.uploading]);
 
 /** Writes lost to a concurrent writer before the callback gives up (the answer is then a 500: ZEGO retries). */
 const MAX_ATTEMPTS = 4;
@@ -44,7 +44,7 @@ export interface CallbackResult {
 export async function receiveCallback(deps: CallbackDeps, callback: ZegoCallback, at: { now: number; claimUntil: number }): Promise<CallbackResult> {
   const { store } = deps;
   const { now } = at;
-  const isUploadFinished = callback.eventType === UPLOAD_FINISHED;
+  const isUploadFinished = callback.eventType === CALLBACK_EVENT.uploadFinished;
   if (!isUploadFinished && !MAKE_DUE.has(callback.eventType)) return { action: 'ignored' };
 
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {

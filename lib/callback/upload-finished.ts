@@ -4,6 +4,7 @@
 // failed) and detail.file_info[], the RecordFiles fields in snake_case, file `status` as in RecordFiles.
 import type { RecordingFile } from '../recording';
 import type { RecordStatus } from '../zego/types';
+import { FILE_STATUS, RECORD_STATUS, UPLOAD_STATUS } from '../zego/vocabulary';
 
 const FILE_STRINGS = [
   ['file_url', 'url'],
@@ -23,14 +24,6 @@ const FILE_NUMBERS = [
   ['begin_timestamp', 'beginTimestamp'],
 ] as const;
 
-// ZEGO: Status 3 = ended, 4 = ended abnormally; an upload-finished callback means the recording ended.
-const ENDED = 3;
-const ENDED_ABNORMALLY = 4;
-// ZEGO: detail.upload_status 1 = every file uploaded.
-const ALL_UPLOADED = 1;
-// ZEGO: file status 3 = uploaded.
-const FILE_UPLOADED = 3;
-
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
@@ -40,11 +33,11 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
  */
 export function recordOfUploadFinished(detail: unknown, knownStatus: number | undefined): RecordStatus | undefined {
   if (!isObject(detail) || !Array.isArray(detail.file_info)) return undefined;
-  const allUploaded = detail.upload_status === ALL_UPLOADED;
+  const allUploaded = detail.upload_status === UPLOAD_STATUS.allUploaded;
   const files: RecordingFile[] = [];
   for (const raw of detail.file_info) {
     if (!isObject(raw)) return undefined;
-    const status = Number.isInteger(raw.status) ? (raw.status as number) : allUploaded ? FILE_UPLOADED : undefined;
+    const status = Number.isInteger(raw.status) ? (raw.status as number) : allUploaded ? FILE_STATUS.uploaded : undefined;
     if (status === undefined) return undefined;
     const file: RecordingFile = { status };
     for (const [theirs, ours] of FILE_STRINGS) {
@@ -58,6 +51,8 @@ export function recordOfUploadFinished(detail: unknown, knownStatus: number | un
     }
     files.push(file);
   }
-  // An abnormal end that a poll already saw stays abnormal; the callback itself does not say.
-  return { status: knownStatus === ENDED_ABNORMALLY ? ENDED_ABNORMALLY : ENDED, files };
+  // An upload-finished callback means the recording ended. An abnormal end that a poll already saw stays
+  // abnormal; the callback itself does not say.
+  const status = knownStatus === RECORD_STATUS.endedAbnormally ? RECORD_STATUS.endedAbnormally : RECORD_STATUS.ended;
+  return { status, files };
 }

@@ -1,6 +1,7 @@
 // The event publisher: the port the sweep engine announces outcomes through, and its SNS adapter.
 // SDK errors stop here and become a PublishError; the outcome then stays pending and a later run retries.
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { errorCode } from '../error-code';
 import type { OutcomeEvent } from './outcome-event';
 import { buildSnsPublishInput } from './sns-message';
 
@@ -27,7 +28,7 @@ export function createEventPublisher(options: { sns: SNSClient; topicArn: string
       try {
         ({ MessageId: messageId } = await sns.send(new PublishCommand(buildSnsPublishInput(event, topicArn))));
       } catch (error) {
-        const code = errorCode(error);
+        const code = publishErrorCode(error);
         throw new PublishError(`SNS Publish failed: ${code}${detailOf(error, code)}`, { cause: error, code });
       }
       if (!messageId) throw new PublishError('SNS Publish failed: the answer carried no MessageId');
@@ -38,12 +39,7 @@ export function createEventPublisher(options: { sns: SNSClient; topicArn: string
 
 // awsQuery errors carry SNS's own code in `Code` (e.g. "AuthorizationError" for AuthorizationErrorException);
 // network errors carry Node's in `code` (e.g. "ECONNREFUSED").
-function errorCode(error: unknown): string {
-  if (typeof error !== 'object' || error === null) return 'Unknown';
-  const { Code, code, name } = error as { Code?: unknown; code?: unknown; name?: unknown };
-  for (const candidate of [Code, code, name]) if (typeof candidate === 'string' && candidate !== '') return candidate;
-  return 'Unknown';
-}
+const publishErrorCode = (error: unknown): string => errorCode(error, ['Code', 'code', 'name']) ?? 'Unknown';
 
 // SNS's messages name the parameter or principal at fault, never message content or credentials; kept short.
 function detailOf(error: unknown, code: string): string {

@@ -4,6 +4,7 @@
 // fit even in the JSON alone, the event's own list (with `fileCount` and `filesTruncated` saying so).
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import type { OutcomeEventType, RecordingFileView } from '../recording';
+import { FILE_STATUS } from '../zego/vocabulary';
 import type { OutcomeEvent } from './outcome-event';
 
 // SNS: Message plus every attribute's name, type and value must fit in 256 KiB (262,144 bytes).
@@ -19,8 +20,8 @@ const OUTCOME_WORD: Record<OutcomeEventType, string> = {
   'recording.expired': 'expired',
 };
 
-// ZEGO: file status 4 = kept in ZEGO backup storage, 5 = upload failed.
-const FILE_STATUS_NOTE: Partial<Record<number, string>> = { 4: 'in ZEGO backup storage', 5: 'upload failed' };
+// What the email says of a file whose status is worth a word.
+const FILE_STATUS_NOTE: Partial<Record<number, string>> = { [FILE_STATUS.inBackupStorage]: 'in ZEGO backup storage', [FILE_STATUS.failed]: 'upload failed' };
 
 /**
  * The SNS Publish input for an event. When it would exceed 256 KiB, the email lists fewer files; when even

@@ -2,10 +2,10 @@
 // (dueShard, dueAt) holding only the items that need work: the sweep's reads follow the due tasks,
 // never the table's size. Every write is a single-item conditional write.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Task } from '../recording';
-import { DUE_ATTR, DUE_INDEX, MalformedTaskError, SHARD_ATTR, fitTask, fromItem, shardKey, type TaskItem } from './task-item';
-import type { DueEntry, LeaseHandOver, SweepLease, TaskStore } from './task-store';
+import { DUE_ATTR, DUE_INDEX, MalformedTaskError, ROOM_INDEX, SHARD_ATTR, fitTask, fromItem, shardKey, type TaskItem } from './task-item';
+import type { DueEntry, LeaseHandOver, OpenCursor, SweepLease, TaskCatalog, TaskStore } from './task-store';
 
 export interface DynamoStoreOptions {
   client: DynamoDBDocumentClient;
@@ -24,7 +24,7 @@ export class StoreError extends Error {
 const isConflict = (error: unknown) =>
   error instanceof ConditionalCheckFailedException || (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 
-export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore {
+export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & TaskCatalog {
   const { client, table, shards } = options;
   const itemOptions = { shards, retentionMs: options.retentionDays * 86_400_000 };
 
@@ -60,8 +60,91 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore {
     for await (const page of shardPages(shard, { dueBy: now, pageSize })) for (const item of page.Items ?? []) yield entryOf(item);
   }
 
+  /** Up to `limit` OPEN tasks of one shard after `after`, earliest due first, and whether the shard has more. */
+  const openOfShard = async (shard: number, limit: number, after: { taskId: string; dueAt: number } | undefined) => {
+    const tasks: Task[] = [];
+    let startKey: Record<string, unknown> | undefined = after === undefined ? undefined : { taskId: after.taskId, [SHARD_ATTR]: shardKey(shard), [DUE_ATTR]: after.dueAt };
+    do {
+      const page = await client.send(
+        new QueryCommand({
+          TableName: table,
+          IndexName: DUE_INDEX,
+          KeyConditionExpression: '#shard = :shard',
+          // Closed tasks whose outcome is not announced yet share the index: read, not listed.
+          FilterExpression: '#state = :open',
+          ExpressionAttributeNames: { '#shard': SHARD_ATTR, '#state': 'state' },
+          ExpressionAttributeValues: { ':shard': shardKey(shard), ':open': 'OPEN' },
+          ScanIndexForward: true,
+          Limit: limit - tasks.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) tasks.push(fromItem(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined && tasks.length < limit);
+    return { tasks, more: startKey !== undefined };
+  };
+
   return {
     get,
+    shards,
+
+    async listRoom(roomId, { limit, after }) {
+      const page = await client.send(
+        new QueryCommand({
+          TableName: table,
+          IndexName: ROOM_INDEX,
+          KeyConditionExpression: 'roomId = :room',
+          ExpressionAttributeValues: { ':room': roomId },
+          ScanIndexForward: false, // newest tracked first
+          // One more than the page: whether a next page exists is known, so the last page carries no token.
+          Limit: limit + 1,
+          ExclusiveStartKey: after === undefined ? undefined : { taskId: after.taskId, roomId, trackedAt: after.trackedAt },
+        }),
+      );
+      const tasks = (page.Items ?? []).slice(0, limit).map((item) => fromItem(item));
+      const last = tasks.at(-1);
+      const more = (page.Items?.length ?? 0) > limit;
+      return !more || last === undefined ? { tasks } : { tasks, next: { taskId: last.taskId, trackedAt: last.trackedAt } };
+    },
+
+    async listOpen({ limit, after }) {
+      // Each shard's next `limit` open tasks, merged earliest due first; the cursor keeps each shard's place.
+      const places: OpenCursor = after ?? Array.from({ length: shards }, () => 'start' as const);
+      const heads = await Promise.all(
+        // One more than the page from each shard: whether a next page exists is known, so the last page has no token.
+        places.map(async (place, shard) => (place === null ? { tasks: [] as Task[], more: false } : openOfShard(shard, limit + 1, place === 'start' ? undefined : place))),
+      );
+      const taken: Task[] = [];
+      const used = heads.map(() => 0);
+      for (;;) {
+        let best: number | undefined;
+        heads.forEach((head, shard) => {
+          const candidate = head.tasks[used[shard]!];
+          if (candidate === undefined) return;
+          if (best === undefined || (candidate.dueAt ?? 0) < (heads[best]!.tasks[used[best]!]!.dueAt ?? 0)) best = shard;
+        });
+        if (best === undefined || taken.length === limit) break;
+        taken.push(heads[best]!.tasks[used[best]!]!);
+        used[best]!++;
+      }
+      const next: OpenCursor = heads.map((head, shard) => {
+        if (used[shard]! === head.tasks.length && !head.more) return null; // this shard is done
+        const last = head.tasks[used[shard]! - 1];
+        return last === undefined ? places[shard]! : { taskId: last.taskId, dueAt: last.dueAt ?? 0 };
+      });
+      return next.every((place) => place === null) ? { tasks: taken } : { tasks: taken, next };
+    },
+
+    async remove(taskId) {
+      try {
+        await client.send(new DeleteCommand({ TableName: table, Key: { taskId }, ConditionExpression: 'attribute_exists(taskId)' }));
+        return true;
+      } catch (error) {
+        if (isConflict(error)) return false;
+        throw error;
+      }
+    },
 
     async create(task) {
       const { item, fitted } = fitTask(task, itemOptions);

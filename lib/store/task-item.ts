@@ -19,6 +19,8 @@ export class MalformedTaskError extends Error {
 export const DUE_INDEX = 'due-index';
 export const SHARD_ATTR = 'dueShard';
 export const DUE_ATTR = 'dueAt';
+/** The sparse room index: only tasks with a room carry its key. */
+export const ROOM_INDEX = 'room-index';
 /** DynamoDB TTL attribute (epoch seconds), set on closed and announced tasks only. */
 export const TTL_ATTR = 'expiresAt';
 /** The files, gzip-compressed JSON, when they would make the item too large as a list (a Binary attribute). */

@@ -4,6 +4,36 @@ import type { Task } from '../recording';
 /** What the due-task listing yields: a task, or a stored item that could not be read. */
 export type DueEntry = { task: Task } | { malformed: { taskId: string; message: string } };
 
+/** One page of a listing, and where the next one starts (absent on the last page). */
+export interface TaskPage<Cursor> {
+  tasks: Task[];
+  next?: Cursor;
+}
+
+/** Where a room's listing goes on: the last item's key in the room index. */
+export interface RoomCursor {
+  taskId: string;
+  trackedAt: number;
+}
+
+/**
+ * Where the open listing goes on, per shard of the due index: after the last item's key, 'start' when the
+ * shard was not reached yet, or null once it is done.
+ */
+export type OpenCursor = Array<{ taskId: string; dueAt: number } | 'start' | null>;
+
+/** What the HTTP API's listing and untracking ask of the store (the sweep needs none of it). */
+export interface TaskCatalog {
+  /** A room's tasks, most recently tracked first, `limit` at a time: one Query of the room index per page. */
+  listRoom(roomId: string, options: { limit: number; after?: RoomCursor }): Promise<TaskPage<RoomCursor>>;
+  /** The OPEN tasks, the most overdue first, `limit` at a time: Queries of the due index, never a Scan. */
+  listOpen(options: { limit: number; after?: OpenCursor }): Promise<TaskPage<OpenCursor>>;
+  /** The number of due-index shards (an open listing's cursor has one entry per shard). */
+  readonly shards: number;
+  /** Deletes the task: true when it existed. A writer holding it afterwards finds it gone (conditional writes). */
+  remove(taskId: string): Promise<boolean>;
+}
+
 export interface TaskStore {
   get(taskId: string): Promise<Task | undefined>;
   /** Stores a new task unless one with the id exists; returns the stored one either way. */

@@ -3,17 +3,20 @@
 // planner), check the rest within the rate and concurrency limits, and record what was learned through the
 // recorder (record → publish → mark). Then give the lease back, with both rate windows' tails, and say
 // what the run did. The engine wires the parts; the rules live in them.
+import type { Clock } from '../clock';
+import { DEFAULTS } from '../config';
 import type { EventPublisher } from '../events/publisher';
 import type { Logger } from '../log';
 import { newTask, type Task } from '../recording';
 import type { SweepLease, TaskStore } from '../store/task-store';
 import type { ListedTask, RequestGate, ZegoClient } from '../zego/types';
+import { RETURN_CODE } from '../zego/vocabulary';
 import { backoffDelay, type CheckPolicy } from './backoff';
 import { listInProgress, type ListingFault } from './lister';
 import { applyResult, type Decision } from './outcome';
 import { listingWindow, planPass, windowFrom, type Listing, type PlannedWork } from './planner';
 import { createRecorder, type Recorded } from './recorder';
-import { createRequestGate, type Clock } from './request-gate';
+import { createRequestGate } from './request-gate';
 import { emptySummary, type SweepSummary } from './summary';
 
 export interface SweepDeps {
@@ -39,12 +42,12 @@ export interface SweepSettings {
   zegoTimeoutMs: number;
   /** SWEEP_TRIAGE: list the recordings in progress with DescribeTasks first, each pass. */
   triage?: boolean;
-  /** ZEGO_DESCRIBE_TASKS_RATE_LIMIT (default 10). */
+  /** ZEGO_DESCRIBE_TASKS_RATE_LIMIT (default: DEFAULTS, lib/config.ts). */
   listRateLimit?: number;
-  /** DISCOVER_TASKS: track every listed recording, registered or not. */
+  /** DISCOVER_TASKS: track every listed recording, registered or not (default: DEFAULTS, lib/config.ts). */
   discover?: boolean;
   /**
-   * SWEEP_KEEP_CHECKING (default on): pass again every CHECK_INTERVAL_SECONDS until the stop time while
+   * SWEEP_KEEP_CHECKING (default: DEFAULTS, lib/config.ts): pass again every CHECK_INTERVAL_SECONDS until the stop time while
    * anything is open. Off: one sweep over what is due, each task at most once, then return.
    */
   keepChecking?: boolean;
@@ -66,8 +69,6 @@ const WRITE_RESERVE_MS = 2_000;
  * its timeout still keeps others out until it is surely gone.
  */
 const LEASE_GRACE_MS = 5_000;
-// ZEGO: 100000005 = invalid signature (a wrong or rotated ServerSecret).
-const BAD_SIGNATURE = 100_000_005;
 /** The longest a task whose processing keeps failing is set aside for. */
 const SET_ASIDE_MAX_MS = 3_600_000;
 /** The most a pass reads ahead of now (see `lookaheadMs`). */
@@ -92,12 +93,12 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     return summary;
   }
 
-  const keepChecking = settings.keepChecking ?? true;
+  const keepChecking = settings.keepChecking ?? DEFAULTS.SWEEP_KEEP_CHECKING;
   const stop = new AbortController();
   const stopAt = run.deadline - stopReserveMs(settings.zegoTimeoutMs);
   const stopTimer = setTimeout(() => stop.abort('deadline'), Math.max(0, stopAt - clock.now()));
   const statusGate = createRequestGate({ limit: settings.rateLimit, concurrency: settings.concurrency, clock, carriedOver: lease.carriedOver });
-  const listGate = createRequestGate({ limit: settings.listRateLimit ?? 10, concurrency: settings.concurrency, clock, carriedOver: lease.carriedOverListing });
+  const listGate = createRequestGate({ limit: settings.listRateLimit ?? DEFAULTS.ZEGO_DESCRIBE_TASKS_RATE_LIMIT, concurrency: settings.concurrency, clock, carriedOver: lease.carriedOverListing });
   // Stopping cuts the wait for a slot, never a request in flight: ZEGO has counted it, so use its answer.
   const stoppable = (gate: RequestGate): RequestGate => ({
     acquire: async () => {
@@ -134,7 +135,7 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
       await held;
       return signedWith < generation;
     }
-    if (fault.code === BAD_SIGNATURE && deps.refreshCredentials !== undefined && !refreshed) {
+    if (fault.code === RETURN_CODE.badSignature && deps.refreshCredentials !== undefined && !refreshed) {
       refreshed = true;
       let release: () => void = () => undefined;
       held = new Promise<void>((resolve) => (release = resolve));
@@ -188,7 +189,7 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
       summary.rateRefusals++;
       logger.warn('ZEGO refused a request for its rate limit: is another client spending this AppId\'s budget?', { taskId: task.taskId });
     }
-    if (result.kind === 'transient' && result.code === 100000004) logger.warn('ZEGO says the signature expired: check the clock', { taskId: task.taskId });
+    if (result.kind === 'transient' && result.code === RETURN_CODE.signatureExpired) logger.warn('ZEGO says the signature expired: check the clock', { taskId: task.taskId });
     return record(applyResult(task, result, { now: clock.now(), policy: settings.policy, random: deps.random }));
   };
 
@@ -311,7 +312,7 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   const lookaheadMs = keepChecking ? Math.min(LOOKAHEAD_MAX_MS, settings.policy.checkIntervalMs / 2) : 0;
 
   /** One pass; false when it found nothing due. */
-  const discovering = settings.discover ?? false;
+  const discovering = settings.discover ?? DEFAULTS.DISCOVER_TASKS;
   /** The window the last pass's due tasks needed: the next pass lists over it while it reads the due tasks. */
   let lastWindow: { startTime: number } | undefined = listingFrom === undefined ? undefined : { startTime: listingFrom };
 
@@ -339,7 +340,7 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     summary.inProgress += plan.inProgress;
     const items = plan.work.map((item) => () => perform(item));
     const owners: Array<Task | string> = plan.work.map((item) => (item.kind === 'expire' ? item.decision.task : item.task));
-    if (settings.discover) {
+    if (discovering) {
       for (const listed of plan.unknown) {
         items.push(() => discover(listed));
         owners.push(listed.taskId);

@@ -2,11 +2,11 @@
 // time on its own gate. Pages after the first are fetched `concurrency` at a time. A page that fails leaves
 // the listing incomplete, which is still safe: a task the listing does not show is simply checked.
 import type { ListedTask, ListResult, RequestGate, ZegoClient } from '../zego/types';
+import { LIST_STATUS } from '../zego/vocabulary';
 import type { Listing } from './planner';
 
-// ZEGO: DescribeTasks pages hold at most 50 tasks; PageOffset counts from 1; Status 2 = recording now.
+// ZEGO: DescribeTasks pages hold at most 50 tasks; PageOffset counts from 1.
 const PAGE_SIZE = 50;
-const IN_PROGRESS = 2;
 
 export type ListingFault = Exclude<ListResult, { kind: 'ok' }>;
 
@@ -36,7 +36,7 @@ export async function listInProgress(window: { startTime: number; endTime: numbe
   let missing = false;
 
   const fetchPage = async (pageOffset: number): Promise<void> => {
-    const result = await zego.describeTasks({ status: IN_PROGRESS, ...window, pageOffset, pageSize: PAGE_SIZE }, { gate, signal });
+    const result = await zego.describeTasks({ status: LIST_STATUS.recording, ...window, pageOffset, pageSize: PAGE_SIZE }, { gate, signal });
     requests += result.attempts;
     if (result.kind !== 'ok') {
       fault ??= result;

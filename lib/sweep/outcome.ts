@@ -2,16 +2,16 @@
 // Pure data in, data out (contract: "Outcomes"); the sweep engine does the I/O around it.
 import { EVENT_TYPE, type OutcomeEventType, type RecordingFile, type Task, type TaskError, type TaskState } from '../recording';
 import type { DescribeResult, RecordStatus } from '../zego/types';
+import { FILE_STATUS, RECORD_STATUS } from '../zego/vocabulary';
 import { backoffDelay, type CheckPolicy } from './backoff';
 
 // ZEGO: DescribeRecordStatus only answers for tasks whose recording started within the last 3 days.
 export const QUERY_WINDOW_MS = 3 * 24 * 60 * 60 * 1000;
 
-// ZEGO: Data.Status 3 = ended, 4 = ended abnormally (MaxIdleTime/MaxRecordTime; may still have good files).
-const ENDED = new Set([3, 4]);
-// ZEGO: RecordFiles[].Status 3 = uploaded, 4 = kept in ZEGO backup storage, 5 = upload failed everywhere.
-const FILE_SETTLED = new Set([3, 4, 5]);
-const FILE_FAILED = 5;
+// An abnormal end may still have good files: both are decided by their files.
+const ENDED = new Set<number>([RECORD_STATUS.ended, RECORD_STATUS.endedAbnormally]);
+// A file that will not change any more: in the customer's storage, in ZEGO's backup storage, or failed.
+const FILE_SETTLED = new Set<number>([FILE_STATUS.uploaded, FILE_STATUS.inBackupStorage, FILE_STATUS.failed]);
 
 export interface Decision {
   task: Task;
@@ -78,9 +78,9 @@ export function applyRecordStatus(task: Task, record: RecordStatus, options: Dec
   if (ENDED.has(record.status)) {
     const unsettled = record.files.some((f) => !FILE_SETTLED.has(f.status));
     if (!unsettled) {
-      const failed = record.files.filter((f) => f.status === FILE_FAILED).length;
+      const failed = record.files.filter((f) => f.status === FILE_STATUS.failed).length;
       if (failed > 0) return close(next, 'FAILED', `${failed} of ${record.files.length} files failed to upload`, now);
-      const how = record.status === 4 ? 'recording ended abnormally' : 'recording ended';
+      const how = record.status === RECORD_STATUS.endedAbnormally ? 'recording ended abnormally' : 'recording ended';
       return close(next, 'COMPLETED', record.files.length === 0 ? `${how} with no files` : `${how}; every file uploaded`, now);
     }
     // Files are on their way: look again soon, without backoff.

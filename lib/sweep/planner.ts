@@ -3,6 +3,7 @@
 // task gets one, as without triage. Nothing here does I/O.
 import type { Task } from '../recording';
 import type { ListedTask } from '../zego/types';
+import { RECORD_STATUS } from '../zego/vocabulary';
 import { expireIfPastWindow, QUERY_WINDOW_MS, type Decision } from './outcome';
 
 /** The recordings the listing showed in progress, by TaskId. `complete` is false when a page was missing. */
@@ -11,10 +12,10 @@ export interface Listing {
   complete: boolean;
 }
 
-// ZEGO: Status 1 initialising, 2 in progress, 5 paused: not ended. Whether a Status-2 listing also shows
-// 1 and 5 is not documented: whatever it shows as not ended needs no status request; whatever it leaves
-// out is checked with DescribeRecordStatus as usual.
-const NOT_ENDED = new Set([1, 2, 5]);
+// ZEGO: initialising, in progress and paused are not ended. Whether a listing of the recordings in progress
+// also shows initialising and paused ones is not documented: whatever it shows as not ended needs no status
+// request; whatever it leaves out is checked with DescribeRecordStatus as usual.
+const NOT_ENDED = new Set<number>([RECORD_STATUS.initialising, RECORD_STATUS.inProgress, RECORD_STATUS.paused]);
 
 export type PlannedWork =
   | { kind: 'expire'; decision: Decision }

@@ -3,13 +3,13 @@
 //
 // Every write is conditional on the task's version: when two writers race (a callback and a sweep, two
 // sweeps), one write wins and the other is told so, and only the winner publishes.
+import type { Clock } from '../clock';
 import { buildOutcomeEvent, type OutcomeEvent } from '../events/outcome-event';
 import { PublishError, type EventPublisher } from '../events/publisher';
 import type { Logger } from '../log';
 import type { ClosedBy, Task } from '../recording';
 import type { TaskStore } from '../store/task-store';
 import type { Decision } from './outcome';
-import type { Clock } from './request-gate';
 
 // SNS: InvalidParameter (e.g. "Message too long") and InvalidParameterValue are about the message itself.
 const PERMANENT_PUBLISH_CODES = new Set(['InvalidParameter', 'InvalidParameterValue']);

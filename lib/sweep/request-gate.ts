@@ -7,20 +7,8 @@
 // any window (t-W, t], take the request in it that started last; every other request in it was answered
 // after t-W, i.e. still held its slot when that one started, and the gate only starts a request when
 // fewer than `limit` slots are held. A fixed-window counter, by contrast, allows 2×limit across an edge.
+import { systemClock, type Clock } from '../clock';
 import type { RequestGate } from '../zego/types';
-
-export interface Clock {
-  /** Epoch milliseconds. */
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  // Wall-clock time: slot times cross processes (via the lease), so every process must read the same clock.
-  now: () => Date.now(),
-  // Unref'd: a sleeper alone never keeps a process alive (a run's own stop timer does while it works).
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
-};
 
 export interface GateOptions {
   limit: number;

@@ -3,7 +3,8 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SweepConfig } from '../config';
+import { systemClock, type Clock } from '../clock';
+import { SWEEP_SCHEDULE_MS, type SweepConfig } from '../config';
 import { createEventPublisher } from '../events/publisher';
 import { createLogger, type LambdaContextLike, type Logger } from '../log';
 import { createSecretSource } from '../secret';
@@ -12,7 +13,6 @@ import { createDynamoSweepLease, createDynamoTaskStore } from '../store/dynamodb
 import { createZegoClient } from '../zego/client';
 import type { ZegoClient } from '../zego/types';
 import { runSweep, type RunOptions } from './engine';
-import { systemClock, type Clock } from './request-gate';
 import type { SweepSummary } from './summary';
 import { createMetrics, publishSweepMetrics } from './sweep-metrics';
 
@@ -31,7 +31,6 @@ export type Sweep = (run: RunOptions & { context?: LambdaContextLike }) => Promi
  * the due index reads every open task, which is worth doing for a metric now and then, not every run.
  */
 const OPEN_COUNT_EVERY_MS = 5 * 60_000;
-const SCHEDULE_MS = 60_000;
 
 export function createSweep(config: SweepConfig, overrides: SweepAppOverrides = {}): Sweep {
   const dynamo = overrides.dynamo ?? createDocumentClient();
@@ -39,11 +38,13 @@ export function createSweep(config: SweepConfig, overrides: SweepAppOverrides = 
   const logger = overrides.logger ?? createLogger({ level: observability.logLevel, serviceName: observability.serviceName, fields: { function: 'sweep' } });
   const metrics = createMetrics(observability);
   const clock = overrides.clock ?? systemClock;
-  const secret = createSecretSource(
-    config.zego.serverSecret !== undefined
-      ? { secret: config.zego.serverSecret }
-      : { parameterName: config.zego.serverSecretParam!, ssm: overrides.ssm ?? new SSMClient({}), now: () => clock.now(), minRefreshIntervalMs: 0 },
-  );
+  const { serverSecret } = config.zego;
+  // No refresh interval: the engine itself refreshes at most once a run, and only after a bad signature.
+  const secret = createSecretSource(serverSecret, {
+    ssm: serverSecret.kind === 'ssm' ? (overrides.ssm ?? new SSMClient({})) : undefined,
+    now: () => clock.now(),
+    minRefreshIntervalMs: 0,
+  });
   const deps = {
     store: createDynamoTaskStore({ client: dynamo, table: config.tasksTable, shards: config.indexShards, retentionDays: config.retentionDays }),
     lease: createDynamoSweepLease({ client: dynamo, table: config.tasksTable }),
@@ -81,7 +82,7 @@ export function createSweep(config: SweepConfig, overrides: SweepAppOverrides = 
   return async ({ context, ...run }) => {
     if (context !== undefined) logger.addContext(context);
     const client = clientFor(await secret.get());
-    const countOpenTasks = clock.now() % OPEN_COUNT_EVERY_MS < SCHEDULE_MS;
+    const countOpenTasks = clock.now() % OPEN_COUNT_EVERY_MS < SWEEP_SCHEDULE_MS;
     const summary = await runSweep({ ...deps, zego: client, refreshCredentials }, { ...settings, countOpenTasks }, run);
     publishSweepMetrics(metrics, summary, config.zego.rateLimit);
     return summary;

@@ -4,10 +4,10 @@ import type { StoreConfig } from '../config';
 import { createLogger, type Logger } from '../log';
 import { createDocumentClient } from '../store/document-client';
 import { createDynamoTaskStore } from '../store/dynamodb-task-store';
-import type { TaskStore } from '../store/task-store';
+import type { TaskCatalog, TaskStore } from '../store/task-store';
 
 export interface ApiApp {
-  store: TaskStore;
+  store: TaskStore & TaskCatalog;
   logger: Logger;
 }
 

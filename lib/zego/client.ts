@@ -3,10 +3,12 @@
 // in a message.
 import { Agent, request } from 'undici';
 import type { Dispatcher } from 'undici';
+import { errorCode } from '../error-code';
 import { interpretDescribeBody } from './describe-response';
 import { interpretDescribeTasksBody } from './describe-tasks-response';
 import { buildActionUrl, signRequest } from './signature';
 import type { DescribeResult, DescribeTasksQuery, ListResult, RequestGate, ZegoClient, ZegoFault } from './types';
+import { LIST_STATUS } from './vocabulary';
 
 export interface ZegoClientOptions {
   appId: number;
@@ -69,7 +71,7 @@ function listingBody(query: DescribeTasksQuery): Record<string, unknown> {
     throw new Error(`invalid DescribeTasks query: ${problem}`);
   };
   const { status, startTime, endTime, roomId, pageOffset, pageSize } = query;
-  if (status !== 2 && status !== 3) fail('status must be 2 (recording) or 3 (ended)');
+  if (status !== LIST_STATUS.recording && status !== LIST_STATUS.ended) fail('status must be 2 (recording) or 3 (ended)');
   if (!Number.isSafeInteger(startTime) || !Number.isSafeInteger(endTime)) {
     fail('startTime and endTime must be integers (Unix milliseconds)');
   }
@@ -93,11 +95,9 @@ function listingBody(query: DescribeTasksQuery): Record<string, unknown> {
   };
 }
 
-function errorCode(err: unknown): string {
-  const { code, name, cause } = (err ?? {}) as { code?: unknown; name?: unknown; cause?: { code?: unknown } };
-  const found = [code, cause?.code, name].find((v): v is string => typeof v === 'string' && /^[A-Za-z_]+$/.test(v));
-  return found ?? 'unknown error';
-}
+// Node's and undici's codes (ECONNRESET, UND_ERR_SOCKET), or the error's name: words only, never free text.
+const networkErrorCode = (err: unknown): string =>
+  errorCode(err, ['code', 'cause.code', 'name'], (candidate) => /^[A-Za-z_]+$/.test(candidate)) ?? 'unknown error';
 
 function isStaleSocketError(err: unknown): boolean {
   const { code, message, cause } = (err ?? {}) as { code?: unknown; message?: unknown; cause?: { code?: unknown } };
@@ -171,12 +171,12 @@ export function createZegoClient(options: ZegoClientOptions): ZegoClient {
         return { kind: 'fault', message: `timed out after ${timeoutMs} ms` };
       }
       if (callerSignal?.aborted) return { kind: 'fault', message: 'aborted by caller' };
-      if (headersSeen) return { kind: 'fault', message: `response cut short (${errorCode(err)})` };
+      if (headersSeen) return { kind: 'fault', message: `response cut short (${networkErrorCode(err)})` };
       // Only a failure before any answer can be a stale keep-alive socket; a cut body is the server's doing.
       if (isStaleSocketError(err)) {
-        return { kind: 'fault', message: `connection closed (${errorCode(err)})`, stale: true };
+        return { kind: 'fault', message: `connection closed (${networkErrorCode(err)})`, stale: true };
       }
-      return { kind: 'fault', message: `request failed (${errorCode(err)})` };
+      return { kind: 'fault', message: `request failed (${networkErrorCode(err)})` };
     } finally {
       clearTimeout(timer);
       callerSignal?.removeEventListener('abort', onCallerAbort);

@@ -2,7 +2,7 @@
 // an ill-typed or missing required field makes the whole answer a transient fault (ZEGO may be mid-deploy),
 // never an exception. This file and describe-tasks-response.ts (which reuses the helpers exported here) are
 // the only ones that know ZEGO's field names.
-// Source for the fields: shared/reference/describe-record-status.txt ("Response parameters", "RecordFiles").
+// Source for the fields: docs/zego.md, "DescribeRecordStatus" (ZEGO's response parameters and RecordFiles).
 import type { RecordingFile } from '../recording';
 import { classifyCode, describeCode, isRateRefusal } from './return-codes';
 import type { DescribeResult, FaultClass, RecordStatus, ZegoFault } from './types';
@@ -64,7 +64,7 @@ const FILE_NUMBERS = [
 
 function parseFile(raw: unknown, path: string): RecordingFile {
   if (!isObject(raw)) malformed(path, 'is not an object');
-  // ZEGO: file Status 1 recording, 2 uploading, 3 uploaded, 4 in backup storage (deleted after 3 days), 5 failed.
+  // ZEGO: file Status as in FILE_STATUS (./vocabulary.ts).
   const file: RecordingFile = { status: requiredInteger(raw, 'Status', path) };
   for (const [theirs, ours] of FILE_STRINGS) {
     const value = optionalString(raw, theirs, path);
@@ -80,7 +80,7 @@ function parseFile(raw: unknown, path: string): RecordingFile {
 
 function parseData(data: unknown): RecordStatus {
   if (!isObject(data)) malformed('Data', isAbsent(data) ? 'is missing' : 'is not an object');
-  // ZEGO: Data.Status 1 initialising, 2 in progress, 3 ended, 4 ended abnormally, 5 paused.
+  // ZEGO: Data.Status as in RECORD_STATUS (./vocabulary.ts).
   const record: RecordStatus = { status: requiredInteger(data, 'Status', 'Data'), files: [] };
   const roomId = optionalString(data, 'RoomId', 'Data');
   if (roomId !== undefined) record.roomId = roomId;

@@ -28,7 +28,7 @@ function parseListedTask(raw: unknown, path: string): ListedTask {
   const taskId = raw['TaskId'];
   if (isAbsent(taskId)) malformed(`${path}.TaskId`, 'is missing');
   if (typeof taskId !== 'string' || taskId === '') malformed(`${path}.TaskId`, 'is not a non-empty string');
-  // ZEGO: Status as in DescribeRecordStatus (1 initialising, 2 in progress, 3 ended, 4 ended abnormally, 5 paused).
+  // ZEGO: Status as in DescribeRecordStatus (RECORD_STATUS, ./vocabulary.ts).
   const task: ListedTask = { taskId, status: requiredInteger(raw, 'Status', path) };
   const roomId = optionalString(raw, 'RoomId', path);
   if (roomId !== undefined) task.roomId = roomId;

@@ -1,10 +1,11 @@
 // What the ZEGO client tells its callers. The client validates every response and maps ZEGO's field
 // names to ours here, at the adapter's edge; nothing past this file knows ZEGO's JSON.
 import type { RecordingFile } from '../recording';
+import type { LIST_STATUS } from './vocabulary';
 
 /** Data of a successful DescribeRecordStatus, validated. */
 export interface RecordStatus {
-  /** ZEGO: 1 initialising, 2 in progress, 3 ended, 4 ended abnormally, 5 paused (other values may appear). */
+  /** ZEGO: a RECORD_STATUS (./vocabulary.ts); other values may appear. */
   status: number;
   roomId?: string;
   recordBeginTimestamp?: number;
@@ -14,7 +15,7 @@ export interface RecordStatus {
 }
 
 /**
- * How a return code should be handled (reference: shared/reference/zego-cloud-recording.md, "Return codes"):
+ * How a return code should be handled (reference: docs/zego.md, "Return codes"):
  * - transient: retry later, the task stays OPEN (timeouts, 5xx, bad bodies, 300010000, 300000003, 100000004, unknown codes);
  * - config: our configuration is wrong (bad signature, unknown AppId, service not enabled): stop the run, keep tasks OPEN;
  * - task: the answer is about this task (300001000 does not exist, 300000004 invalid parameter).
@@ -42,7 +43,7 @@ export type DescribeResult = { kind: 'ok'; record: RecordStatus; requestId?: str
 export interface ListedTask {
   taskId: string;
   roomId?: string;
-  /** ZEGO: as in DescribeRecordStatus (1 initialising, 2 in progress, 3 ended, 4 ended abnormally, 5 paused). */
+  /** ZEGO: as in DescribeRecordStatus, a RECORD_STATUS (./vocabulary.ts). */
   status: number;
   /** Unix milliseconds. */
   recordBeginTimestamp?: number;
@@ -62,8 +63,8 @@ export interface TaskListPage {
  * are listed; endTime > startTime, a span of at most 3 days, startTime not earlier than 3 days before ZEGO's now.
  */
 export interface DescribeTasksQuery {
-  /** ZEGO: 2 tasks currently recording, 3 tasks that have ended. */
-  status: 2 | 3;
+  /** ZEGO: LIST_STATUS.recording (tasks recording now) or LIST_STATUS.ended (tasks that have ended). */
+  status: (typeof LIST_STATUS)[keyof typeof LIST_STATUS];
   /** Unix milliseconds. */
   startTime: number;
   /** Unix milliseconds. */

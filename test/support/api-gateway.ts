@@ -12,6 +12,7 @@ export function restEvent(options: {
   body?: string | null;
   headers?: Record<string, string>;
   isBase64Encoded?: boolean;
+  query?: URLSearchParams;
 }): APIGatewayProxyEvent {
   const headers = {
     accept: '*/*',
@@ -30,3 +31,8 @@ export const track = (body: string | null, headers?: Record<string, string>) =>
 
 export const lookup = (taskId: string) =>
   restEvent({ method: 'GET', resource: '/recordings/{taskId}', path: `/recordings/${encodeURIComponent(taskId)}`, pathParameters: { taskId } });
+
+export const list = (query: string) => restEvent({ method: 'GET', resource: '/recordings', path: '/recordings', query: new URLSearchParams(query) });
+
+export const untrack = (taskId: string) =>
+  restEvent({ method: 'DELETE', resource: '/recordings/{taskId}', path: `/recordings/${encodeURIComponent(taskId)}`, pathParameters: { taskId } });

@@ -1,5 +1,5 @@
 // A discrete-event clock: time moves only when the test runs it, and sleepers wake in time order.
-import type { Clock } from '../../lib/sweep/request-gate';
+import type { Clock } from '../../lib/clock';
 
 export class FakeClock implements Clock {
   private t: number;

@@ -1,0 +1,69 @@
+// The listing's nextToken: opaque to the client (base64url of a small JSON and its HMAC), signed with a key
+// the client never sees (PAGE_TOKEN_KEY), and checked on the way back in, so that it cannot be forged into
+// reading another room or another index: the signature must verify, its kind must be the request's, its
+// room the requested room, its keys of the index's shape. A token the API did not issue is refused with a
+// 400, never passed to DynamoDB as it came.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { HttpError } from '../http/responses';
+import type { OpenCursor, RoomCursor } from '../store/task-store';
+import { TASK_ID } from './task-id';
+
+type Token = { v: 1; k: 'room'; room: string; after: RoomCursor } | { v: 1; k: 'open'; after: OpenCursor };
+
+const refuse = (): never => {
+  throw new HttpError(400, 'invalid_next_token', 'nextToken was not issued by this API for this listing: pass the nextToken of the previous page unchanged, with the same filter');
+};
+
+const mac = (key: string, body: string): Buffer => createHmac('sha256', key).update(body).digest().subarray(0, 16);
+
+const encode = (key: string, token: Token): string => {
+  const body = Buffer.from(JSON.stringify(token), 'utf8').toString('base64url');
+  return `${body}.${mac(key, body).toString('base64url')}`;
+};
+
+function decode(key: string, text: string): Record<string, unknown> {
+  const match = /^([A-Za-z0-9_-]{1,4096})\.([A-Za-z0-9_-]{22})$/.exec(text);
+  if (!match) return refuse();
+  const [, body, signature] = match as unknown as [string, string, string];
+  const given = Buffer.from(signature, 'base64url');
+  if (given.length !== 16 || !timingSafeEqual(given, mac(key, body))) refuse();
+  try {
+    const parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as unknown;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // refused below
+  }
+  return refuse();
+}
+
+const isKey = (value: unknown, time: 'trackedAt' | 'dueAt'): boolean => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const key = value as Record<string, unknown>;
+  return Object.keys(key).length === 2 && typeof key.taskId === 'string' && TASK_ID.test(key.taskId) && typeof key[time] === 'number' && Number.isFinite(key[time]);
+};
+
+export function roomToken(key: string, room: string, after: RoomCursor): string {
+  return encode(key, { v: 1, k: 'room', room, after: { taskId: after.taskId, trackedAt: after.trackedAt } });
+}
+
+export function openToken(key: string, after: OpenCursor): string {
+  return encode(key, { v: 1, k: 'open', after });
+}
+
+/** The room cursor in a token issued for this room's listing. */
+export function readRoomToken(key: string, text: string, room: string): RoomCursor {
+  const token = decode(key, text);
+  if (token.v !== 1 || token.k !== 'room' || token.room !== room || !isKey(token.after, 'trackedAt') || Object.keys(token).length !== 4) refuse();
+  const after = token.after as RoomCursor;
+  return { taskId: after.taskId, trackedAt: after.trackedAt };
+}
+
+/** The open cursor in a token issued for the open listing of a store with `shards` shards. */
+export function readOpenToken(key: string, text: string, shards: number): OpenCursor {
+  const token = decode(key, text);
+  const after = token.after;
+  if (token.v !== 1 || token.k !== 'open' || !Array.isArray(after) || after.length !== shards || Object.keys(token).length !== 3) refuse();
+  const places = after as unknown[];
+  if (!places.every((place) => place === null || place === 'start' || isKey(place, 'dueAt'))) refuse();
+  return places.map((place) => (place === null || place === 'start' ? place : { taskId: (place as RoomCursor).taskId, dueAt: (place as { dueAt: number }).dueAt }));
+}
