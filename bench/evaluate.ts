@@ -108,7 +108,9 @@ function capacity(c: CapacityResult): Figure[] {
       figure(scenario, `${label}: status requests per completed recording`, r.statusRequestsPerCompletion, '', 1, r.triage ? atMost(3) : undefined, `${r.listRequests} DescribeTasks requests over ${r.passes} passes`),
       figure(scenario, `${label}: DynamoDB items read / written per pass`, r.itemsReadPerPass, '', 0, undefined, `written ${r.itemsWrittenPerPass.toFixed(1)}; ${r.requestsPerPass.toFixed(1)} requests a pass`),
       figure(scenario, `${label}: most requests in any rolling second (status, listing)`, Math.max(r.maxInAnyWindow, r.maxListInAnyWindow), '', 0, atMost(c.deployed.rateLimit * c.compression), `status ${r.maxInAnyWindow}, listing ${r.maxListInAnyWindow}; ${r.refusals} refused`),
-      figure(scenario, `${label}: outcomes published`, r.published, '', 0, atLeast(r.completions)),
+      // Without triage a large backlog may not reach every completion before the run's end: then the p95 is
+      // over those announced, a lower bound, and the shortfall is the point of the comparison, not a fault.
+      figure(scenario, `${label}: outcomes published`, r.published, '', 0, r.triage ? atLeast(r.completions) : undefined, r.triage ? undefined : `of ${r.completions}; the p95 is over those announced before the run ended`),
     );
   }
   const on = c.runs.find((r) => r.triage && r.open === largest);

@@ -14,7 +14,7 @@ import { RETURN_CODE } from '../zego/vocabulary';
 import { backoffDelay, type CheckPolicy } from './backoff';
 import { listInProgress, type ListingFault } from './lister';
 import { applyResult, type Decision } from './outcome';
-import { listingWindow, planPass, windowFrom, type Listing, type PlannedWork } from './planner';
+import { listingWindow, planPass, windowFrom, type Listing, type PassPlan, type PlannedWork } from './planner';
 import { createRecorder, type Recorded } from './recorder';
 import { createRequestGate } from './request-gate';
 import { emptySummary, type SweepSummary } from './summary';
@@ -236,19 +236,24 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   };
 
   /** Runs the items `concurrency` at a time, in order, until done or stopped; one failure is one task's. */
-  const workThrough = async (items: Array<() => Promise<void>>, taskOf: (index: number) => Task | string): Promise<void> => {
-    let next = 0;
+  /** A piece of a pass's work, and whose it is (a task, or a listed recording's id for discovery). */
+  type Job = { run: () => Promise<void>; owner: Task | string };
+
+  /** Runs the jobs `concurrency` at a time, in order, as they come, until done or stopped; one failure is one task's. */
+  const workThrough = async (jobs: Iterable<Job> | AsyncIterable<Job>): Promise<void> => {
+    const source = Symbol.asyncIterator in jobs ? jobs[Symbol.asyncIterator]() : (jobs as Iterable<Job>)[Symbol.iterator]();
     const worker = async (): Promise<void> => {
-      while (!stop.signal.aborted && next < items.length) {
-        const index = next++;
+      while (!stop.signal.aborted) {
+        const next = await source.next();
+        if (next.done) return;
+        const { run, owner } = next.value;
         try {
-          await items[index]!();
+          await run();
         } catch (error) {
-          const task = taskOf(index);
-          if (typeof task !== 'string') await setAside(task, error);
+          if (typeof owner !== 'string') await setAside(owner, error);
           else {
             summary.errors++;
-            logger.error('a listed recording could not be tracked; the next pass tries again', { taskId: task, error });
+            logger.error('a listed recording could not be tracked; the next pass tries again', { taskId: owner, error });
           }
         }
       }
@@ -257,8 +262,7 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   };
 
   /** The due tasks now, earliest first: unreadable items are put aside, and (without keepChecking) seen ones skipped. */
-  const readDue = async (now: number): Promise<Task[]> => {
-    const due: Task[] = [];
+  async function* dueTasks(now: number): AsyncGenerator<Task> {
     for await (const entry of store.listDue(now, { pageSize: settings.pageSize ?? 100 })) {
       if ('malformed' in entry) {
         summary.malformed++;
@@ -268,9 +272,38 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
       }
       if (!keepChecking && seen.has(entry.task.taskId)) continue;
       seen.add(entry.task.taskId);
-      due.push(entry.task);
+      yield entry.task;
     }
+  }
+  const readDue = async (now: number): Promise<Task[]> => {
+    const due: Task[] = [];
+    for await (const task of dueTasks(now)) due.push(task);
     return due;
+  };
+
+  const jobsOf = (plan: PassPlan): Job[] => {
+    const jobs: Job[] = plan.work.map((item) => ({ run: () => perform(item), owner: item.kind === 'expire' ? item.decision.task : item.task }));
+    if (discovering) for (const listed of plan.unknown) jobs.push({ run: () => discover(listed), owner: listed.taskId });
+    return jobs;
+  };
+
+  /**
+   * Without triage nothing needs the whole due set first: each task is planned and worked as it is read,
+   * so requests start with the index's first page and the budget is not left idle meanwhile.
+   */
+  const streamingPass = async (now: number): Promise<boolean> => {
+    let due = 0;
+    const jobs = async function* (): AsyncGenerator<Job> {
+      for await (const task of dueTasks(now + lookaheadMs)) {
+        const plan = planPass([task], undefined, clock.now());
+        if (due++ === 0) summary.passes++;
+        if (summary.passes === 1) summary.lagMs = Math.max(summary.lagMs, plan.lagMs);
+        summary.due++;
+        yield* jobsOf(plan);
+      }
+    };
+    await workThrough(jobs());
+    return due > 0;
   };
 
   /** Where the last listing began: handed to the next run, whose first pass can list at once from there. */
@@ -318,6 +351,7 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
 
   const pass = async (): Promise<boolean> => {
     const now = clock.now();
+    if (!settings.triage) return streamingPass(now);
     let due: Task[];
     let listing: Listing | undefined;
     if (settings.triage && keepChecking && lastWindow !== undefined) {
@@ -338,15 +372,7 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     summary.passes++;
     summary.due += due.length;
     summary.inProgress += plan.inProgress;
-    const items = plan.work.map((item) => () => perform(item));
-    const owners: Array<Task | string> = plan.work.map((item) => (item.kind === 'expire' ? item.decision.task : item.task));
-    if (discovering) {
-      for (const listed of plan.unknown) {
-        items.push(() => discover(listed));
-        owners.push(listed.taskId);
-      }
-    }
-    await workThrough(items, (index) => owners[index]!);
+    await workThrough(jobsOf(plan));
     return due.length > 0;
   };
 

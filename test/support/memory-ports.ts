@@ -1,6 +1,6 @@
 // In-memory stand-ins for the sweep's ports, for fast engine tests on a fake clock: a task store with the
 // same conditional-write contract as the DynamoDB one, a lease, a publisher, and a scripted ZEGO client.
-// The DynamoDB adapter itself is tested against dynalite (test/task-store.test.ts).
+// The DynamoDB adapter itself is tested against dynalite (test/integration/task-store.test.ts).
 import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { EventPublisher } from '../../lib/events/publisher';
 import type { Task } from '../../lib/recording';

@@ -1,0 +1,127 @@
+// `npm run bench` at its tiny size, so that it cannot rot: every scenario runs end to end through the real
+// handlers, and the hard limits hold. Speeds and ratios are not asserted here (the suite runs files in
+// parallel on a small machine); the full run reports them against their targets.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBench, type BenchResults } from '../../bench/bench';
+import { discoverFunctions } from '../../bench/build';
+import { machine, updateResultsPage, writeResults } from '../../bench/report';
+
+let results: BenchResults;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'recwatch-bench-test-'));
+  results = await runBench({ size: 'tiny' });
+}, 180_000);
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('npm run bench --tiny', () => {
+  it('never exceeds the rate limit and is never refused, in every backlog', () => {
+    const { raisedOpen, raisedCompleting, real } = results.scenarios;
+    for (const run of [raisedOpen, raisedCompleting, real]) {
+      expect(run.maxInAnyWindow).toBeLessThanOrEqual(run.rateLimit);
+      expect(run.maxInAnyWindow).toBeGreaterThan(0);
+      expect(run.simulatorRefusals).toBe(0);
+      expect(run.summary.rateRefusals).toBe(0);
+      expect(run.summary.checked).toBe(run.tasks);
+      expect(run.requests).toBe(run.tasks);
+    }
+    expect(raisedCompleting.published).toBe(raisedCompleting.tasks);
+    expect(results.scenarios.latency.rateRefusals).toBe(0);
+    expect(results.scenarios.latency.maxInAnyWindow).toBeLessThanOrEqual(results.scenarios.latency.rateLimit);
+  });
+
+  it('measures the cost of each check at the wire and in the function process alone', () => {
+    const { raisedOpen, raisedCompleting } = results.scenarios;
+    expect(raisedOpen.perTask.itemsWritten).toBeGreaterThanOrEqual(1);
+    expect(raisedCompleting.perTask.itemsWritten).toBeGreaterThanOrEqual(2); // recorded, then marked published
+    expect(raisedOpen.dynamo.byOperation.PutItem).toBe(raisedOpen.tasks);
+    for (const run of [raisedOpen, raisedCompleting]) {
+      expect(run.cpuMs).toBeGreaterThan(0);
+      expect(run.peakHeapBytes).toBeGreaterThanOrEqual(run.heapBeforeBytes);
+      expect(run.dynamo.largestPage).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it('reads no closed task, announces every finished recording, and cold-starts every function', async () => {
+    const { history, latency, coldStart } = results.scenarios;
+    expect(history.withHistory.dynamo.itemsRead).toBe(history.withoutHistory.dynamo.itemsRead);
+    expect(latency.published).toBe(latency.tasks);
+    expect(coldStart.map((c) => c.name).sort()).toEqual(await discoverFunctions());
+    for (const c of coldStart) {
+      expect(c.failures).toEqual([]);
+      expect(c.bytes).toBeGreaterThan(c.bareBytes / 2);
+      expect(c.function.totalMs).toBeGreaterThan(c.function.initMs);
+    }
+  });
+
+  it('announces every upload-finished callback before answering it, tracked or not, closed by the callback', () => {
+    const { callback } = results.scenarios;
+    expect(callback.published).toBe(callback.callbacks);
+    expect(callback.closedByCallback).toBe(callback.callbacks);
+    expect(callback.statuses).toEqual({ 200: callback.callbacks + callback.warmup });
+    expect(callback.untracked.count).toBeGreaterThan(0);
+    expect(callback.latency.count).toBe(callback.callbacks);
+    // Published before the answer: the event is at the SNS endpoint before the 200 is read.
+    expect(callback.latency.p50Ms).toBeLessThanOrEqual(callback.answer.p50Ms);
+    expect(callback.latency.p50Ms).toBeGreaterThan(0);
+  });
+
+  it('runs the capacity scenario with triage on and off, within both rate limits, announcing every completion', () => {
+    const { capacity } = results.scenarios;
+    expect(capacity.runs.map((r) => r.triage)).toEqual([true, false]);
+    for (const run of capacity.runs) {
+      expect(run.published).toBe(run.completions);
+      expect(run.refusals).toBe(0);
+      expect(run.maxInAnyWindow).toBeLessThanOrEqual(capacity.deployed.rateLimit * capacity.compression);
+      expect(run.maxListInAnyWindow).toBeLessThanOrEqual(capacity.deployed.listRateLimit * capacity.compression);
+      expect(run.passes).toBeGreaterThan(0);
+    }
+    const [on, off] = capacity.runs;
+    expect(on!.listRequests).toBeGreaterThan(0);
+    expect(off!.listRequests).toBe(0);
+    expect(on!.statusRequestsPerCompletion).toBeLessThan(off!.statusRequestsPerCompletion);
+  });
+
+  it('reads as many items for a listing page amid other rooms as with the listed room alone', () => {
+    const { listing } = results.scenarios;
+    expect(listing.alone.room.listed).toBe(listing.limit);
+    expect(listing.amidOthers.room.listed).toBe(listing.limit);
+    expect(listing.amidOthers.room.dynamo.byOperation).toEqual({ Query: 1 });
+    expect(listing.amidOthers.room.dynamo.itemsScanned).toBe(listing.alone.room.dynamo.itemsScanned);
+    expect(listing.amidOthers.open.dynamo.itemsScanned).toBe(listing.alone.open.dynamo.itemsScanned);
+  });
+
+  it('gives every figure a value and a verdict beside its target', () => {
+    expect(results.figures.length).toBeGreaterThan(20);
+    for (const f of results.figures) {
+      expect(Number.isFinite(f.value), f.name).toBe(true);
+      if (f.target === undefined) expect(f.status).toBe('INFO');
+      else expect(['PASS', 'MISS']).toContain(f.status);
+    }
+    const hardLimits = results.figures.filter((f) => /rolling second|rate refusals|outcomes published/.test(f.name));
+    expect(hardLimits.length).toBeGreaterThanOrEqual(8);
+    for (const f of hardLimits) expect(f.status, f.name).toBe('PASS');
+  });
+
+  it('writes results where it is told and rewrites only docs/benchmark.md between its markers', async () => {
+    const out = join(dir, 'results.json');
+    await writeResults(out, results, machine());
+    const written = JSON.parse(await readFile(out, 'utf8')) as { machine: { cores: number }; startedAt: string; figures: unknown[] };
+    expect(written.machine.cores).toBeGreaterThan(0);
+    expect(written.figures).toHaveLength(results.figures.length);
+    const page = join(dir, 'benchmark.md');
+    await writeFile(page, '# x\n\n## Benchmark\n\nbefore\n<!-- bench:start -->\nold\n<!-- bench:end -->\nafter\n');
+    await updateResultsPage(page, results, machine());
+    const text = await readFile(page, 'utf8');
+    expect(text).toMatch(/^# x\n\n## Benchmark\n\nbefore\n<!-- bench:start -->\n/);
+    expect(text).toMatch(/\n<!-- bench:end -->\nafter\n$/);
+    expect(text).not.toContain('\nold\n');
+    expect(text).toContain('| scenario | figure | value | target / bound | |');
+  });
+});

@@ -1,0 +1,111 @@
+// Faults from ZEGO, through the real handler: transient ones never end a task, configuration ones stop
+// the run after a handful of requests and leave every task untouched.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { zegoFile, type SimulatorFault } from '../../infra/local/zego-simulator';
+import type { OutcomeEvent } from '../../lib/events/outcome-event';
+import type { SweepSummary } from '../../lib/sweep/summary';
+import { withCapturedOutput } from '../support/capture-output';
+import { lambdaContext, sleep, startLocalStack, type LocalStack } from '../support/local-stack';
+
+type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<SweepSummary>;
+let stack: LocalStack;
+
+async function loadHandler(env: Record<string, string> = {}): Promise<Handler> {
+  Object.assign(process.env, stack.sweepEnv(env));
+  vi.resetModules();
+  return (await import('../../functions/sweep')).handler;
+}
+
+beforeAll(async () => {
+  stack = await startLocalStack();
+});
+afterAll(async () => {
+  await stack.close();
+});
+
+const ended = { Status: 3, RecordBeginTimestamp: Date.now() - 60_000, RecordEndTimestamp: Date.now() - 1000, RecordFiles: [zegoFile({ status: 3 })] };
+
+describe('faults', () => {
+  it('ends every task in its right state after 5xx, hangs, truncated and malformed bodies, resets and error codes', async () => {
+    const handler = await loadHandler();
+    const faults: Record<string, SimulatorFault> = {
+      'flt-500': { type: 'http', status: 500 },
+      'flt-502': { type: 'http', status: 502 },
+      'flt-hang': { type: 'hang' },
+      'flt-truncated': { type: 'truncated' },
+      'flt-malformed': { type: 'malformed' },
+      'flt-system': { type: 'code', code: 300010000, message: 'system error' },
+      'flt-rate': { type: 'code', code: 300000003, message: 'too many requests' },
+      'flt-clock': { type: 'code', code: 100000004, message: 'signature expired' },
+      'flt-gateway': { type: 'code', code: 100000015, message: 'gateway internal error' },
+      'flt-unknown': { type: 'code', code: 123456789, message: 'new code' },
+    };
+    for (const [taskId, fault] of Object.entries(faults)) {
+      stack.zego.setTask(taskId, ended);
+      stack.zego.injectFault(fault, { taskId });
+      await stack.track(taskId);
+    }
+    stack.zego.setTask('flt-reset', ended);
+    stack.zego.injectFault({ type: 'reset' }, { taskId: 'flt-reset' });
+    await stack.track('flt-reset');
+
+    const first = await handler({}, lambdaContext());
+    expect(first.faults).toEqual({ transient: 10, task: 0, config: 0 });
+    expect(first.rateRefusals).toBe(1);
+    expect(first.published).toBe(1); // the reset cost a retry, not a failed check
+    expect(stack.zego.stats().byTask['flt-reset']).toBe(2);
+    for (const taskId of Object.keys(faults)) {
+      const task = await stack.store.get(taskId);
+      expect(task, taskId).toMatchObject({ state: 'OPEN', faultStreak: 1, checks: 1, lastError: { kind: 'transient' } });
+    }
+    expect((await stack.store.get('flt-system'))?.lastError).toMatchObject({ code: 300010000 });
+    expect((await stack.store.get('flt-hang'))?.lastError?.message).toMatch(/timed out/i);
+
+    await sleep(2_100); // one fault: backoff between 1 and 2 s
+    const second = await handler({}, lambdaContext());
+    expect(second).toMatchObject({ checked: 10, published: 10 });
+    const events = stack.sns.published().map((p) => JSON.parse(p.parsedMessage!.default as string) as OutcomeEvent);
+    expect(events.map((e) => e.recording.taskId).sort()).toEqual([...Object.keys(faults), 'flt-reset'].sort());
+    expect(new Set(events.map((e) => e.eventType))).toEqual(new Set(['recording.completed']));
+    for (const e of events) expect(e.recording.lastError).toBeUndefined();
+  });
+
+  it.each<[string, Record<string, string>, RegExp]>([
+    ['a wrong ServerSecret', { ZEGO_SERVER_SECRET: 'ffffffffffffffffffffffffffffffff' }, /100000005/],
+    ['an unknown AppId', { ZEGO_APP_ID: '42' }, /1000000\d\d/],
+    ['a wrong ServerSecret with triage on (DescribeTasks refused first)', { ZEGO_SERVER_SECRET: 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee', SWEEP_TRIAGE: 'on' }, /100000005/],
+  ])('stops at the first configuration fault on %s (at most SWEEP_CONCURRENCY requests), fails the invocation and leaves every task as it was', async (_name, env, code) => {
+    const prefix = `cfg-${env.ZEGO_APP_ID ?? 'secret'}-${env.SWEEP_TRIAGE ?? 'off'}`;
+    for (let i = 0; i < 40; i++) {
+      stack.zego.setTask(`${prefix}-${i}`, ended);
+      await stack.track(`${prefix}-${i}`);
+    }
+    const before = await Promise.all(Array.from({ length: 40 }, (_, i) => stack.store.get(`${prefix}-${i}`)));
+    const handler = await loadHandler({ ...env, SWEEP_CONCURRENCY: '4', ZEGO_RATE_LIMIT: '50' });
+    stack.zego.resetStats();
+    const published = stack.sns.published().length;
+
+    await expect(handler({}, lambdaContext())).rejects.toThrow(code);
+
+    const { requests, listRequests } = stack.zego.stats();
+    expect(requests + listRequests).toBeGreaterThanOrEqual(1);
+    expect(requests + listRequests).toBeLessThanOrEqual(4); // SWEEP_CONCURRENCY
+    const after = await Promise.all(Array.from({ length: 40 }, (_, i) => stack.store.get(`${prefix}-${i}`)));
+    expect(after).toEqual(before);
+    expect(stack.sns.published().length).toBe(published);
+  });
+
+  it('never puts the ServerSecret in its log lines', async () => {
+    const { lines } = await withCapturedOutput(async () => {
+      const handler = await loadHandler({ ZEGO_APP_ID: '43' });
+      stack.zego.setTask('log-1', ended);
+      await stack.track('log-1');
+      await expect(handler({}, lambdaContext())).rejects.toThrow();
+      const good = await loadHandler();
+      await good({}, lambdaContext());
+    });
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) expect(line).not.toContain(stack.sweepEnv().ZEGO_SERVER_SECRET);
+    expect(lines.some((line) => line.includes('"sweep finished"'))).toBe(true);
+  });
+});

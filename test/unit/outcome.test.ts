@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import type { RecordingFile, Task } from '../../lib/recording';
+import { backoffDelay } from '../../lib/sweep/backoff';
+import { applyResult, expireIfPastWindow, QUERY_WINDOW_MS, queryDeadline } from '../../lib/sweep/outcome';
+import type { DescribeResult, RecordStatus } from '../../lib/zego/types';
+
+const policy = { checkIntervalMs: 30_000, checkIntervalMaxMs: 300_000 };
+const NOW = Date.UTC(2026, 10, 24, 10, 0, 0);
+const options = { now: NOW, policy, random: () => 0.5 };
+
+function openTask(overrides: Partial<Task> = {}): Task {
+  return { taskId: 'X3CgNeE4I1qAAABN', state: 'OPEN', trackedAt: NOW - 60_000, checks: 0, quietChecks: 0, faultStreak: 0, notFoundStreak: 0, version: 1, dueAt: NOW, ...overrides };
+}
+const file = (status: number, id = `f${status}`): RecordingFile => ({ status, fileId: id, url: `https://cdn.example/${id}.mp4` });
+const ok = (status: number, files: RecordingFile[] = [], extra: Partial<RecordStatus> = {}): DescribeResult => ({
+  kind: 'ok',
+  attempts: 1,
+  record: { status, files, recordBeginTimestamp: NOW - 120_000, ...extra },
+});
+const fault = (kind: 'transient' | 'task', code?: number): DescribeResult => ({ kind, code, message: `Code ${code}`, attempts: 1 });
+
+describe('outcome rules (contract: Outcomes)', () => {
+  it.each([1, 2, 5])('keeps a task with Status %i open and schedules the next check', (status) => {
+    const { task, outcome } = applyResult(openTask(), ok(status, [file(1)]), options);
+    expect(outcome).toBeUndefined();
+    expect(task.state).toBe('OPEN');
+    expect(task.zegoStatus).toBe(status);
+    expect(task.dueAt).toBeGreaterThanOrEqual(NOW + policy.checkIntervalMs);
+    expect(task.checks).toBe(1);
+    expect(task.lastCheckedAt).toBe(NOW);
+  });
+
+  it.each([
+    [3, [file(3), file(2, 'b')]],
+    [4, [file(1), file(3, 'b')]],
+    [3, [file(5), file(2, 'b')]],
+  ])('keeps an ended task (Status %i) open while any file is still recording or uploading', (status, files) => {
+    const { task, outcome } = applyResult(openTask({ quietChecks: 6 }), ok(status, files), options);
+    expect(outcome).toBeUndefined();
+    expect(task.state).toBe('OPEN');
+    expect(task.dueAt).toBe(NOW + policy.checkIntervalMs); // uploads are close to done: no backoff
+  });
+
+  it.each([
+    [3, [file(3), file(4, 'b')], 'recording.completed', 'COMPLETED'],
+    [4, [file(3)], 'recording.completed', 'COMPLETED'],
+    [3, [], 'recording.completed', 'COMPLETED'],
+    [4, [], 'recording.completed', 'COMPLETED'],
+    [3, [file(3), file(5, 'b')], 'recording.failed', 'FAILED'],
+    [4, [file(5)], 'recording.failed', 'FAILED'],
+  ] as const)('Status %i with files %j closes as %s', (status, files, event, state) => {
+    const { task, outcome } = applyResult(openTask(), ok(status, [...files], { recordEndTimestamp: NOW - 1000 }), options);
+    expect(outcome).toBe(event);
+    expect(task.state).toBe(state);
+    expect(task.closedAt).toBe(NOW);
+    expect(task.dueAt).toBeUndefined();
+    expect(task.files).toEqual(files);
+    expect(task.recordEndTimestamp).toBe(NOW - 1000);
+    expect(task.outcomeReason).toBeTruthy();
+  });
+
+  it('takes the room id from ZEGO when the task was tracked without one, but never overwrites one', () => {
+    expect(applyResult(openTask(), ok(2, [], { roomId: 'room-z' }), options).task.roomId).toBe('room-z');
+    expect(applyResult(openTask({ roomId: 'mine' }), ok(2, [], { roomId: 'room-z' }), options).task.roomId).toBe('mine');
+  });
+
+  it('fails a task only when ZEGO says it does not exist twice in a row', () => {
+    const first = applyResult(openTask(), fault('task', 300001000), options);
+    expect(first.outcome).toBeUndefined();
+    expect(first.task).toMatchObject({ state: 'OPEN', notFoundStreak: 1, dueAt: NOW + policy.checkIntervalMs });
+    const second = applyResult(first.task, fault('task', 300001000), { ...options, now: NOW + 30_000 });
+    expect(second.outcome).toBe('recording.failed');
+    expect(second.task.state).toBe('FAILED');
+    expect(second.task.lastError).toMatchObject({ kind: 'task', code: 300001000 });
+  });
+
+  it('treats invalid parameter (300000004) like a missing task', () => {
+    const first = applyResult(openTask(), fault('task', 300000004), options);
+    expect(applyResult(first.task, fault('task', 300000004), options).task.state).toBe('FAILED');
+  });
+
+  it('resets the not-found streak when ZEGO answers normally in between', () => {
+    const first = applyResult(openTask(), fault('task', 300001000), options);
+    const answered = applyResult(first.task, ok(1), options);
+    expect(answered.task.notFoundStreak).toBe(0);
+    expect(applyResult(answered.task, fault('task', 300001000), options).outcome).toBeUndefined();
+  });
+
+  it('expires instead of failing when "does not exist" comes after the 3-day window', () => {
+    const old = openTask({ recordBeginTimestamp: NOW - QUERY_WINDOW_MS - 1 });
+    const { task, outcome } = applyResult(old, fault('task', 300001000), options);
+    expect(outcome).toBe('recording.expired');
+    expect(task.state).toBe('EXPIRED');
+  });
+
+  it('never ends a task on transient faults, and backs off as they repeat', () => {
+    let task = openTask();
+    const delays: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const decision = applyResult(task, fault('transient', 300010000), { ...options, random: () => 1 });
+      expect(decision.outcome).toBeUndefined();
+      task = decision.task;
+      delays.push(task.dueAt! - NOW);
+    }
+    expect(task.state).toBe('OPEN');
+    expect(task.faultStreak).toBe(8);
+    expect(delays).toEqual([60_000, 120_000, 240_000, 300_000, 300_000, 300_000, 300_000, 300_000]);
+    expect(applyResult(task, ok(2), options).task.faultStreak).toBe(0);
+  });
+
+  it('backs off while a recording runs unchanged and checks quickly again once it changes', () => {
+    let task = openTask({ zegoStatus: 2, files: [] });
+    for (let i = 0; i < 5; i++) task = applyResult(task, ok(2), { ...options, random: () => 1 }).task;
+    expect(task.quietChecks).toBe(5);
+    expect(task.dueAt! - NOW).toBe(policy.checkIntervalMaxMs);
+    const changed = applyResult(task, ok(3, [file(2)]), options).task;
+    expect(changed.quietChecks).toBe(0);
+    expect(changed.dueAt! - NOW).toBe(policy.checkIntervalMs);
+  });
+
+  it('expires a task past the 3-day window without asking ZEGO, counting from the recording start or from tracking', () => {
+    expect(expireIfPastWindow(openTask({ recordBeginTimestamp: NOW - QUERY_WINDOW_MS + 1 }), NOW)).toBeUndefined();
+    const byRecording = expireIfPastWindow(openTask({ recordBeginTimestamp: NOW - QUERY_WINDOW_MS }), NOW);
+    expect(byRecording?.outcome).toBe('recording.expired');
+    expect(byRecording?.task.outcomeReason).toMatch(/recording began/);
+    const byTracking = expireIfPastWindow(openTask({ trackedAt: NOW - QUERY_WINDOW_MS - 5 }), NOW);
+    expect(byTracking?.task.outcomeReason).toMatch(/tracking began/);
+    expect(expireIfPastWindow({ ...openTask(), state: 'COMPLETED' }, NOW + QUERY_WINDOW_MS * 2)).toBeUndefined();
+  });
+
+  it('never schedules a check past the window end, so expiry is noticed on time', () => {
+    const nearEnd = openTask({ recordBeginTimestamp: NOW - QUERY_WINDOW_MS + 10_000, quietChecks: 9 });
+    const { task } = applyResult(nearEnd, ok(2, [], { recordBeginTimestamp: nearEnd.recordBeginTimestamp }), options);
+    expect(task.dueAt).toBe(queryDeadline(task));
+  });
+
+  it('expires a recording that ZEGO still reports running 3 days after it began', () => {
+    const { outcome } = applyResult(openTask(), ok(2, [], { recordBeginTimestamp: NOW - QUERY_WINDOW_MS - 1 }), options);
+    expect(outcome).toBe('recording.expired');
+  });
+});
+
+describe('backoff with jitter', () => {
+  it('stays within [interval, cap] for every streak and random draw', () => {
+    for (let streak = 0; streak < 40; streak++) {
+      for (const r of [0, 0.25, 0.5, 0.999, 1]) {
+        const delay = backoffDelay(streak, policy, () => r);
+        expect(delay).toBeGreaterThanOrEqual(policy.checkIntervalMs);
+        expect(delay).toBeLessThanOrEqual(policy.checkIntervalMaxMs);
+      }
+    }
+  });
+
+  it('doubles the nominal delay per streak and spreads tasks across the upper half of it', () => {
+    expect(backoffDelay(0, policy, () => 0.7)).toBe(30_000);
+    expect(backoffDelay(2, policy, () => 0)).toBe(60_000);
+    expect(backoffDelay(2, policy, () => 1)).toBe(120_000);
+    const draws = new Set(Array.from({ length: 50 }, (_, i) => backoffDelay(3, policy, () => i / 50)));
+    expect(draws.size).toBeGreaterThan(40);
+  });
+});

@@ -1,0 +1,107 @@
+// The planner and the listing window: pure, no I/O.
+import { describe, expect, it } from 'vitest';
+import { newTask, type Task } from '../../lib/recording';
+import { listingWindow, planPass, withListedFacts, type Listing } from '../../lib/sweep/planner';
+import { QUERY_WINDOW_MS } from '../../lib/sweep/outcome';
+import type { ListedTask } from '../../lib/zego/types';
+
+const NOW = 1_800_000_000_000;
+const task = (taskId: string, extra: Partial<Task> = {}): Task => newTask(taskId, NOW - 60_000, { dueAt: NOW - 1_000, ...extra });
+const listed = (taskId: string, status = 2, extra: Partial<ListedTask> = {}): ListedTask => ({ taskId, status, roomId: `room-${taskId}`, recordBeginTimestamp: NOW - 50_000, ...extra });
+const listing = (...tasks: ListedTask[]): Listing => ({ tasks: new Map(tasks.map((t) => [t.taskId, t])), complete: true });
+const kinds = (plan: ReturnType<typeof planPass>) => plan.work.map((w) => `${w.kind}:${w.kind === 'expire' ? w.decision.task.taskId : w.task.taskId}`);
+
+describe('planPass', () => {
+  it('asks ZEGO about every due task when there is no listing (triage off, or the listing failed)', () => {
+    // Act
+    const plan = planPass([task('a'), task('b')], undefined, NOW);
+
+    // Assess
+    expect(kinds(plan)).toEqual(['check:a', 'check:b']);
+    expect(plan.inProgress).toBe(0);
+  });
+
+  it('sends no status request for a task listed in progress, and rewrites it only when the listing knows more', () => {
+    // Prepare: a knows what the listing says; b is new (no status, room or begin time yet); c has ended.
+    const a = task('a', { zegoStatus: 2, roomId: 'room-a', recordBeginTimestamp: NOW - 50_000 });
+    const b = task('b');
+    const c = task('c', { zegoStatus: 2 });
+
+    // Act
+    const plan = planPass([a, b, c], listing(listed('a'), listed('b')), NOW);
+
+    // Assess
+    expect(kinds(plan)).toEqual(['refresh:b', 'check:c']);
+    expect(plan.inProgress).toBe(2);
+    const refreshed = plan.work[0]!;
+    expect(refreshed.kind === 'refresh' && refreshed.task).toMatchObject({ taskId: 'b', zegoStatus: 2, roomId: 'room-b', recordBeginTimestamp: NOW - 50_000, dueAt: NOW - 1_000 });
+  });
+
+  it('counts initialising and paused tasks as not ended when the listing shows them, and checks a listed ended one', () => {
+    const plan = planPass([task('init'), task('paused'), task('ended')], listing(listed('init', 1), listed('paused', 5), listed('ended', 3)), NOW);
+    expect(kinds(plan).filter((k) => k.startsWith('check'))).toEqual(['check:ended']);
+    expect(plan.inProgress).toBe(2);
+  });
+
+  it('publishes pending outcomes and expires tasks past the 3-day window without a request, listed or not', () => {
+    // Prepare
+    const pending = task('pending', { state: 'COMPLETED', closedAt: NOW - 5_000 });
+    const old = task('old', { recordBeginTimestamp: NOW - QUERY_WINDOW_MS - 1 });
+
+    // Act
+    const plan = planPass([pending, old], listing(listed('old')), NOW);
+
+    // Assess
+    expect(kinds(plan)).toEqual(['publish:pending', 'expire:old']);
+    const expired = plan.work[1]!;
+    expect(expired.kind === 'expire' && expired.decision.outcome).toBe('recording.expired');
+  });
+
+  it('reports listed recordings that are not among the due tasks, for discovery', () => {
+    const plan = planPass([task('a')], listing(listed('a'), listed('stranger')), NOW);
+    expect(plan.unknown.map((t) => t.taskId)).toEqual(['stranger']);
+  });
+
+  it('measures lag over the tasks that needed work, not the listed ones that stay due', () => {
+    const plan = planPass([task('listed', { dueAt: NOW - 600_000 }), task('late', { dueAt: NOW - 7_000 })], listing(listed('listed')), NOW);
+    expect(plan.lagMs).toBe(7_000);
+  });
+});
+
+describe('withListedFacts', () => {
+  it('is undefined when nothing would change, so an unchanged in-progress task costs no write', () => {
+    const known = task('a', { zegoStatus: 2, roomId: 'room-a', recordBeginTimestamp: NOW - 50_000 });
+    expect(withListedFacts(known, listed('a'))).toBeUndefined();
+  });
+
+  it('never replaces a room the task already has', () => {
+    const known = task('a', { zegoStatus: 2, roomId: 'mine', recordBeginTimestamp: NOW - 50_000 });
+    expect(withListedFacts(known, listed('a'))).toBeUndefined();
+  });
+});
+
+describe('listingWindow', () => {
+  const earliest = NOW - QUERY_WINDOW_MS + 60_000;
+
+  it('starts just before the earliest recording start among the open due tasks', () => {
+    const window = listingWindow([task('a', { recordBeginTimestamp: NOW - 3_600_000 }), task('b', { recordBeginTimestamp: NOW - 60_000 })], NOW, false);
+    expect(window).toEqual({ startTime: NOW - 3_600_000 - 1_000, endTime: NOW });
+  });
+
+  it('covers ZEGO’s whole 3 days, less a margin, when a start is unknown or with discovery', () => {
+    expect(listingWindow([task('a')], NOW, false)).toEqual({ startTime: earliest, endTime: NOW });
+    expect(listingWindow([], NOW, true)).toEqual({ startTime: earliest, endTime: NOW });
+  });
+
+  it('never starts earlier than ZEGO allows, never spans more than 3 days, and always ends after it starts', () => {
+    const w1 = listingWindow([task('a', { recordBeginTimestamp: NOW - 10 * QUERY_WINDOW_MS })], NOW, false)!;
+    expect(w1.startTime).toBe(earliest);
+    expect(w1.endTime - w1.startTime).toBeLessThanOrEqual(QUERY_WINDOW_MS);
+    const w2 = listingWindow([task('future', { recordBeginTimestamp: NOW + 5_000 })], NOW, false)!;
+    expect(w2.endTime).toBeGreaterThan(w2.startTime);
+  });
+
+  it('needs no listing when no open task is due', () => {
+    expect(listingWindow([task('done', { state: 'COMPLETED' })], NOW, false)).toBeUndefined();
+  });
+});
