@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { buildAll } from './build';
 import { evaluate, type Scenarios } from './evaluate';
 import type { Figure } from './figures';
-import { runBacklog, type BacklogOptions } from './scenarios/backlog';
-import { runCallbackLatency, type CallbackOptions } from './scenarios/callback';
-import { runCapacity, type CapacityOptions } from './scenarios/capacity';
+import { type BacklogOptions, runBacklog } from './scenarios/backlog';
+import { type CallbackOptions, runCallbackLatency } from './scenarios/callback';
+import { type CapacityOptions, runCapacity } from './scenarios/capacity';
 import { runColdStarts } from './scenarios/cold-start';
-import { runHistory, type HistoryOptions } from './scenarios/history';
-import { runLatency, type LatencyOptions } from './scenarios/latency';
-import { runListing, type ListingOptions } from './scenarios/listing';
+import { type HistoryOptions, runHistory } from './scenarios/history';
+import { type LatencyOptions, runLatency } from './scenarios/latency';
+import { type ListingOptions, runListing } from './scenarios/listing';
 import { startBenchStack } from './stack';
 
 export type SizeName = 'default' | 'tiny';
@@ -41,7 +41,14 @@ export const SIZES: Record<SizeName, BenchSize> = {
     // The deployed proportions, compressed 15 times: a schedule period of two intervals (1 minute and 30 s),
     // and a backlog that takes the budget 1.7 intervals to go round (500 tasks at 10 req/s: 50 s). A higher
     // limit would make the function process, not the schedule, the bottleneck on a 2-core machine.
-    latency: { tasks: 500, rateLimit: 150, latencyMs: 20, intervalSeconds: 2, schedulePeriodMs: 4_000, finishWindowMs: 12_000 },
+    latency: {
+      tasks: 500,
+      rateLimit: 150,
+      latencyMs: 20,
+      intervalSeconds: 2,
+      schedulePeriodMs: 4_000,
+      finishWindowMs: 12_000,
+    },
     // One task in four untracked (tracked by its callback), one in ten with a failed upload.
     callback: { callbacks: 400, untrackedEvery: 4, failedEvery: 10, warmup: 20 },
     // Time compressed 10 times: 100 requests/s of each action, a 3 s interval, a 6 s schedule; 60
@@ -54,7 +61,14 @@ export const SIZES: Record<SizeName, BenchSize> = {
     raised: { tasks: 60, warmupTasks: 20, rateLimit: 40, latencyMs: 20, concurrency: 10 },
     real: { tasks: 12, warmupTasks: 0, rateLimit: 10, latencyMs: 20, concurrency: 5 },
     history: { closed: 500, open: 10 },
-    latency: { tasks: 20, rateLimit: 40, latencyMs: 20, intervalSeconds: 1, schedulePeriodMs: 2_000, finishWindowMs: 1_500 },
+    latency: {
+      tasks: 20,
+      rateLimit: 40,
+      latencyMs: 20,
+      intervalSeconds: 1,
+      schedulePeriodMs: 2_000,
+      finishWindowMs: 1_500,
+    },
     callback: { callbacks: 20, untrackedEvery: 4, failedEvery: 10, warmup: 3 },
     capacity: { sizes: [40], compression: 30, completions: 6, completionWindowS: 30, latencyMs: 20 },
     listing: { rooms: 10, perRoom: 30, limit: 10 },
@@ -87,20 +101,44 @@ export async function runBench(options: { size: SizeName; progress?: (line: stri
   try {
     const builds = await step('building the functions as serverless.yml does', () => buildAll(dir));
     // Cold starts first, on a quiet machine; the 100,000-item table last, so that its memory weighs on nothing else.
-    const coldStart = await step(`5 cold starts, ${size.coldStartRuns} runs each`, () => runColdStarts(stack, builds, size.coldStartRuns));
+    const coldStart = await step(`5 cold starts, ${size.coldStartRuns} runs each`, () =>
+      runColdStarts(stack, builds, size.coldStartRuns),
+    );
     const raisedOpen = await step(`1-2 ${size.raised.tasks} open checks at ${size.raised.rateLimit} req/s`, () =>
-      runBacklog(stack, builds, { ...size.raised, label: 'open', kind: 'open' }));
-    const raisedCompleting = await step(`1-2 ${size.raised.tasks} completing checks at ${size.raised.rateLimit} req/s`, () =>
-      runBacklog(stack, builds, { ...size.raised, label: 'completing', kind: 'completing' }));
+      runBacklog(stack, builds, { ...size.raised, label: 'open', kind: 'open' }),
+    );
+    const raisedCompleting = await step(
+      `1-2 ${size.raised.tasks} completing checks at ${size.raised.rateLimit} req/s`,
+      () => runBacklog(stack, builds, { ...size.raised, label: 'completing', kind: 'completing' }),
+    );
     const real = await step(`1 ${size.real.tasks} checks at ${size.real.rateLimit} req/s`, () =>
-      runBacklog(stack, builds, { ...size.real, label: 'real', kind: 'mixed' }));
-    const latency = await step(`4 ${size.latency.tasks} recordings finishing while the sweep runs`, () => runLatency(stack, builds, size.latency));
-    const callback = await step(`6 ${size.callback.callbacks} signed upload-finished callbacks over HTTP`, () => runCallbackLatency(stack, builds, size.callback));
-    const capacity = await step(`7 capacity: ${size.capacity.sizes.join(', ')} open recordings, triage on and off`, () => runCapacity(stack, builds, size.capacity));
-    const listing = await step(`8 a listing page amid ${(size.listing.rooms * size.listing.perRoom).toLocaleString('en-US')} tasks in ${size.listing.rooms} rooms`, () => runListing(stack, builds, size.listing));
-    const history = await step(`3 ${size.history.open} open tasks amid ${size.history.closed} closed`, () => runHistory(stack, builds, size.history));
+      runBacklog(stack, builds, { ...size.real, label: 'real', kind: 'mixed' }),
+    );
+    const latency = await step(`4 ${size.latency.tasks} recordings finishing while the sweep runs`, () =>
+      runLatency(stack, builds, size.latency),
+    );
+    const callback = await step(`6 ${size.callback.callbacks} signed upload-finished callbacks over HTTP`, () =>
+      runCallbackLatency(stack, builds, size.callback),
+    );
+    const capacity = await step(
+      `7 capacity: ${size.capacity.sizes.join(', ')} open recordings, triage on and off`,
+      () => runCapacity(stack, builds, size.capacity),
+    );
+    const listing = await step(
+      `8 a listing page amid ${(size.listing.rooms * size.listing.perRoom).toLocaleString('en-US')} tasks in ${size.listing.rooms} rooms`,
+      () => runListing(stack, builds, size.listing),
+    );
+    const history = await step(`3 ${size.history.open} open tasks amid ${size.history.closed} closed`, () =>
+      runHistory(stack, builds, size.history),
+    );
     const scenarios = { raisedOpen, raisedCompleting, real, history, latency, callback, capacity, listing, coldStart };
-    return { size: options.size, startedAt, durationSeconds: (performance.now() - started) / 1000, figures: evaluate(scenarios), scenarios };
+    return {
+      size: options.size,
+      startedAt,
+      durationSeconds: (performance.now() - started) / 1000,
+      figures: evaluate(scenarios),
+      scenarios,
+    };
   } finally {
     await stack.close();
     await rm(dir, { recursive: true, force: true });

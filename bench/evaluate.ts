@@ -1,9 +1,9 @@
 // What each scenario's measurements mean against the issue's targets (or, where a target does not apply,
 // what they are beside: a contract floor, a bound, the bare handler).
-import { atLeast, atMost, figure, type Figure } from './figures';
+import { atLeast, atMost, type Figure, figure } from './figures';
 import type { BacklogResult } from './scenarios/backlog';
 import type { CallbackResult } from './scenarios/callback';
-import type { CapacityResult, CapacityRun } from './scenarios/capacity';
+import type { CapacityResult } from './scenarios/capacity';
 import type { ColdStartResult } from './scenarios/cold-start';
 import type { HistoryResult } from './scenarios/history';
 import type { LatencyResult } from './scenarios/latency';
@@ -25,7 +25,18 @@ export interface Scenarios {
 }
 
 export function evaluate(s: Scenarios): Figure[] {
-  return [...rate(s.raisedOpen), ...rate(s.raisedCompleting), ...rate(s.real), ...cost(s.raisedOpen, s.raisedCompleting), ...history(s.history), ...latency(s.latency), ...s.coldStart.flatMap(coldStart), ...callback(s.callback), ...capacity(s.capacity), ...listing(s.listing)];
+  return [
+    ...rate(s.raisedOpen),
+    ...rate(s.raisedCompleting),
+    ...rate(s.real),
+    ...cost(s.raisedOpen, s.raisedCompleting),
+    ...history(s.history),
+    ...latency(s.latency),
+    ...s.coldStart.flatMap(coldStart),
+    ...callback(s.callback),
+    ...capacity(s.capacity),
+    ...listing(s.listing),
+  ];
 }
 
 function rate(r: BacklogResult): Figure[] {
@@ -33,7 +44,15 @@ function rate(r: BacklogResult): Figure[] {
   const label = `${r.tasks.toLocaleString('en-US')} ${r.kind === 'mixed' ? 'mixed' : r.kind} tasks, ${r.rateLimit} req/s, ${r.latencyMs} ms`;
   const ceiling = 1 / (1 + r.latencyMs / 1000);
   return [
-    figure(scenario, `requests/s ÷ limit (${label})`, r.utilisation, '', 3, atLeast(0.95), `gate's ceiling ${ceiling.toFixed(3)}`),
+    figure(
+      scenario,
+      `requests/s ÷ limit (${label})`,
+      r.utilisation,
+      '',
+      3,
+      atLeast(0.95),
+      `gate's ceiling ${ceiling.toFixed(3)}`,
+    ),
     figure(scenario, `most requests in any rolling second (${label})`, r.maxInAnyWindow, '', 0, atMost(r.rateLimit)),
     figure(scenario, `rate refusals (${label})`, r.simulatorRefusals + r.summary.rateRefusals, '', 0, atMost(0)),
   ];
@@ -41,22 +60,84 @@ function rate(r: BacklogResult): Figure[] {
 
 function cost(open: BacklogResult, completing: BacklogResult): Figure[] {
   const scenario = `2 per-task cost (sweeps of ${open.tasks.toLocaleString('en-US')}, warm process)`;
-  const floor = (r: BacklogResult, writes: number) => `contract: ${writes} write${writes > 1 ? 's' : ''} + 1/${r.dynamo.largestPage || 100} Query page`;
+  const floor = (r: BacklogResult, writes: number) =>
+    `contract: ${writes} write${writes > 1 ? 's' : ''} + 1/${r.dynamo.largestPage || 100} Query page`;
   return [
     figure(scenario, 'CPU per open check', open.perTask.cpuMs, 'ms', 2, atMost(1)),
     figure(scenario, 'DynamoDB requests per open check', open.perTask.dynamoRequests, '', 3, atMost(2), floor(open, 1)),
-    figure(scenario, 'items read / written per open check', open.perTask.itemsRead, '', 2, undefined, `written ${open.perTask.itemsWritten.toFixed(2)}${counted(open)}`),
-    figure(scenario, 'peak heap, open sweep', open.peakHeapBytes / MB, 'MB', 1, undefined, `${(open.heapBeforeBytes / MB).toFixed(1)} MB before; max RSS ${(open.maxRssBytes / MB).toFixed(0)} MB`),
-    figure(scenario, 'CPU per completing check', completing.perTask.cpuMs, 'ms', 2, undefined, 'contract: 2 writes + 1 publish'),
-    figure(scenario, 'DynamoDB requests per completing check', completing.perTask.dynamoRequests, '', 3, undefined, floor(completing, 2)),
-    figure(scenario, 'items read / written per completing check', completing.perTask.itemsRead, '', 2, undefined, `written ${completing.perTask.itemsWritten.toFixed(2)}${counted(completing)}`),
-    figure(scenario, 'peak heap, completing sweep', completing.peakHeapBytes / MB, 'MB', 1, undefined, `max RSS ${(completing.maxRssBytes / MB).toFixed(0)} MB`),
-    ...(open.firstSweep ? [figure(scenario, 'CPU per open check, first sweep of a fresh process', open.firstSweep.cpuMsPerTask, 'ms', 2, undefined, `${open.firstSweep.checked} checks; includes V8 compiling the bundle`)] : []),
+    figure(
+      scenario,
+      'items read / written per open check',
+      open.perTask.itemsRead,
+      '',
+      2,
+      undefined,
+      `written ${open.perTask.itemsWritten.toFixed(2)}${counted(open)}`,
+    ),
+    figure(
+      scenario,
+      'peak heap, open sweep',
+      open.peakHeapBytes / MB,
+      'MB',
+      1,
+      undefined,
+      `${(open.heapBeforeBytes / MB).toFixed(1)} MB before; max RSS ${(open.maxRssBytes / MB).toFixed(0)} MB`,
+    ),
+    figure(
+      scenario,
+      'CPU per completing check',
+      completing.perTask.cpuMs,
+      'ms',
+      2,
+      undefined,
+      'contract: 2 writes + 1 publish',
+    ),
+    figure(
+      scenario,
+      'DynamoDB requests per completing check',
+      completing.perTask.dynamoRequests,
+      '',
+      3,
+      undefined,
+      floor(completing, 2),
+    ),
+    figure(
+      scenario,
+      'items read / written per completing check',
+      completing.perTask.itemsRead,
+      '',
+      2,
+      undefined,
+      `written ${completing.perTask.itemsWritten.toFixed(2)}${counted(completing)}`,
+    ),
+    figure(
+      scenario,
+      'peak heap, completing sweep',
+      completing.peakHeapBytes / MB,
+      'MB',
+      1,
+      undefined,
+      `max RSS ${(completing.maxRssBytes / MB).toFixed(0)} MB`,
+    ),
+    ...(open.firstSweep
+      ? [
+          figure(
+            scenario,
+            'CPU per open check, first sweep of a fresh process',
+            open.firstSweep.cpuMsPerTask,
+            'ms',
+            2,
+            undefined,
+            `${open.firstSweep.checked} checks; includes V8 compiling the bundle`,
+          ),
+        ]
+      : []),
   ];
 }
 
 /** The sweep counts the open tasks on one run in five (by the clock): said when the measured run was one. */
-const counted = (r: BacklogResult) => (r.dynamo.countPages > 0 ? `; this run also counted the open tasks: ${r.dynamo.itemsCounted} items` : '');
+const counted = (r: BacklogResult) =>
+  r.dynamo.countPages > 0 ? `; this run also counted the open tasks: ${r.dynamo.itemsCounted} items` : '';
 
 function history(h: HistoryResult): Figure[] {
   const scenario = '3 cost independent of history';
@@ -64,8 +145,24 @@ function history(h: HistoryResult): Figure[] {
   const note = (sweep: HistoryResult['withHistory']) =>
     `${sweep.dynamo.requests} requests, ${sweep.durationMs} ms${sweep.dynamo.countPages > 0 ? `; ${sweep.dynamo.itemsCounted} of the items by the COUNT of open tasks` : ''}`;
   return [
-    figure(scenario, `items read, ${h.open} open tasks alone`, h.withoutHistory.dynamo.itemsScanned, '', 0, undefined, note(h.withoutHistory)),
-    figure(scenario, `items read, ${h.open} open amid ${closed} closed`, h.withHistory.dynamo.itemsScanned, '', 0, undefined, note(h.withHistory)),
+    figure(
+      scenario,
+      `items read, ${h.open} open tasks alone`,
+      h.withoutHistory.dynamo.itemsScanned,
+      '',
+      0,
+      undefined,
+      note(h.withoutHistory),
+    ),
+    figure(
+      scenario,
+      `items read, ${h.open} open amid ${closed} closed`,
+      h.withHistory.dynamo.itemsScanned,
+      '',
+      0,
+      undefined,
+      note(h.withHistory),
+    ),
     figure(scenario, 'items read, with history ÷ without', h.readRatio, '', 2, atMost(1.1), h.ratioBasis),
   ];
 }
@@ -75,7 +172,15 @@ function latency(l: LatencyResult): Figure[] {
   const bound = `bound ${(l.boundMs / 1000).toFixed(2)} s`;
   return [
     figure(scenario, 'completion → publish, p50', l.p50Ms / 1000, 's', 2, undefined, bound),
-    figure(scenario, 'completion → publish, p95', l.p95Ms / 1000, 's', 2, atMost((1.1 * l.boundMs) / 1000), `1.1 × ${bound}`),
+    figure(
+      scenario,
+      'completion → publish, p95',
+      l.p95Ms / 1000,
+      's',
+      2,
+      atMost((1.1 * l.boundMs) / 1000),
+      `1.1 × ${bound}`,
+    ),
     figure(scenario, 'completion → publish, max', l.maxMs / 1000, 's', 2, undefined, bound),
     figure(scenario, 'outcomes published', l.published, '', 0, atLeast(l.tasks)),
   ];
@@ -85,12 +190,36 @@ function callback(c: CallbackResult): Figure[] {
   const scenario = `6 callback → event latency (${c.callbacks} signed upload-finished callbacks over loopback HTTP, one warm process)`;
   const untracked = `${c.untracked.count} of them for untracked tasks`;
   return [
-    figure(scenario, 'callback sent → event at SNS, p50', c.latency.p50Ms, 'ms', 1, undefined, `answer read after ${c.answer.p50Ms.toFixed(1)} ms (p50)`),
+    figure(
+      scenario,
+      'callback sent → event at SNS, p50',
+      c.latency.p50Ms,
+      'ms',
+      1,
+      undefined,
+      `answer read after ${c.answer.p50Ms.toFixed(1)} ms (p50)`,
+    ),
     figure(scenario, 'callback sent → event at SNS, p95', c.latency.p95Ms, 'ms', 1, atMost(200)),
     figure(scenario, 'callback sent → event at SNS, max', c.latency.maxMs, 'ms', 1),
-    figure(scenario, 'callback sent → event at SNS, p95, untracked tasks', c.untracked.p95Ms, 'ms', 1, undefined, `${untracked}, tracked by the callback first`),
+    figure(
+      scenario,
+      'callback sent → event at SNS, p95, untracked tasks',
+      c.untracked.p95Ms,
+      'ms',
+      1,
+      undefined,
+      `${untracked}, tracked by the callback first`,
+    ),
     figure(scenario, 'CPU per callback', c.cpuMsPerCallback, 'ms', 2, undefined, 'the function process'),
-    figure(scenario, 'outcomes published by callback', c.closedByCallback, '', 0, atLeast(c.callbacks), `${c.published} events, ${c.statuses['200'] ?? 0} answers 200 of ${c.callbacks + c.warmup}`),
+    figure(
+      scenario,
+      'outcomes published by callback',
+      c.closedByCallback,
+      '',
+      0,
+      atLeast(c.callbacks),
+      `${c.published} events, ${c.statuses['200'] ?? 0} answers 200 of ${c.callbacks + c.warmup}`,
+    ),
   ];
 }
 
@@ -102,20 +231,72 @@ function capacity(c: CapacityResult): Figure[] {
   const figures: Figure[] = [];
   for (const r of c.runs) {
     const label = `${r.open.toLocaleString('en-US')} open, triage ${r.triage ? 'on' : 'off'}`;
-    const p95Target = r.triage && r.open === largest ? atMost(60) : r.triage && r.open === smallest ? atMost(lightBound) : undefined;
+    const p95Target =
+      r.triage && r.open === largest ? atMost(60) : r.triage && r.open === smallest ? atMost(lightBound) : undefined;
     figures.push(
-      figure(scenario, `${label}: completion → event, p95`, r.p95S, 's', 1, p95Target, `p50 ${r.p50S.toFixed(1)} s, max ${r.maxS.toFixed(1)} s; ${r.published} of ${r.completions} announced`),
-      figure(scenario, `${label}: status requests per completed recording`, r.statusRequestsPerCompletion, '', 1, r.triage ? atMost(3) : undefined, `${r.listRequests} DescribeTasks requests over ${r.passes} passes`),
-      figure(scenario, `${label}: DynamoDB items read / written per pass`, r.itemsReadPerPass, '', 0, undefined, `written ${r.itemsWrittenPerPass.toFixed(1)}; ${r.requestsPerPass.toFixed(1)} requests a pass`),
-      figure(scenario, `${label}: most requests in any rolling second (status, listing)`, Math.max(r.maxInAnyWindow, r.maxListInAnyWindow), '', 0, atMost(c.deployed.rateLimit * c.compression), `status ${r.maxInAnyWindow}, listing ${r.maxListInAnyWindow}; ${r.refusals} refused`),
+      figure(
+        scenario,
+        `${label}: completion → event, p95`,
+        r.p95S,
+        's',
+        1,
+        p95Target,
+        `p50 ${r.p50S.toFixed(1)} s, max ${r.maxS.toFixed(1)} s; ${r.published} of ${r.completions} announced`,
+      ),
+      figure(
+        scenario,
+        `${label}: status requests per completed recording`,
+        r.statusRequestsPerCompletion,
+        '',
+        1,
+        r.triage ? atMost(3) : undefined,
+        `${r.listRequests} DescribeTasks requests over ${r.passes} passes`,
+      ),
+      figure(
+        scenario,
+        `${label}: DynamoDB items read / written per pass`,
+        r.itemsReadPerPass,
+        '',
+        0,
+        undefined,
+        `written ${r.itemsWrittenPerPass.toFixed(1)}; ${r.requestsPerPass.toFixed(1)} requests a pass`,
+      ),
+      figure(
+        scenario,
+        `${label}: most requests in any rolling second (status, listing)`,
+        Math.max(r.maxInAnyWindow, r.maxListInAnyWindow),
+        '',
+        0,
+        atMost(c.deployed.rateLimit * c.compression),
+        `status ${r.maxInAnyWindow}, listing ${r.maxListInAnyWindow}; ${r.refusals} refused`,
+      ),
       // Without triage a large backlog may not reach every completion before the run's end: then the p95 is
       // over those announced, a lower bound, and the shortfall is the point of the comparison, not a fault.
-      figure(scenario, `${label}: outcomes published`, r.published, '', 0, r.triage ? atLeast(r.completions) : undefined, r.triage ? undefined : `of ${r.completions}; the p95 is over those announced before the run ended`),
+      figure(
+        scenario,
+        `${label}: outcomes published`,
+        r.published,
+        '',
+        0,
+        r.triage ? atLeast(r.completions) : undefined,
+        r.triage ? undefined : `of ${r.completions}; the p95 is over those announced before the run ended`,
+      ),
     );
   }
   const on = c.runs.find((r) => r.triage && r.open === largest);
   const off = c.runs.find((r) => !r.triage && r.open === largest);
-  if (on && off) figures.push(figure(scenario, `${largest.toLocaleString('en-US')} open: p95 triage off ÷ p95 triage on`, off.p95S / on.p95S, '×', 1, atLeast(10), `${off.p95S.toFixed(0)} s ÷ ${on.p95S.toFixed(1)} s`));
+  if (on && off)
+    figures.push(
+      figure(
+        scenario,
+        `${largest.toLocaleString('en-US')} open: p95 triage off ÷ p95 triage on`,
+        off.p95S / on.p95S,
+        '×',
+        1,
+        atLeast(10),
+        `${off.p95S.toFixed(0)} s ÷ ${on.p95S.toFixed(1)} s`,
+      ),
+    );
   return figures;
 }
 
@@ -123,12 +304,36 @@ function listing(l: ListingResult): Figure[] {
   const total = (l.rooms * l.perRoom).toLocaleString('en-US');
   const scenario = `8 listing page cost (limit ${l.limit}; ${total} tasks in ${l.rooms} rooms, or the listed room alone)`;
   const read = (p: ListingResult['alone']['room']) => p.dynamo.itemsScanned;
-  const note = (p: ListingResult['alone']['room']) => `${p.listed} listed; ${p.dynamo.requests} request${p.dynamo.requests === 1 ? '' : 's'}: ${Object.keys(p.dynamo.byOperation).join(', ')}`;
+  const note = (p: ListingResult['alone']['room']) =>
+    `${p.listed} listed; ${p.dynamo.requests} request${p.dynamo.requests === 1 ? '' : 's'}: ${Object.keys(p.dynamo.byOperation).join(', ')}`;
   return [
-    figure(scenario, 'a room\'s page: items read, room alone', read(l.alone.room), '', 0, undefined, note(l.alone.room)),
-    figure(scenario, `a room's page: items read, amid ${total}`, read(l.amidOthers.room), '', 0, undefined, note(l.amidOthers.room)),
-    figure(scenario, 'a room\'s page: items read amid others ÷ alone', read(l.amidOthers.room) / Math.max(1, read(l.alone.room)), '', 2, atMost(1)),
-    figure(scenario, 'the open page: items read amid others ÷ alone', read(l.amidOthers.open) / Math.max(1, read(l.alone.open)), '', 2, atMost(1), `${note(l.amidOthers.open)} (the due index holds only open tasks)`),
+    figure(scenario, "a room's page: items read, room alone", read(l.alone.room), '', 0, undefined, note(l.alone.room)),
+    figure(
+      scenario,
+      `a room's page: items read, amid ${total}`,
+      read(l.amidOthers.room),
+      '',
+      0,
+      undefined,
+      note(l.amidOthers.room),
+    ),
+    figure(
+      scenario,
+      "a room's page: items read amid others ÷ alone",
+      read(l.amidOthers.room) / Math.max(1, read(l.alone.room)),
+      '',
+      2,
+      atMost(1),
+    ),
+    figure(
+      scenario,
+      'the open page: items read amid others ÷ alone',
+      read(l.amidOthers.open) / Math.max(1, read(l.alone.open)),
+      '',
+      2,
+      atMost(1),
+      `${note(l.amidOthers.open)} (the due index holds only open tasks)`,
+    ),
   ];
 }
 
@@ -136,10 +341,34 @@ function coldStart(c: ColdStartResult): Figure[] {
   const scenario = `5 cold start (median of ${c.runs})`;
   const KB = 1024;
   return [
-    figure(scenario, `${c.name}: bundle`, c.bytes / KB, 'KB', 0, undefined, `bare handler ${(c.bareBytes / KB).toFixed(0)} KB`),
-    figure(scenario, `${c.name}: process start → first answer`, c.function.totalMs, 'ms', 0, undefined, `bare ${c.bare.totalMs.toFixed(0)} ms; import ${c.function.initMs.toFixed(0)} vs ${c.bare.initMs.toFixed(0)} ms`),
+    figure(
+      scenario,
+      `${c.name}: bundle`,
+      c.bytes / KB,
+      'KB',
+      0,
+      undefined,
+      `bare handler ${(c.bareBytes / KB).toFixed(0)} KB`,
+    ),
+    figure(
+      scenario,
+      `${c.name}: process start → first answer`,
+      c.function.totalMs,
+      'ms',
+      0,
+      undefined,
+      `bare ${c.bare.totalMs.toFixed(0)} ms; import ${c.function.initMs.toFixed(0)} vs ${c.bare.initMs.toFixed(0)} ms`,
+    ),
     // A scheduled function's cold start is not what its users wait for: reported, without a target. The
     // HTTP functions' callers (and ZEGO's callbacks) do wait.
-    figure(scenario, `${c.name}: cold start ÷ bare handler`, c.ratio, '×', 2, c.name === 'sweep' ? undefined : atMost(1.3), c.failures.length > 0 ? `answered: ${c.failures.join(', ')}` : undefined),
+    figure(
+      scenario,
+      `${c.name}: cold start ÷ bare handler`,
+      c.ratio,
+      '×',
+      2,
+      c.name === 'sweep' ? undefined : atMost(1.3),
+      c.failures.length > 0 ? `answered: ${c.failures.join(', ')}` : undefined,
+    ),
   ];
 }

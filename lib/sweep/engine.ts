@@ -12,9 +12,9 @@ import type { SweepLease, TaskStore } from '../store/task-store';
 import type { ListedTask, RequestGate, ZegoClient } from '../zego/types';
 import { RETURN_CODE } from '../zego/vocabulary';
 import { backoffDelay, type CheckPolicy } from './backoff';
-import { listInProgress, type ListingFault } from './lister';
+import { type ListingFault, listInProgress } from './lister';
 import { applyResult, type Decision } from './outcome';
-import { listingWindow, planPass, windowFrom, type Listing, type PassPlan, type PlannedWork } from './planner';
+import { type Listing, listingWindow, type PassPlan, type PlannedWork, planPass, windowFrom } from './planner';
 import { createRecorder, type Recorded } from './recorder';
 import { createRequestGate } from './request-gate';
 import { emptySummary, type SweepSummary } from './summary';
@@ -97,8 +97,18 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   const stop = new AbortController();
   const stopAt = run.deadline - stopReserveMs(settings.zegoTimeoutMs);
   const stopTimer = setTimeout(() => stop.abort('deadline'), Math.max(0, stopAt - clock.now()));
-  const statusGate = createRequestGate({ limit: settings.rateLimit, concurrency: settings.concurrency, clock, carriedOver: lease.carriedOver });
-  const listGate = createRequestGate({ limit: settings.listRateLimit ?? DEFAULTS.ZEGO_DESCRIBE_TASKS_RATE_LIMIT, concurrency: settings.concurrency, clock, carriedOver: lease.carriedOverListing });
+  const statusGate = createRequestGate({
+    limit: settings.rateLimit,
+    concurrency: settings.concurrency,
+    clock,
+    carriedOver: lease.carriedOver,
+  });
+  const listGate = createRequestGate({
+    limit: settings.listRateLimit ?? DEFAULTS.ZEGO_DESCRIBE_TASKS_RATE_LIMIT,
+    concurrency: settings.concurrency,
+    clock,
+    carriedOver: lease.carriedOverListing,
+  });
   // Stopping cuts the wait for a slot, never a request in flight: ZEGO has counted it, so use its answer.
   const stoppable = (gate: RequestGate): RequestGate => ({
     acquire: async () => {
@@ -108,7 +118,13 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   });
   const statusSlots = stoppable(statusGate);
   const listSlots = stoppable(listGate);
-  const recorder = createRecorder({ store, publisher: deps.publisher, clock, logger, retryAfterMs: settings.policy.checkIntervalMs });
+  const recorder = createRecorder({
+    store,
+    publisher: deps.publisher,
+    clock,
+    logger,
+    retryAfterMs: settings.policy.checkIntervalMs,
+  });
   // An outcome's publish claim outlives this run: a run killed at its deadline keeps others off it until surely gone.
   const claimUntil = run.deadline + LEASE_GRACE_MS;
   /** Without keepChecking: each task at most once per run. */
@@ -187,9 +203,12 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     if (result.kind !== 'ok') summary.faults[result.kind]++;
     if (result.kind !== 'ok' && result.rateRefused) {
       summary.rateRefusals++;
-      logger.warn('ZEGO refused a request for its rate limit: is another client spending this AppId\'s budget?', { taskId: task.taskId });
+      logger.warn("ZEGO refused a request for its rate limit: is another client spending this AppId's budget?", {
+        taskId: task.taskId,
+      });
     }
-    if (result.kind === 'transient' && result.code === RETURN_CODE.signatureExpired) logger.warn('ZEGO says the signature expired: check the clock', { taskId: task.taskId });
+    if (result.kind === 'transient' && result.code === RETURN_CODE.signatureExpired)
+      logger.warn('ZEGO says the signature expired: check the clock', { taskId: task.taskId });
     return record(applyResult(task, result, { now: clock.now(), policy: settings.policy, random: deps.random }));
   };
 
@@ -229,10 +248,25 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     summary.errors++;
     const errors = (task.processingErrors ?? 0) + 1;
     const now = clock.now();
-    const until = now + backoffDelay(errors, { checkIntervalMs: settings.policy.checkIntervalMs, checkIntervalMaxMs: SET_ASIDE_MAX_MS }, deps.random);
-    logger.error('a task could not be processed; it is set aside and tried again later', { taskId: task.taskId, attempt: errors, retryAt: new Date(until).toISOString(), error });
+    const until =
+      now +
+      backoffDelay(
+        errors,
+        { checkIntervalMs: settings.policy.checkIntervalMs, checkIntervalMaxMs: SET_ASIDE_MAX_MS },
+        deps.random,
+      );
+    logger.error('a task could not be processed; it is set aside and tried again later', {
+      taskId: task.taskId,
+      attempt: errors,
+      retryAt: new Date(until).toISOString(),
+      error,
+    });
     const message = `recwatch could not process this task (${errors} time${errors === 1 ? '' : 's'} in a row); it tries again at ${new Date(until).toISOString()}: see the sweep's logs`;
-    await store.setAside(task.taskId, { until, errors, error: { message, at: now } }).catch((failure: unknown) => logger.error('could not set the task aside; it stays due', { taskId: task.taskId, error: failure }));
+    await store
+      .setAside(task.taskId, { until, errors, error: { message, at: now } })
+      .catch((failure: unknown) =>
+        logger.error('could not set the task aside; it stays due', { taskId: task.taskId, error: failure }),
+      );
   };
 
   /** Runs the items `concurrency` at a time, in order, until done or stopped; one failure is one task's. */
@@ -241,7 +275,8 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
 
   /** Runs the jobs `concurrency` at a time, in order, as they come, until done or stopped; one failure is one task's. */
   const workThrough = async (jobs: Iterable<Job> | AsyncIterable<Job>): Promise<void> => {
-    const source = Symbol.asyncIterator in jobs ? jobs[Symbol.asyncIterator]() : (jobs as Iterable<Job>)[Symbol.iterator]();
+    const source =
+      Symbol.asyncIterator in jobs ? jobs[Symbol.asyncIterator]() : (jobs as Iterable<Job>)[Symbol.iterator]();
     const worker = async (): Promise<void> => {
       while (!stop.signal.aborted) {
         const next = await source.next();
@@ -253,7 +288,10 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
           if (typeof owner !== 'string') await setAside(owner, error);
           else {
             summary.errors++;
-            logger.error('a listed recording could not be tracked; the next pass tries again', { taskId: owner, error });
+            logger.error('a listed recording could not be tracked; the next pass tries again', {
+              taskId: owner,
+              error,
+            });
           }
         }
       }
@@ -282,8 +320,12 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   };
 
   const jobsOf = (plan: PassPlan): Job[] => {
-    const jobs: Job[] = plan.work.map((item) => ({ run: () => perform(item), owner: item.kind === 'expire' ? item.decision.task : item.task }));
-    if (discovering) for (const listed of plan.unknown) jobs.push({ run: () => discover(listed), owner: listed.taskId });
+    const jobs: Job[] = plan.work.map((item) => ({
+      run: () => perform(item),
+      owner: item.kind === 'expire' ? item.decision.task : item.task,
+    }));
+    if (discovering)
+      for (const listed of plan.unknown) jobs.push({ run: () => discover(listed), owner: listed.taskId });
     return jobs;
   };
 
@@ -312,16 +354,26 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     if (window === undefined) return undefined;
     listingFrom = window.startTime;
     const signedWith = generation;
-    const outcome = await listInProgress(window, { zego: client, gate: listSlots, concurrency: settings.concurrency, signal: stop.signal });
+    const outcome = await listInProgress(window, {
+      zego: client,
+      gate: listSlots,
+      concurrency: settings.concurrency,
+      signal: stop.signal,
+    });
     summary.listRequests += outcome.requests;
     const fault: ListingFault | undefined = outcome.fault;
     if (fault?.kind === 'config') await configFault(fault, signedWith);
     if (outcome.listing === undefined || !outcome.listing.complete) {
       summary.listingFailures++;
       if (!stop.signal.aborted) {
-        logger.warn(outcome.listing === undefined ? 'listing the recordings in progress failed: every due task is checked instead' : 'the listing of recordings in progress is incomplete: unlisted tasks are checked', {
-          ...(fault ? { fault: fault.message } : {}),
-        });
+        logger.warn(
+          outcome.listing === undefined
+            ? 'listing the recordings in progress failed: every due task is checked instead'
+            : 'the listing of recordings in progress is incomplete: unlisted tasks are checked',
+          {
+            ...(fault ? { fault: fault.message } : {}),
+          },
+        );
       }
     }
     return outcome.listing;
@@ -347,7 +399,8 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   /** One pass; false when it found nothing due. */
   const discovering = settings.discover ?? DEFAULTS.DISCOVER_TASKS;
   /** The window the last pass's due tasks needed: the next pass lists over it while it reads the due tasks. */
-  let lastWindow: { startTime: number } | undefined = listingFrom === undefined ? undefined : { startTime: listingFrom };
+  let lastWindow: { startTime: number } | undefined =
+    listingFrom === undefined ? undefined : { startTime: listingFrom };
 
   const pass = async (): Promise<boolean> => {
     const now = clock.now();
@@ -357,7 +410,10 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     if (settings.triage && keepChecking && lastWindow !== undefined) {
       // Read the due tasks and list the recordings in progress at once, over the window the last pass (or
       // the last run) needed: a task tracked since, and begun earlier, is simply checked.
-      [due, listing] = await Promise.all([readDue(now + lookaheadMs), list(listingWindow([], now, discovering) ?? windowFrom(lastWindow.startTime, now))]);
+      [due, listing] = await Promise.all([
+        readDue(now + lookaheadMs),
+        list(listingWindow([], now, discovering) ?? windowFrom(lastWindow.startTime, now)),
+      ]);
     } else {
       due = await readDue(now + lookaheadMs);
       // With discovery, a pass lists even when nothing tracked is due: the listing is how new tasks are found.
@@ -395,7 +451,10 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
       // after this one began (listed in-progress tasks stay due), or when the next task falls due if later.
       const nextDue = await store.nextDueAt();
       if (nextDue === undefined) break; // nothing open: return at once
-      const nextPass = Math.max(nextDue - lookaheadMs, worked ? passStartedAt + settings.policy.checkIntervalMs : clock.now());
+      const nextPass = Math.max(
+        nextDue - lookaheadMs,
+        worked ? passStartedAt + settings.policy.checkIntervalMs : clock.now(),
+      );
       if (nextPass >= stopAt) break;
       await sleepUntil(nextPass);
       if (stop.signal.aborted) break;
@@ -408,7 +467,14 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     }
   } finally {
     clearTimeout(stopTimer);
-    await deps.lease.release(run.runId, statusGate.carryOver(), listGate.carryOver(), settings.triage ? lastWindow?.startTime : undefined).catch((error: unknown) => logger.warn('could not release the sweep lease', { error }));
+    await deps.lease
+      .release(
+        run.runId,
+        statusGate.carryOver(),
+        listGate.carryOver(),
+        settings.triage ? lastWindow?.startTime : undefined,
+      )
+      .catch((error: unknown) => logger.warn('could not release the sweep lease', { error }));
   }
 
   if (stop.signal.aborted) summary.stoppedBy = stop.signal.reason === 'configuration' ? 'configuration' : 'deadline';
