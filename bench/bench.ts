@@ -101,7 +101,7 @@ export async function runBench(options: { size: SizeName; progress?: (line: stri
   try {
     const builds = await step('building the functions as serverless.yml does', () => buildAll(dir));
     // Cold starts first, on a quiet machine; the 100,000-item table last, so that its memory weighs on nothing else.
-    const coldStart = await step(`5 cold starts, ${size.coldStartRuns} runs each`, () =>
+    const coldStart = await step(`${builds.functions.length} cold starts, ${size.coldStartRuns} runs each`, () =>
       runColdStarts(stack, builds, size.coldStartRuns),
     );
     const raisedOpen = await step(`1-2 ${size.raised.tasks} open checks at ${size.raised.rateLimit} req/s`, () =>

@@ -4,16 +4,33 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { parse } from 'yaml';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 // serverless-esbuild removes these before calling esbuild (its dist/bundle.js): they are the plugin's own.
 const PLUGIN_ONLY = [
-  'concurrency', 'zipConcurrency', 'exclude', 'nativeZip', 'packager', 'packagePath', 'watch', 'keepOutputDirectory',
-  'packagerOptions', 'installExtraArgs', 'outputFileExtension', 'outputBuildFolder', 'outputWorkFolder', 'nodeExternals',
-  'skipBuild', 'skipRebuild', 'skipBuildExcludeFns', 'stripEntryResolveExtensions', 'disposeContext', 'config',
+  'concurrency',
+  'zipConcurrency',
+  'exclude',
+  'nativeZip',
+  'packager',
+  'packagePath',
+  'watch',
+  'keepOutputDirectory',
+  'packagerOptions',
+  'installExtraArgs',
+  'outputFileExtension',
+  'outputBuildFolder',
+  'outputWorkFolder',
+  'nodeExternals',
+  'skipBuild',
+  'skipRebuild',
+  'skipBuildExcludeFns',
+  'stripEntryResolveExtensions',
+  'disposeContext',
+  'config',
 ];
 
 export interface Bundle {
@@ -46,25 +63,48 @@ export async function deployedBuildOptions(): Promise<BuildOptions> {
 /** Every function: one file per Lambda in functions/ (contract), found afresh on each run. */
 export async function discoverFunctions(): Promise<string[]> {
   const files = await readdir(join(ROOT, 'functions'));
-  return files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.includes('.test.')).map((f) => f.slice(0, -3)).sort();
+  return files
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.includes('.test.'))
+    .map((f) => f.slice(0, -3))
+    .sort();
 }
 
 export async function buildAll(outDir: string): Promise<Builds> {
   const options = await deployedBuildOptions();
   const names = await discoverFunctions();
-  const functions = await Promise.all(names.map((name) => buildOne(options, outDir, name, { entryPoints: [join(ROOT, 'functions', `${name}.ts`)] })));
+  const functions = await Promise.all(
+    names.map((name) => buildOne(options, outDir, name, { entryPoints: [join(ROOT, 'functions', `${name}.ts`)] })),
+  );
   const bare: Record<string, Bundle> = {};
   for (const fn of functions) {
     bare[fn.name] = await buildOne(options, outDir, `bare-${fn.name}`, {
-      stdin: { contents: bareSource(fn.sdkPackages, await clientClasses(fn.sdkPackages)), resolveDir: ROOT, sourcefile: `bare-${fn.name}.ts`, loader: 'ts' },
+      stdin: {
+        contents: bareSource(fn.sdkPackages, await clientClasses(fn.sdkPackages)),
+        resolveDir: ROOT,
+        sourcefile: `bare-${fn.name}.ts`,
+        loader: 'ts',
+      },
     });
   }
   // The runtime stand-in is not what is measured; it is bundled only so that no TypeScript loader runs in the child.
-  await build({ entryPoints: [join(ROOT, 'bench', 'lambda-runtime.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: join(outDir, 'lambda-runtime.mjs'), logLevel: 'silent' });
+  await build({
+    entryPoints: [join(ROOT, 'bench', 'lambda-runtime.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: join(outDir, 'lambda-runtime.mjs'),
+    logLevel: 'silent',
+  });
   return { runtime: join(outDir, 'lambda-runtime.mjs'), functions, bare };
 }
 
-async function buildOne(options: BuildOptions, outDir: string, name: string, entry: Pick<BuildOptions, 'entryPoints' | 'stdin'>): Promise<Bundle> {
+async function buildOne(
+  options: BuildOptions,
+  outDir: string,
+  name: string,
+  entry: Pick<BuildOptions, 'entryPoints' | 'stdin'>,
+): Promise<Bundle> {
   const extension = options.outExtension?.['.js'] ?? '.js';
   const path = join(outDir, `${name}${extension}`);
   const { outExtension: _ignored, ...rest } = options;
@@ -75,7 +115,9 @@ async function buildOne(options: BuildOptions, outDir: string, name: string, ent
 function sdkPackagesOf(metafile: Metafile): string[] {
   const found = new Set<string>();
   for (const input of Object.keys(metafile.inputs)) {
-    const match = /node_modules\/(@aws-sdk\/(?:client-[\w-]+|lib-dynamodb))\//.exec(relative(ROOT, input).replaceAll('\\', '/'));
+    const match = /node_modules\/(@aws-sdk\/(?:client-[\w-]+|lib-dynamodb))\//.exec(
+      relative(ROOT, input).replaceAll('\\', '/'),
+    );
     if (match) found.add(match[1]!);
   }
   return [...found].sort();
@@ -105,9 +147,13 @@ function bareSource(packages: string[], classes: Record<string, string>): string
   for (const [pkg, cls] of Object.entries(classes)) {
     const variable = `client${clients.length}`;
     const dynamo = pkg === '@aws-sdk/client-dynamodb';
-    lines.push(`import { ${cls}${dynamo ? ', GetItemCommand' : ''} } from '${pkg}';`, `const ${variable} = new ${cls}({});`);
+    lines.push(
+      `import { ${cls}${dynamo ? ', GetItemCommand' : ''} } from '${pkg}';`,
+      `const ${variable} = new ${cls}({});`,
+    );
     clients.push(variable);
-    if (dynamo) read = `${variable}.send(new GetItemCommand({ TableName: process.env.TASKS_TABLE, Key: { taskId: { S: 'bench-bare' } } }))`;
+    if (dynamo)
+      read = `${variable}.send(new GetItemCommand({ TableName: process.env.TASKS_TABLE, Key: { taskId: { S: 'bench-bare' } } }))`;
   }
   if (packages.includes('@aws-sdk/lib-dynamodb') && classes['@aws-sdk/client-dynamodb']) {
     lines.push(
@@ -117,6 +163,9 @@ function bareSource(packages: string[], classes: Record<string, string>): string
     clients.push('doc');
     read = `doc.send(new GetCommand({ TableName: process.env.TASKS_TABLE, Key: { taskId: 'bench-bare' } }))`;
   }
-  lines.push(`export const clients = [${clients.join(', ')}];`, `export const handler = async () => { await ${read}; return { statusCode: 200 }; };`);
+  lines.push(
+    `export const clients = [${clients.join(', ')}];`,
+    `export const handler = async () => { await ${read}; return { statusCode: 200 }; };`,
+  );
   return lines.join('\n');
 }

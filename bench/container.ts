@@ -1,5 +1,5 @@
 // The parent's side of lambda-runtime.ts: a warm container to send events to, and one-shot cold starts.
-import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, fork } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ColdStartTiming, InvokeReport, InvokeRequest } from './lambda-runtime';
 
@@ -18,7 +18,11 @@ const functionEnv = (env: Record<string, string>) => ({
 
 export async function startContainer(runtime: string, bundle: string, env: Record<string, string>): Promise<Container> {
   // execArgv set explicitly: a forked child would otherwise inherit the bench's TypeScript loader.
-  const child: ChildProcess = fork(runtime, ['serve', bundle], { env: functionEnv(env), execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child: ChildProcess = fork(runtime, ['serve', bundle], {
+    env: functionEnv(env),
+    execArgv: ['--expose-gc'],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
   const waiting = new Map<number, (report: InvokeReport) => void>();
@@ -59,7 +63,12 @@ export async function startContainer(runtime: string, bundle: string, env: Recor
 }
 
 /** A fresh `node` process that imports the bundle and handles one event. */
-export async function coldStart(runtime: string, bundle: string, env: Record<string, string>, event: unknown): Promise<ColdStartTiming> {
+export async function coldStart(
+  runtime: string,
+  bundle: string,
+  env: Record<string, string>,
+  event: unknown,
+): Promise<ColdStartTiming> {
   const { stdout } = await promisify(execFile)(process.execPath, [runtime, 'once', bundle, JSON.stringify(event)], {
     env: functionEnv(env),
     timeout: 60_000,

@@ -30,7 +30,17 @@ export interface DynamoMeter {
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
 const READS_WITH_BODY = new Set(['Query', 'Scan', 'GetItem', 'BatchGetItem']);
 
-const empty = (): DynamoTally => ({ requests: 0, byOperation: {}, itemsRead: 0, itemsScanned: 0, largestPage: 0, countPages: 0, itemsCounted: 0, itemsWritten: 0, refused: 0 });
+const empty = (): DynamoTally => ({
+  requests: 0,
+  byOperation: {},
+  itemsRead: 0,
+  itemsScanned: 0,
+  largestPage: 0,
+  countPages: 0,
+  itemsCounted: 0,
+  itemsWritten: 0,
+  refused: 0,
+});
 
 /** Puts itself in front of the server's request listeners. */
 export function meterDynamo(server: Server): DynamoMeter {
@@ -48,22 +58,41 @@ export function meterDynamo(server: Server): DynamoMeter {
     // The request body is needed for BatchWriteItem (how many items) and Query (a COUNT or not).
     const chunks: Buffer[] = [];
     if (operation === 'BatchWriteItem' || operation === 'Query') req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    const request = () => parseJson(Buffer.concat(chunks).toString('utf8')) as { RequestItems?: Record<string, unknown[]>; Select?: string };
+    const request = () =>
+      parseJson(Buffer.concat(chunks).toString('utf8')) as {
+        RequestItems?: Record<string, unknown[]>;
+        Select?: string;
+      };
     const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
     res.end = ((...args: unknown[]) => {
       if (res.statusCode !== 200) counting.refused++;
-      else if (operation === 'BatchWriteItem') counting.itemsWritten += Object.values(request().RequestItems ?? {}).reduce((n, entries) => n + entries.length, 0);
-      else if (READS_WITH_BODY.has(operation) && typeof args[0] === 'string') countRead(counting, operation, args[0], request().Select === 'COUNT');
+      else if (operation === 'BatchWriteItem')
+        counting.itemsWritten += Object.values(request().RequestItems ?? {}).reduce(
+          (n, entries) => n + entries.length,
+          0,
+        );
+      else if (READS_WITH_BODY.has(operation) && typeof args[0] === 'string')
+        countRead(counting, operation, args[0], request().Select === 'COUNT');
       return end(...args);
     }) as ServerResponse['end'];
     for (const listener of listeners) listener(req, res);
   });
 
-  return { reset: () => void (tally = empty()), tally: () => structuredClone(tally) };
+  return {
+    reset: () => {
+      tally = empty();
+    },
+    tally: () => structuredClone(tally),
+  };
 }
 
 function countRead(tally: DynamoTally, operation: string, body: string, selectCount: boolean): void {
-  const answer = parseJson(body) as { Count?: number; ScannedCount?: number; Item?: unknown; Responses?: Record<string, unknown[]> };
+  const answer = parseJson(body) as {
+    Count?: number;
+    ScannedCount?: number;
+    Item?: unknown;
+    Responses?: Record<string, unknown[]>;
+  };
   if (selectCount) {
     tally.countPages++;
     tally.itemsCounted += answer.ScannedCount ?? 0;
@@ -76,7 +105,12 @@ function countRead(tally: DynamoTally, operation: string, body: string, selectCo
     tally.largestPage = Math.max(tally.largestPage, answer.ScannedCount ?? 0);
     return;
   }
-  const found = operation === 'GetItem' ? (answer.Item === undefined ? 0 : 1) : Object.values(answer.Responses ?? {}).reduce((n, items) => n + items.length, 0);
+  const found =
+    operation === 'GetItem'
+      ? answer.Item === undefined
+        ? 0
+        : 1
+      : Object.values(answer.Responses ?? {}).reduce((n, items) => n + items.length, 0);
   tally.itemsRead += found;
   tally.itemsScanned += found;
 }

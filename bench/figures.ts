@@ -17,8 +17,21 @@ export interface Figure {
   status: 'PASS' | 'MISS' | 'INFO';
 }
 
-export function figure(scenario: string, name: string, value: number, unit: string, digits: number, target?: Target, note?: string): Figure {
-  const status = target === undefined ? 'INFO' : (target.op === '<=' ? value <= target.value : value >= target.value) ? 'PASS' : 'MISS';
+export function figure(
+  scenario: string,
+  name: string,
+  value: number,
+  unit: string,
+  digits: number,
+  target?: Target,
+  note?: string,
+): Figure {
+  const status =
+    target === undefined
+      ? 'INFO'
+      : (target.op === '<=' ? value <= target.value : value >= target.value)
+        ? 'PASS'
+        : 'MISS';
   return { scenario, name, value, unit, digits, ...(target ? { target } : {}), ...(note ? { note } : {}), status };
 }
 

@@ -8,7 +8,10 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 
-type Handler = (event: unknown, context: { awsRequestId: string; getRemainingTimeInMillis(): number }) => Promise<unknown>;
+type Handler = (
+  event: unknown,
+  context: { awsRequestId: string; getRemainingTimeInMillis(): number },
+) => Promise<unknown>;
 
 export interface ColdStartTiming {
   /** Process start until the runtime's first line: Node itself. */
@@ -129,8 +132,20 @@ if (mode === 'once') {
       const wallMs = performance.now() - started;
       const used = process.cpuUsage(cpu);
       await profiling?.stop(`invoke-${process.pid}-${message.id}`);
-      const peakHeapBytes = Math.max(heapBeforeBytes, heapUsed(), ...(gcs.stop()?.statistics ?? []).map((gc) => gc.beforeGC.heapStatistics.usedHeapSize));
-      process.send!({ ...report, cpuMs: (used.user + used.system) / 1000, cpuSystemMs: used.system / 1000, wallMs, heapBeforeBytes, peakHeapBytes, maxRssBytes: process.resourceUsage().maxRSS * 1024 });
+      const peakHeapBytes = Math.max(
+        heapBeforeBytes,
+        heapUsed(),
+        ...(gcs.stop()?.statistics ?? []).map((gc) => gc.beforeGC.heapStatistics.usedHeapSize),
+      );
+      process.send!({
+        ...report,
+        cpuMs: (used.user + used.system) / 1000,
+        cpuSystemMs: used.system / 1000,
+        wallMs,
+        heapBeforeBytes,
+        peakHeapBytes,
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      });
     })();
   });
   process.send!({ ready: true, initMs });

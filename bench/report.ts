@@ -3,7 +3,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import type { BenchResults } from './bench';
-import { formatTarget, formatValue, type Figure } from './figures';
+import { type Figure, formatTarget, formatValue } from './figures';
 
 export interface Machine {
   cpu: string;
@@ -31,23 +31,31 @@ export function textTable(figures: Figure[]): string {
   const rows = figures.map((f) => [f.scenario, f.name, formatValue(f), formatTarget(f), f.status]);
   const head = ['scenario', 'figure', 'value', 'target / bound', ''];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   let previous = '';
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => {
-    const shown = r[0] === previous ? '' : r[0]!;
-    previous = r[0]!;
-    return line([shown, ...r.slice(1)]);
-  })].join('\n');
+  return [
+    line(head),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => {
+      const shown = r[0] === previous ? '' : r[0]!;
+      previous = r[0]!;
+      return line([shown, ...r.slice(1)]);
+    }),
+  ].join('\n');
 }
 
 export function markdownTable(figures: Figure[]): string {
-  const escape = (text: string) => text.replaceAll('|', '\\|');
+  const cell = (text: string) => text.replaceAll('|', '\\|');
   let previous = '';
   const rows = figures.map((f) => {
     const scenario = f.scenario === previous ? '' : `**${f.scenario}**`;
     previous = f.scenario;
     const status = f.status === 'INFO' ? '' : f.status === 'PASS' ? 'pass' : '**MISS**';
-    return `| ${escape(scenario)} | ${escape(f.name)} | ${escape(formatValue(f))} | ${escape(formatTarget(f))} | ${status} |`;
+    return `| ${cell(scenario)} | ${cell(f.name)} | ${cell(formatValue(f))} | ${cell(formatTarget(f))} | ${status} |`;
   });
   return ['| scenario | figure | value | target / bound | |', '|---|---|---|---|---|', ...rows].join('\n');
 }
@@ -66,6 +74,8 @@ export async function updateResultsPage(path: string, results: BenchResults, m: 
   const start = page.indexOf(START);
   const end = page.indexOf(END);
   if (start < 0 || end < start) throw new Error(`${path} has no ${START} … ${END} markers`);
-  const block = [START, '', `Last run: ${machineLine(m, results)}.`, '', markdownTable(results.figures), '', END].join('\n');
+  const block = [START, '', `Last run: ${machineLine(m, results)}.`, '', markdownTable(results.figures), '', END].join(
+    '\n',
+  );
   await writeFile(path, page.slice(0, start) + block + page.slice(end + END.length));
 }

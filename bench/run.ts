@@ -4,18 +4,27 @@
 //   --out <file>           write the results there instead of bench/results.json
 //   --no-write             write nothing (neither results.json nor docs/benchmark.md)
 //   --no-readme            leave docs/benchmark.md alone (the name is older than the page)
-import { parseArgs } from 'node:util';
+
 import { join } from 'node:path';
-import { ROOT } from './build';
+import { parseArgs } from 'node:util';
 import { runBench } from './bench';
+import { ROOT } from './build';
 import { machine, machineLine, textTable, updateResultsPage, writeResults } from './report';
 
 const { values } = parseArgs({
-  options: { tiny: { type: 'boolean' }, out: { type: 'string' }, 'no-write': { type: 'boolean' }, 'no-readme': { type: 'boolean' } },
+  options: {
+    tiny: { type: 'boolean' },
+    out: { type: 'string' },
+    'no-write': { type: 'boolean' },
+    'no-readme': { type: 'boolean' },
+  },
 });
 // A tiny run's figures mean little: it never replaces the committed ones.
 const write = !values['no-write'] && (!values.tiny || values.out !== undefined);
-const results = await runBench({ size: values.tiny ? 'tiny' : 'default', progress: (line) => process.stderr.write(`  ${line}\n`) });
+const results = await runBench({
+  size: values.tiny ? 'tiny' : 'default',
+  progress: (line) => process.stderr.write(`  ${line}\n`),
+});
 const m = machine();
 process.stdout.write(`\n${machineLine(m, results)}\n\n${textTable(results.figures)}\n\n`);
 if (write) {
@@ -29,4 +38,6 @@ if (write) {
 }
 const judged = results.figures.filter((f) => f.status !== 'INFO');
 const missed = judged.filter((f) => f.status === 'MISS');
-process.stdout.write(`${judged.length - missed.length} of ${judged.length} targets met${missed.length > 0 ? `; missed: ${missed.map((f) => `${f.scenario}: ${f.name}`).join('; ')}` : ''}\n`);
+process.stdout.write(
+  `${judged.length - missed.length} of ${judged.length} targets met${missed.length > 0 ? `; missed: ${missed.map((f) => `${f.scenario}: ${f.name}`).join('; ')}` : ''}\n`,
+);

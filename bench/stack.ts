@@ -4,13 +4,13 @@
 // window no other scenario has touched). Each scenario gets a fresh table.
 import { randomUUID } from 'node:crypto';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { startSnsEndpoint, type SnsEndpoint } from '../infra/local/sns-endpoint';
-import { startZegoSimulator, zegoFile, type ZegoRecordData, type ZegoSimulator } from '../infra/local/zego-simulator';
-import { startLocalDynamo, type LocalDynamo } from '../infra/local/dynamo';
+import { type LocalDynamo, startLocalDynamo } from '../infra/local/dynamo';
 import { localFunctionEnv } from '../infra/local/function-env';
+import { type SnsEndpoint, startSnsEndpoint } from '../infra/local/sns-endpoint';
+import { startZegoSimulator, type ZegoRecordData, type ZegoSimulator, zegoFile } from '../infra/local/zego-simulator';
 import { newTask, type Task } from '../lib/recording';
 import { toItem } from '../lib/store/task-item';
-import { meterDynamo, type DynamoMeter } from './dynamo-meter';
+import { type DynamoMeter, meterDynamo } from './dynamo-meter';
 
 export const APP_ID = 1234567890;
 const SECRET = '9193cc662a4c0ec135ec71fb57194b38';
@@ -47,7 +47,13 @@ export async function startBenchStack(): Promise<BenchStack> {
       return table;
     },
     async startZego({ rateLimit, latencyMs, listRateLimit }) {
-      const zego = await startZegoSimulator({ appId: APP_ID, serverSecret: SECRET, rateLimit, latencyMs, ...(listRateLimit === undefined ? {} : { describeTasksRateLimit: listRateLimit }) });
+      const zego = await startZegoSimulator({
+        appId: APP_ID,
+        serverSecret: SECRET,
+        rateLimit,
+        latencyMs,
+        ...(listRateLimit === undefined ? {} : { describeTasksRateLimit: listRateLimit }),
+      });
       simulators.push(zego);
       return zego;
     },
@@ -71,7 +77,8 @@ export async function startBenchStack(): Promise<BenchStack> {
       let next = 0;
       const writer = async () => {
         while (next < items.length) {
-          const batch = items.slice(next, (next += 25)); // DynamoDB: at most 25 per BatchWriteItem
+          const batch = items.slice(next, next + 25); // DynamoDB: at most 25 per BatchWriteItem
+          next += batch.length;
           let unprocessed: Record<string, unknown[]> | undefined = { [table]: batch };
           while (unprocessed && Object.keys(unprocessed).length > 0) {
             const answer = await dynamo.doc.send(new BatchWriteCommand({ RequestItems: unprocessed as never }));
@@ -102,7 +109,19 @@ export function closedTask(taskId: string, now: number): Task {
     zegoStatus: 3,
     recordBeginTimestamp: closedAt - 3_600_000,
     recordEndTimestamp: closedAt - 60_000,
-    files: [0, 1].map((n) => ({ url: `https://storage.example.com/record/${taskId}_${n}.mp4`, fileId: `${taskId}_${n}.mp4`, streamId: `s${n}`, userId: `u${n}`, format: 'mp4', sizeBytes: 43_264_354, durationMs: 3_540_000, width: 1280, height: 720, mediaTrackType: 3, status: 3 })),
+    files: [0, 1].map((n) => ({
+      url: `https://storage.example.com/record/${taskId}_${n}.mp4`,
+      fileId: `${taskId}_${n}.mp4`,
+      streamId: `s${n}`,
+      userId: `u${n}`,
+      format: 'mp4',
+      sizeBytes: 43_264_354,
+      durationMs: 3_540_000,
+      width: 1280,
+      height: 720,
+      mediaTrackType: 3,
+      status: 3,
+    })),
     checks: 12,
     lastCheckedAt: closedAt,
     closedAt,
@@ -120,7 +139,13 @@ export function recording(taskId: string, beganAt: number): ZegoRecordData {
 
 /** What ZEGO answers once the recording ended and both files are in storage. */
 export function finished(taskId: string, beganAt: number, endedAt: number): ZegoRecordData {
-  return { Status: 3, RoomId: `room-${taskId}`, RecordBeginTimestamp: beganAt, RecordEndTimestamp: endedAt, RecordFiles: files(taskId, 3) };
+  return {
+    Status: 3,
+    RoomId: `room-${taskId}`,
+    RecordBeginTimestamp: beganAt,
+    RecordEndTimestamp: endedAt,
+    RecordFiles: files(taskId, 3),
+  };
 }
 
 function files(taskId: string, status: number) {

@@ -1,7 +1,8 @@
 // GET /recordings?roomId=R or ?state=OPEN: a page of recordings, with `limit` and `nextToken`. One Query
 // of the room index or the due index per page; never a Scan, never a ZEGO request.
-import { loadListConfig } from '../lib/config';
+
 import { setUpOrFailColdStart } from '../lib/cold-start';
+import { loadListConfig } from '../lib/config';
 import { httpHandler } from '../lib/http/http-handler';
 import { json } from '../lib/http/responses';
 import { createApiApp } from '../lib/tracking/api-app';

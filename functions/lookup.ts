@@ -1,6 +1,7 @@
 // GET /recordings/{taskId}: where a task stands. One read of the task store; never a ZEGO request.
-import { loadStoreConfig } from '../lib/config';
+
 import { setUpOrFailColdStart } from '../lib/cold-start';
+import { loadStoreConfig } from '../lib/config';
 import { httpHandler } from '../lib/http/http-handler';
 import { HttpError, json } from '../lib/http/responses';
 import { createApiApp } from '../lib/tracking/api-app';

@@ -1,10 +1,10 @@
 // Scheduled door: run one sweep within this invocation's time, return its summary. A configuration
 // fault (bad signature, unknown AppId, service off) fails the invocation so that it alarms.
 import type { Context } from 'aws-lambda';
-import { loadSweepConfig } from '../lib/config';
 import { setUpOrFailColdStart } from '../lib/cold-start';
-import { createSweep } from '../lib/sweep/sweep-app';
+import { loadSweepConfig } from '../lib/config';
 import type { SweepSummary } from '../lib/sweep/summary';
+import { createSweep } from '../lib/sweep/sweep-app';
 
 const sweep = setUpOrFailColdStart(() => createSweep(loadSweepConfig(process.env)));
 
@@ -12,10 +12,19 @@ export class SweepConfigurationError extends Error {
   override name = 'SweepConfigurationError';
 }
 
-export const handler = async (_event: unknown, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>): Promise<SweepSummary> => {
-  const summary = await sweep({ runId: context.awsRequestId, deadline: Date.now() + context.getRemainingTimeInMillis(), context });
+export const handler = async (
+  _event: unknown,
+  context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>,
+): Promise<SweepSummary> => {
+  const summary = await sweep({
+    runId: context.awsRequestId,
+    deadline: Date.now() + context.getRemainingTimeInMillis(),
+    context,
+  });
   if (summary.stoppedBy === 'configuration') {
-    throw new SweepConfigurationError(`sweep stopped: ZEGO rejected our configuration (${summary.lastConfigFault ?? 'no detail'})`);
+    throw new SweepConfigurationError(
+      `sweep stopped: ZEGO rejected our configuration (${summary.lastConfigFault ?? 'no detail'})`,
+    );
   }
   return summary;
 };

@@ -1,7 +1,8 @@
 // POST /recordings: start watching a task. 201 with the view when new, 200 with the stored view when
 // already tracked (nothing changes).
-import { loadStoreConfig } from '../lib/config';
+
 import { setUpOrFailColdStart } from '../lib/cold-start';
+import { loadStoreConfig } from '../lib/config';
 import { httpHandler } from '../lib/http/http-handler';
 import { readJsonObject } from '../lib/http/json-body';
 import { json } from '../lib/http/responses';

@@ -1,7 +1,8 @@
 // DELETE /recordings/{taskId}: stop watching a task. 204 when it was tracked, 404 when not. The task leaves
 // every index at once; a sweep holding it finds it gone at its next (conditional) write.
-import { loadStoreConfig } from '../lib/config';
+
 import { setUpOrFailColdStart } from '../lib/cold-start';
+import { loadStoreConfig } from '../lib/config';
 import { httpHandler } from '../lib/http/http-handler';
 import { HttpError } from '../lib/http/responses';
 import { createApiApp } from '../lib/tracking/api-app';
@@ -12,6 +13,7 @@ const { store, logger } = setUpOrFailColdStart(() => createApiApp(loadStoreConfi
 
 export const handler = httpHandler(logger, async (event) => {
   const taskId = parseTaskId(event.pathParameters?.taskId);
-  if (!(await untrackRecording(store, taskId))) throw new HttpError(404, 'not_found', `no recording with taskId "${taskId}" is tracked`);
+  if (!(await untrackRecording(store, taskId)))
+    throw new HttpError(404, 'not_found', `no recording with taskId "${taskId}" is tracked`);
   return { statusCode: 204, headers: { 'cache-control': 'no-store' }, body: '' };
 });

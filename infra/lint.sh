@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run lint: the packaged CloudFormation template through cfn-lint, AWS's CloudFormation linter.
+# npm run lint, after Biome: the packaged CloudFormation template through cfn-lint, AWS's CloudFormation linter.
 # A green lint means the template was linted: without cfn-lint this says so in one line and fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."

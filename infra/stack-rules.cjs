@@ -9,7 +9,9 @@ class StackRules {
     this.serverless = serverless;
     serverless.configSchemaHandler.defineCustomProperties({
       type: 'object',
-      properties: { stackRules: { type: 'object', additionalProperties: { type: 'object', required: ['Assertions'] } } },
+      properties: {
+        stackRules: { type: 'object', additionalProperties: { type: 'object', required: ['Assertions'] } },
+      },
     });
     this.hooks = {
       // After the custom resources are merged, before the template is written (package and deploy alike).
@@ -18,7 +20,7 @@ class StackRules {
   }
 
   addRules() {
-    const rules = (this.serverless.service.custom || {}).stackRules;
+    const rules = this.serverless.service.custom?.stackRules;
     if (!rules) return;
     const template = this.serverless.service.provider.compiledCloudFormationTemplate;
     template.Rules = { ...(template.Rules || {}), ...rules };

@@ -6,7 +6,9 @@ export function setUpOrFailColdStart<T>(setup: () => T): T {
   try {
     return setup();
   } catch (error) {
-    process.stdout.write(`${JSON.stringify({ level: 'error', message: 'cold start failed', error: describeError(error) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ level: 'error', message: 'cold start failed', error: describeError(error) })}\n`,
+    );
     throw error;
   }
 }

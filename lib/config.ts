@@ -92,7 +92,8 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${raw}`);
+  if (value < min || value > max)
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${raw}`);
   return value;
 }
 
@@ -111,25 +112,33 @@ function httpUrl(env: Env, name: string, fallback: string): string {
   } catch {
     throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
   if (url.search || url.hash) throw new ConfigError(`${name} must be a base URL without query or fragment`);
   return raw.replace(/\/+$/, '');
 }
 
 function loadObservabilityConfig(env: Env): ObservabilityConfig {
   const level = (text(env, 'LOG_LEVEL') ?? DEFAULTS.LOG_LEVEL).toUpperCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  if (!(LOG_LEVELS as readonly string[]).includes(level))
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
   const name = (variable: 'POWERTOOLS_SERVICE_NAME' | 'POWERTOOLS_METRICS_NAMESPACE'): string => {
     const value = text(env, variable) ?? DEFAULTS[variable];
-    if (!/^[A-Za-z0-9_.\-/]{1,255}$/.test(value)) throw new ConfigError(`${variable} must be 1 to 255 letters, digits, _ . - or /, got "${value}"`);
+    if (!/^[A-Za-z0-9_.\-/]{1,255}$/.test(value))
+      throw new ConfigError(`${variable} must be 1 to 255 letters, digits, _ . - or /, got "${value}"`);
     return value;
   };
-  return { logLevel: level as LogLevel, serviceName: name('POWERTOOLS_SERVICE_NAME'), metricsNamespace: name('POWERTOOLS_METRICS_NAMESPACE') };
+  return {
+    logLevel: level as LogLevel,
+    serviceName: name('POWERTOOLS_SERVICE_NAME'),
+    metricsNamespace: name('POWERTOOLS_METRICS_NAMESPACE'),
+  };
 }
 
 export function loadStoreConfig(env: Env): StoreConfig {
   const tasksTable = required(env, 'TASKS_TABLE');
-  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tasksTable)) throw new ConfigError(`TASKS_TABLE is not a valid DynamoDB table name: "${tasksTable}"`);
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tasksTable))
+    throw new ConfigError(`TASKS_TABLE is not a valid DynamoDB table name: "${tasksTable}"`);
   return {
     observability: loadObservabilityConfig(env),
     tasksTable,
@@ -154,9 +163,11 @@ function zegoAppId(env: Env): number {
 function secretSource(env: Env, name: string): SecretConfig {
   const value = text(env, name);
   const parameterName = text(env, `${name}_PARAM`);
-  if (value !== undefined && parameterName !== undefined) throw new ConfigError(`set only one of ${name} and ${name}_PARAM`);
+  if (value !== undefined && parameterName !== undefined)
+    throw new ConfigError(`set only one of ${name} and ${name}_PARAM`);
   if (value !== undefined) return { kind: 'value', value };
-  if (parameterName === undefined) throw new ConfigError(`${name}_PARAM (or ${name} for local use) is required but not set`);
+  if (parameterName === undefined)
+    throw new ConfigError(`${name}_PARAM (or ${name} for local use) is required but not set`);
   if (!/^[A-Za-z0-9_.\-/]{1,2048}$/.test(parameterName)) {
     throw new ConfigError(`${name}_PARAM is not a valid SSM parameter name: "${parameterName}"`);
   }
@@ -173,9 +184,17 @@ function eventsTopic(env: Env): string {
 
 function checkIntervals(env: Env): { checkIntervalMs: number; checkIntervalMaxMs: number } {
   const checkIntervalSeconds = integer(env, 'CHECK_INTERVAL_SECONDS', DEFAULTS.CHECK_INTERVAL_SECONDS, 1, 86_400);
-  const checkIntervalMaxSeconds = integer(env, 'CHECK_INTERVAL_MAX_SECONDS', DEFAULTS.CHECK_INTERVAL_MAX_SECONDS, 1, 86_400);
+  const checkIntervalMaxSeconds = integer(
+    env,
+    'CHECK_INTERVAL_MAX_SECONDS',
+    DEFAULTS.CHECK_INTERVAL_MAX_SECONDS,
+    1,
+    86_400,
+  );
   if (checkIntervalMaxSeconds < checkIntervalSeconds) {
-    throw new ConfigError(`CHECK_INTERVAL_MAX_SECONDS (${checkIntervalMaxSeconds}) must not be below CHECK_INTERVAL_SECONDS (${checkIntervalSeconds})`);
+    throw new ConfigError(
+      `CHECK_INTERVAL_MAX_SECONDS (${checkIntervalMaxSeconds}) must not be below CHECK_INTERVAL_SECONDS (${checkIntervalSeconds})`,
+    );
   }
   return { checkIntervalMs: checkIntervalSeconds * 1000, checkIntervalMaxMs: checkIntervalMaxSeconds * 1000 };
 }

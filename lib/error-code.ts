@@ -17,7 +17,10 @@ export function errorCode(
 ): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   for (const field of fields) {
-    const value = field === 'cause.code' ? (error as { cause?: { code?: unknown } | null }).cause?.code : (error as Record<string, unknown>)[field];
+    const value =
+      field === 'cause.code'
+        ? (error as { cause?: { code?: unknown } | null }).cause?.code
+        : (error as Record<string, unknown>)[field];
     if (typeof value === 'string' && value !== '' && accept(value, field)) return value;
   }
   return undefined;

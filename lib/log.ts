@@ -29,7 +29,9 @@ export function describeError(error: unknown): { name: string; message: string }
   return { name: 'NonError', message: String(error) };
 }
 
-export function createLogger(options: { level?: LogLevel; serviceName?: string; fields?: Record<string, unknown> } = {}): Logger {
+export function createLogger(
+  options: { level?: LogLevel; serviceName?: string; fields?: Record<string, unknown> } = {},
+): Logger {
   const logger = new PowertoolsLogger({
     serviceName: options.serviceName ?? 'recwatch',
     ...(options.level === undefined ? {} : { logLevel: options.level }),

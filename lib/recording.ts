@@ -93,7 +93,18 @@ export interface Task extends RecordingFacts {
 
 /** A task just tracked: OPEN, never checked, due for its first check at once. */
 export function newTask(taskId: string, now: number, extra: Partial<Task> = {}): Task {
-  return { taskId, state: 'OPEN', trackedAt: now, dueAt: now, checks: 0, quietChecks: 0, faultStreak: 0, notFoundStreak: 0, version: 0, ...extra };
+  return {
+    taskId,
+    state: 'OPEN',
+    trackedAt: now,
+    dueAt: now,
+    checks: 0,
+    quietChecks: 0,
+    faultStreak: 0,
+    notFoundStreak: 0,
+    version: 0,
+    ...extra,
+  };
 }
 
 /** A file as the public view shows it (ZEGO's stream-begin time is internal). */
@@ -128,7 +139,12 @@ export function truncatedFilesWarning(kept: number, total: number): string {
 
 /** Builds the public recording view. Fields not known yet are left out. */
 export function toRecordingView(task: Task): RecordingView {
-  const view: RecordingView = { taskId: task.taskId, state: task.state, trackedAt: iso(task.trackedAt), checks: task.checks };
+  const view: RecordingView = {
+    taskId: task.taskId,
+    state: task.state,
+    trackedAt: iso(task.trackedAt),
+    checks: task.checks,
+  };
   if (task.roomId !== undefined) view.roomId = task.roomId;
   if (task.zegoStatus !== undefined) view.zegoStatus = task.zegoStatus;
   if (task.recordBeginTimestamp !== undefined) view.recordBeginTimestamp = task.recordBeginTimestamp;

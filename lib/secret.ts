@@ -3,8 +3,9 @@
 // container; a failed read is retried on the next call; refresh() reads it again, bypassing the cache, so a
 // rotated secret is picked up without a new container.
 // No message or error built here ever contains the secret.
-import type { SSMClient } from '@aws-sdk/client-ssm';
+
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SecretConfig } from './config';
 import { errorCode } from './error-code';
 
@@ -46,7 +47,8 @@ export function createSecretSource(source: SecretConfig, options: SecretSourceOp
   }
   const { parameterName } = source;
   const { ssm } = options;
-  if (parameterName === '') throw new SecretError('no secret source: give the secret or the name of an SSM parameter holding it');
+  if (parameterName === '')
+    throw new SecretError('no secret source: give the secret or the name of an SSM parameter holding it');
   if (ssm === undefined) throw new SecretError(`an SSM client is needed to read parameter "${parameterName}"`);
 
   // Powertools Parameters reads it (decrypted) and caches it for the container's life; the promise is

@@ -6,7 +6,7 @@ import type { Builds } from '../build';
 import { startContainer } from '../container';
 import type { DynamoTally } from '../dynamo-meter';
 import { meanInWindow } from '../rolling-window';
-import { finished, openTask, recording, type BenchStack } from '../stack';
+import { type BenchStack, finished, openTask, recording } from '../stack';
 
 export interface BacklogOptions {
   label: string;
@@ -61,15 +61,24 @@ export async function runBacklog(stack: BenchStack, builds: Builds, options: Bac
     const now = Date.now();
     const ids = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
     const completes = (i: number) => options.kind === 'completing' || (options.kind === 'mixed' && i % 2 === 1);
-    ids.forEach((id, i) => zego.setTask(id, completes(i) ? finished(id, now - 3_600_000, now - 1_000) : recording(id, now - 60_000)));
-    await stack.seed(table, ids.map((id, i) => openTask(id, now - count + i)));
+    for (const [i, id] of ids.entries()) {
+      zego.setTask(id, completes(i) ? finished(id, now - 3_600_000, now - 1_000) : recording(id, now - 60_000));
+    }
+    await stack.seed(
+      table,
+      ids.map((id, i) => openTask(id, now - count + i)),
+    );
   };
   const sweep = builds.functions.find((f) => f.name === 'sweep')!;
-  const container = await startContainer(builds.runtime, sweep.path, stack.env(table, zego, {
-    ZEGO_RATE_LIMIT: String(options.rateLimit),
-    SWEEP_CONCURRENCY: String(options.concurrency),
-    ZEGO_TIMEOUT_MS: String(ZEGO_TIMEOUT_MS),
-  }));
+  const container = await startContainer(
+    builds.runtime,
+    sweep.path,
+    stack.env(table, zego, {
+      ZEGO_RATE_LIMIT: String(options.rateLimit),
+      SWEEP_CONCURRENCY: String(options.concurrency),
+      ZEGO_TIMEOUT_MS: String(ZEGO_TIMEOUT_MS),
+    }),
+  );
   try {
     let firstSweep: BacklogResult['firstSweep'];
     if (options.warmupTasks > 0) {

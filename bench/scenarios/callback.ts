@@ -7,11 +7,16 @@
 import { performance } from 'node:perf_hooks';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { startApiServer } from '../../infra/local/api-server';
-import { callbackFile, sendZegoCallback, uploadFinishedDetail, zegoCallbackBody } from '../../infra/local/zego-callback';
+import {
+  callbackFile,
+  sendZegoCallback,
+  uploadFinishedDetail,
+  zegoCallbackBody,
+} from '../../infra/local/zego-callback';
 import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { Builds } from '../build';
 import { startContainer } from '../container';
-import { APP_ID, CALLBACK_SECRET, openTask, type BenchStack } from '../stack';
+import { APP_ID, type BenchStack, CALLBACK_SECRET, openTask } from '../stack';
 
 export interface CallbackOptions {
   /** Measured callbacks, one per task. */
@@ -49,12 +54,21 @@ export interface CallbackResult extends CallbackOptions {
 
 const INVOKE_BUDGET_MS = 10_000; // serverless.yml: the callback function's timeout
 
-export async function runCallbackLatency(stack: BenchStack, builds: Builds, options: CallbackOptions): Promise<CallbackResult> {
+export async function runCallbackLatency(
+  stack: BenchStack,
+  builds: Builds,
+  options: CallbackOptions,
+): Promise<CallbackResult> {
   const { callbacks, untrackedEvery, failedEvery, warmup } = options;
   const table = await stack.newTable();
-  const ids = Array.from({ length: warmup + callbacks }, (_, i) => (i % untrackedEvery === untrackedEvery - 1 ? `cb-untracked-${i}` : `cb-tracked-${i}`));
+  const ids = Array.from({ length: warmup + callbacks }, (_, i) =>
+    i % untrackedEvery === untrackedEvery - 1 ? `cb-untracked-${i}` : `cb-tracked-${i}`,
+  );
   // Tracked, and not due for an hour: no sweep runs here, and the callback alone decides them.
-  await stack.seed(table, ids.filter((id) => id.startsWith('cb-tracked-')).map((id) => openTask(id, Date.now() + 3_600_000)));
+  await stack.seed(
+    table,
+    ids.filter((id) => id.startsWith('cb-tracked-')).map((id) => openTask(id, Date.now() + 3_600_000)),
+  );
 
   const fn = builds.functions.find((f) => f.name === 'callback')!;
   const container = await startContainer(builds.runtime, fn.path, stack.env(table));
@@ -80,7 +94,8 @@ export async function runCallbackLatency(stack: BenchStack, builds: Builds, opti
   const unhook = stack.sns.onPublish((message) => {
     const event = JSON.parse(String(message.parsedMessage?.default ?? message.message)) as OutcomeEvent;
     const closedBy = event.recording.closedBy;
-    if (!arrivedAt.has(event.recording.taskId)) arrivedAt.set(event.recording.taskId, { at: performance.now(), ...(closedBy ? { closedBy } : {}) });
+    if (!arrivedAt.has(event.recording.taskId))
+      arrivedAt.set(event.recording.taskId, { at: performance.now(), ...(closedBy ? { closedBy } : {}) });
   });
 
   const sentAt = new Map<string, number>();
@@ -89,8 +104,18 @@ export async function runCallbackLatency(stack: BenchStack, builds: Builds, opti
   try {
     for (const [i, taskId] of ids.entries()) {
       measuring = i >= warmup;
-      const files = [callbackFile({ status: 3, file_id: `${taskId}_0.mp4` }), callbackFile({ status: i % failedEvery === failedEvery - 1 ? 5 : 3, file_id: `${taskId}_1.mp4` })];
-      const body = zegoCallbackBody({ appId: APP_ID, callbackSecret: CALLBACK_SECRET, taskId, roomId: `room-${taskId}`, eventType: 1, detail: uploadFinishedDetail(files) });
+      const files = [
+        callbackFile({ status: 3, file_id: `${taskId}_0.mp4` }),
+        callbackFile({ status: i % failedEvery === failedEvery - 1 ? 5 : 3, file_id: `${taskId}_1.mp4` }),
+      ];
+      const body = zegoCallbackBody({
+        appId: APP_ID,
+        callbackSecret: CALLBACK_SECRET,
+        taskId,
+        roomId: `room-${taskId}`,
+        eventType: 1,
+        detail: uploadFinishedDetail(files),
+      });
       const started = performance.now();
       const answer = await sendZegoCallback(url, body, { timeoutMs: INVOKE_BUDGET_MS });
       const answered = performance.now();
@@ -114,7 +139,12 @@ export async function runCallbackLatency(stack: BenchStack, builds: Builds, opti
   return {
     ...options,
     latency: quantiles(latencies),
-    untracked: quantiles(measured.filter((id) => id.startsWith('cb-untracked-')).map(latencyOf).filter((ms) => ms !== undefined)),
+    untracked: quantiles(
+      measured
+        .filter((id) => id.startsWith('cb-untracked-'))
+        .map(latencyOf)
+        .filter((ms) => ms !== undefined),
+    ),
     answer: quantiles(answeredIn),
     published: latencies.length,
     closedByCallback: measured.filter((id) => arrivedAt.get(id)?.closedBy === 'callback').length,

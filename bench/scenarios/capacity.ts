@@ -10,7 +10,7 @@ import { stopReserveMs } from '../../lib/sweep/engine';
 import type { SweepSummary } from '../../lib/sweep/summary';
 import type { Builds } from '../build';
 import { startContainer } from '../container';
-import { finished, openTask, recording, type BenchStack } from '../stack';
+import { type BenchStack, finished, openTask, recording } from '../stack';
 
 export interface CapacityOptions {
   /** Open recordings per run; each is run with triage on and with triage off. */
@@ -51,21 +51,48 @@ export interface CapacityRun {
 
 export interface CapacityResult extends CapacityOptions {
   /** The deployed settings the compressed ones stand for. */
-  deployed: { rateLimit: number; listRateLimit: number; intervalS: number; intervalMaxS: number; schedulePeriodS: number; timeoutS: number; zegoTimeoutMs: number };
+  deployed: {
+    rateLimit: number;
+    listRateLimit: number;
+    intervalS: number;
+    intervalMaxS: number;
+    schedulePeriodS: number;
+    timeoutS: number;
+    zegoTimeoutMs: number;
+  };
   runs: CapacityRun[];
 }
 
 // serverless.yml and lib/config.ts: what the compressed run stands for.
-const DEPLOYED = { rateLimit: 10, listRateLimit: 10, intervalS: 30, intervalMaxS: 300, schedulePeriodS: 60, timeoutS: 60, zegoTimeoutMs: 5_000 };
+const DEPLOYED = {
+  rateLimit: 10,
+  listRateLimit: 10,
+  intervalS: 30,
+  intervalMaxS: 300,
+  schedulePeriodS: 60,
+  timeoutS: 60,
+  zegoTimeoutMs: 5_000,
+};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
-export async function runCapacity(stack: BenchStack, builds: Builds, options: CapacityOptions): Promise<CapacityResult> {
+export async function runCapacity(
+  stack: BenchStack,
+  builds: Builds,
+  options: CapacityOptions,
+): Promise<CapacityResult> {
   const runs: CapacityRun[] = [];
-  for (const open of options.sizes) for (const triage of [true, false]) runs.push(await runOne(stack, builds, options, open, triage));
+  for (const open of options.sizes)
+    for (const triage of [true, false]) runs.push(await runOne(stack, builds, options, open, triage));
   return { ...options, deployed: DEPLOYED, runs };
 }
 
-async function runOne(stack: BenchStack, builds: Builds, options: CapacityOptions, open: number, triage: boolean): Promise<CapacityRun> {
+async function runOne(
+  stack: BenchStack,
+  builds: Builds,
+  options: CapacityOptions,
+  open: number,
+  triage: boolean,
+): Promise<CapacityRun> {
   const k = options.compression;
   const rateLimit = DEPLOYED.rateLimit * k;
   const listRateLimit = DEPLOYED.listRateLimit * k;
@@ -108,7 +135,13 @@ async function runOne(stack: BenchStack, builds: Builds, options: CapacityOption
       const task = { ...openTask(id, now), zegoStatus: 2, recordBeginTimestamp: beganAt };
       return triage
         ? { ...task, dueAt: now - Math.random() * intervalMs }
-        : { ...task, checks: 10, quietChecks: 10, lastCheckedAt: now - intervalMaxMs, dueAt: now + Math.random() * spreadMs };
+        : {
+            ...task,
+            checks: 10,
+            quietChecks: 10,
+            lastCheckedAt: now - intervalMaxMs,
+            dueAt: now + Math.random() * spreadMs,
+          };
     }),
   );
 
@@ -118,16 +151,20 @@ async function runOne(stack: BenchStack, builds: Builds, options: CapacityOption
     if (!publishedAt.has(event.recording.taskId)) publishedAt.set(event.recording.taskId, Date.now());
   });
   const sweep = builds.functions.find((f) => f.name === 'sweep')!;
-  const container = await startContainer(builds.runtime, sweep.path, stack.env(table, zego, {
-    ZEGO_RATE_LIMIT: String(rateLimit),
-    ZEGO_DESCRIBE_TASKS_RATE_LIMIT: String(listRateLimit),
-    SWEEP_TRIAGE: triage ? 'on' : 'off',
-    SWEEP_KEEP_CHECKING: 'on',
-    SWEEP_CONCURRENCY: '10',
-    ZEGO_TIMEOUT_MS: String(zegoTimeoutMs),
-    CHECK_INTERVAL_SECONDS: String(intervalMs / 1000),
-    CHECK_INTERVAL_MAX_SECONDS: String(intervalMaxMs / 1000),
-  }));
+  const container = await startContainer(
+    builds.runtime,
+    sweep.path,
+    stack.env(table, zego, {
+      ZEGO_RATE_LIMIT: String(rateLimit),
+      ZEGO_DESCRIBE_TASKS_RATE_LIMIT: String(listRateLimit),
+      SWEEP_TRIAGE: triage ? 'on' : 'off',
+      SWEEP_KEEP_CHECKING: 'on',
+      SWEEP_CONCURRENCY: '10',
+      ZEGO_TIMEOUT_MS: String(zegoTimeoutMs),
+      CHECK_INTERVAL_SECONDS: String(intervalMs / 1000),
+      CHECK_INTERVAL_MAX_SECONDS: String(intervalMaxMs / 1000),
+    }),
+  );
   zego.resetStats();
   stack.meter.reset();
   const summaries: SweepSummary[] = [];
@@ -152,11 +189,18 @@ async function runOne(stack: BenchStack, builds: Builds, options: CapacityOption
     await container.close();
   }
   const wallS = (Date.now() - startedAt) / 1000;
-  const latencies = [...completing].filter(([id]) => publishedAt.has(id)).map(([id, at]) => ((publishedAt.get(id)! - at) * k) / 1000).sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? Number.NaN;
+  const latencies = [...completing]
+    .filter(([id]) => publishedAt.has(id))
+    .map(([id, at]) => ((publishedAt.get(id)! - at) * k) / 1000)
+    .sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? Number.NaN;
   const stats = zego.stats();
   const dynamo = stack.meter.tally();
-  const passes = Math.max(1, summaries.reduce((n, s) => n + s.passes, 0));
+  const passes = Math.max(
+    1,
+    summaries.reduce((n, s) => n + s.passes, 0),
+  );
   await zego.close();
   return {
     open,

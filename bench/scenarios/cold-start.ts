@@ -5,7 +5,7 @@ import { callbackFile, uploadFinishedDetail, zegoCallbackBody } from '../../infr
 import type { Builds } from '../build';
 import { coldStart } from '../container';
 import type { ColdStartTiming } from '../lambda-runtime';
-import { APP_ID, CALLBACK_SECRET, openTask, type BenchStack } from '../stack';
+import { APP_ID, type BenchStack, CALLBACK_SECRET, openTask } from '../stack';
 
 export interface ColdStartResult {
   name: string;
@@ -35,18 +35,39 @@ function eventFor(name: string, run: number): unknown {
   const id = `cold-${run}-${Date.now()}`;
   switch (name) {
     case 'sweep':
-      return { version: '0', id, 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: {} };
+      return {
+        version: '0',
+        id,
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        account: '000000000000',
+        time: new Date().toISOString(),
+        region: 'us-east-1',
+        resources: [],
+        detail: {},
+      };
     case 'track':
       return restEvent('POST', '/recordings', '/recordings', null, JSON.stringify({ taskId: id, roomId: 'room-cold' }));
     case 'lookup':
       return restEvent('GET', '/recordings/{taskId}', `/recordings/${LOOKED_UP}`, { taskId: LOOKED_UP }, null);
     case 'callback': {
       // ZEGO's upload-finished callback for a task nobody tracked: tracked, decided and announced.
-      const body = zegoCallbackBody({ appId: APP_ID, callbackSecret: CALLBACK_SECRET, taskId: id, roomId: 'room-cold', eventType: 1, detail: uploadFinishedDetail([callbackFile({ status: 3 })]) });
+      const body = zegoCallbackBody({
+        appId: APP_ID,
+        callbackSecret: CALLBACK_SECRET,
+        taskId: id,
+        roomId: 'room-cold',
+        eventType: 1,
+        detail: uploadFinishedDetail([callbackFile({ status: 3 })]),
+      });
       return restEvent('POST', '/callbacks/zego', '/callbacks/zego', null, JSON.stringify(body), false);
     }
     case 'list':
-      return { ...restEvent('GET', '/recordings', '/recordings', null, null), queryStringParameters: { roomId: 'room-cold' }, multiValueQueryStringParameters: { roomId: ['room-cold'] } };
+      return {
+        ...restEvent('GET', '/recordings', '/recordings', null, null),
+        queryStringParameters: { roomId: 'room-cold' },
+        multiValueQueryStringParameters: { roomId: ['room-cold'] },
+      };
     case 'untrack':
       // A task nobody tracks: the conditional delete finds nothing (404), as cheap as the real one.
       return restEvent('DELETE', '/recordings/{taskId}', `/recordings/${id}`, { taskId: id }, null);
@@ -56,13 +77,39 @@ function eventFor(name: string, run: number): unknown {
 }
 
 /** An API Gateway REST (v1 proxy) event, with what the functions read. */
-function restEvent(httpMethod: string, resource: string, path: string, pathParameters: Record<string, string> | null, body: string | null, withKey = true) {
-  const headers = { accept: '*/*', ...(withKey ? { 'x-api-key': 'bench-key' } : {}), ...(body ? { 'content-type': 'application/json' } : {}) };
+function restEvent(
+  httpMethod: string,
+  resource: string,
+  path: string,
+  pathParameters: Record<string, string> | null,
+  body: string | null,
+  withKey = true,
+) {
+  const headers = {
+    accept: '*/*',
+    ...(withKey ? { 'x-api-key': 'bench-key' } : {}),
+    ...(body ? { 'content-type': 'application/json' } : {}),
+  };
   return {
-    resource, path, httpMethod, headers, pathParameters, body,
+    resource,
+    path,
+    httpMethod,
+    headers,
+    pathParameters,
+    body,
     multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-    queryStringParameters: null, multiValueQueryStringParameters: null, stageVariables: null, isBase64Encoded: false,
-    requestContext: { requestId: `bench-${Date.now()}`, stage: 'bench', httpMethod, path: `/bench${path}`, resourcePath: resource, identity: { sourceIp: '203.0.113.7', apiKey: withKey ? 'bench-key' : null } },
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: `bench-${Date.now()}`,
+      stage: 'bench',
+      httpMethod,
+      path: `/bench${path}`,
+      resourcePath: resource,
+      identity: { sourceIp: '203.0.113.7', apiKey: withKey ? 'bench-key' : null },
+    },
   };
 }
 
@@ -80,11 +127,24 @@ export async function runColdStarts(stack: BenchStack, builds: Builds, runs: num
       timings.bare.push(await coldStart(builds.runtime, bare.path, env, {}));
     }
     const failures = [...timings.function, ...timings.bare]
-      .filter((t) => t.error !== undefined || ((t.statusCode ?? 200) >= 400 && !(fn.name === 'untrack' && t.statusCode === 404)))
+      .filter(
+        (t) =>
+          t.error !== undefined || ((t.statusCode ?? 200) >= 400 && !(fn.name === 'untrack' && t.statusCode === 404)),
+      )
       .map((t) => t.error ?? `HTTP ${t.statusCode}`);
     const fnMedian = median(timings.function);
     const bareMedian = median(timings.bare);
-    results.push({ name: fn.name, bytes: fn.bytes, bareBytes: bare.bytes, sdkPackages: fn.sdkPackages, runs, function: fnMedian, bare: bareMedian, ratio: fnMedian.totalMs / bareMedian.totalMs, failures: [...new Set(failures)] });
+    results.push({
+      name: fn.name,
+      bytes: fn.bytes,
+      bareBytes: bare.bytes,
+      sdkPackages: fn.sdkPackages,
+      runs,
+      function: fnMedian,
+      bare: bareMedian,
+      ratio: fnMedian.totalMs / bareMedian.totalMs,
+      failures: [...new Set(failures)],
+    });
   }
   return results;
 }

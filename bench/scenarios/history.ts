@@ -5,7 +5,7 @@ import type { SweepSummary } from '../../lib/sweep/summary';
 import type { Builds } from '../build';
 import { startContainer } from '../container';
 import type { DynamoTally } from '../dynamo-meter';
-import { closedTask, openTask, recording, type BenchStack } from '../stack';
+import { type BenchStack, closedTask, openTask, recording } from '../stack';
 
 export interface HistoryOptions {
   closed: number;
@@ -37,9 +37,16 @@ export async function runHistory(stack: BenchStack, builds: Builds, options: His
     const now = Date.now();
     const ids = Array.from({ length: options.open }, (_, i) => `${prefix}-${i}`);
     for (const id of ids) zego.setTask(id, recording(id, now - 60_000));
-    await stack.seed(table, ids.map((id, i) => openTask(id, now - options.open + i)));
+    await stack.seed(
+      table,
+      ids.map((id, i) => openTask(id, now - options.open + i)),
+    );
     const sweep = builds.functions.find((f) => f.name === 'sweep')!;
-    const container = await startContainer(builds.runtime, sweep.path, stack.env(table, zego, { ZEGO_RATE_LIMIT: '200', SWEEP_CONCURRENCY: '40' }));
+    const container = await startContainer(
+      builds.runtime,
+      sweep.path,
+      stack.env(table, zego, { ZEGO_RATE_LIMIT: '200', SWEEP_CONCURRENCY: '40' }),
+    );
     try {
       stack.meter.reset();
       const report = await container.invoke({}, 60_000);
@@ -54,14 +61,24 @@ export async function runHistory(stack: BenchStack, builds: Builds, options: His
   const full = await stack.newTable();
   const seeding = performance.now();
   const now = Date.now();
-  await stack.seed(full, (function* () {
-    for (let i = 0; i < options.closed; i++) yield closedTask(`closed-${i}`, now);
-  })());
+  await stack.seed(
+    full,
+    (function* () {
+      for (let i = 0; i < options.closed; i++) yield closedTask(`closed-${i}`, now);
+    })(),
+  );
   const seedMs = performance.now() - seeding;
   // Back to back, so that both fall on the same side of the sweep's every-5-minutes COUNT (it goes by the clock).
   const withoutHistory = await sweepOf(await stack.newTable(), 'fresh');
   const withHistory = await sweepOf(full, 'amid-history');
-  const allReads = (withHistory.dynamo.countPages > 0) === (withoutHistory.dynamo.countPages > 0);
+  const allReads = withHistory.dynamo.countPages > 0 === withoutHistory.dynamo.countPages > 0;
   const reads = (sweep: HistorySweep) => (allReads ? sweep.dynamo.itemsScanned : sweep.dynamo.itemsRead);
-  return { ...options, seedMs, withoutHistory, withHistory, readRatio: reads(withHistory) / Math.max(1, reads(withoutHistory)), ratioBasis: allReads ? 'all reads' : 'listing reads' };
+  return {
+    ...options,
+    seedMs,
+    withoutHistory,
+    withHistory,
+    readRatio: reads(withHistory) / Math.max(1, reads(withoutHistory)),
+    ratioBasis: allReads ? 'all reads' : 'listing reads',
+  };
 }

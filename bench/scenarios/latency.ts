@@ -6,7 +6,7 @@ import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { SweepSummary } from '../../lib/sweep/summary';
 import type { Builds } from '../build';
 import { startContainer } from '../container';
-import { finished, openTask, recording, type BenchStack } from '../stack';
+import { type BenchStack, finished, openTask, recording } from '../stack';
 
 export interface LatencyOptions {
   tasks: number;
@@ -49,10 +49,16 @@ export async function runLatency(stack: BenchStack, builds: Builds, options: Lat
   const finishesAt = new Map<string, number>();
   for (const id of ids) {
     const afterMs = settleMs + Math.random() * finishWindowMs;
-    zego.setScript(id, [{ afterMs: 0, data: recording(id, now - 60_000) }, { afterMs, data: finished(id, now - 60_000, now + afterMs) }]);
+    zego.setScript(id, [
+      { afterMs: 0, data: recording(id, now - 60_000) },
+      { afterMs, data: finished(id, now - 60_000, now + afterMs) },
+    ]);
     finishesAt.set(id, now + afterMs);
   }
-  await stack.seed(table, ids.map((id, i) => openTask(id, now - tasks + i)));
+  await stack.seed(
+    table,
+    ids.map((id, i) => openTask(id, now - tasks + i)),
+  );
   const publishedAt = new Map<string, number>();
   const unhook = stack.sns.onPublish((message) => {
     const event = JSON.parse(String(message.parsedMessage?.default ?? message.message)) as OutcomeEvent;
@@ -60,13 +66,17 @@ export async function runLatency(stack: BenchStack, builds: Builds, options: Lat
   });
 
   const sweep = builds.functions.find((f) => f.name === 'sweep')!;
-  const container = await startContainer(builds.runtime, sweep.path, stack.env(table, zego, {
-    ZEGO_RATE_LIMIT: String(rateLimit),
-    SWEEP_CONCURRENCY: String(Math.max(5, Math.ceil(rateLimit / 5))),
-    ZEGO_TIMEOUT_MS: String(ZEGO_TIMEOUT_MS),
-    CHECK_INTERVAL_SECONDS: String(intervalSeconds),
-    CHECK_INTERVAL_MAX_SECONDS: String(intervalSeconds),
-  }));
+  const container = await startContainer(
+    builds.runtime,
+    sweep.path,
+    stack.env(table, zego, {
+      ZEGO_RATE_LIMIT: String(rateLimit),
+      SWEEP_CONCURRENCY: String(Math.max(5, Math.ceil(rateLimit / 5))),
+      ZEGO_TIMEOUT_MS: String(ZEGO_TIMEOUT_MS),
+      CHECK_INTERVAL_SECONDS: String(intervalSeconds),
+      CHECK_INTERVAL_MAX_SECONDS: String(intervalSeconds),
+    }),
+  );
   const summaries: SweepSummary[] = [];
   let skippedTicks = 0;
   try {
@@ -89,8 +99,12 @@ export async function runLatency(stack: BenchStack, builds: Builds, options: Lat
     unhook();
     await container.close();
   }
-  const latencies = ids.filter((id) => publishedAt.has(id)).map((id) => publishedAt.get(id)! - finishesAt.get(id)!).sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? Number.NaN;
+  const latencies = ids
+    .filter((id) => publishedAt.has(id))
+    .map((id) => publishedAt.get(id)! - finishesAt.get(id)!)
+    .sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? Number.NaN;
   const stats = zego.stats();
   return {
     ...options,

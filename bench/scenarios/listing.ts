@@ -4,7 +4,7 @@
 import type { Builds } from '../build';
 import { startContainer } from '../container';
 import type { DynamoTally } from '../dynamo-meter';
-import { closedTask, openTask, type BenchStack } from '../stack';
+import { type BenchStack, closedTask, openTask } from '../stack';
 
 export interface ListingOptions {
   rooms: number;
@@ -28,24 +28,41 @@ export async function runListing(stack: BenchStack, builds: Builds, options: Lis
   const now = Date.now();
   // The listed room's recordings: most closed long ago, a few still open (in the due index).
   const listedRoom = (prefix: string) =>
-    Array.from({ length: options.perRoom }, (_, i) => (i % 10 === 0 ? { ...openTask(`${prefix}-${i}`, now - i), roomId: ROOM } : { ...closedTask(`${prefix}-${i}`, now), roomId: ROOM, trackedAt: now - 86_400_000 - i }));
+    Array.from({ length: options.perRoom }, (_, i) =>
+      i % 10 === 0
+        ? { ...openTask(`${prefix}-${i}`, now - i), roomId: ROOM }
+        : { ...closedTask(`${prefix}-${i}`, now), roomId: ROOM, trackedAt: now - 86_400_000 - i },
+    );
   const alone = await stack.newTable();
   await stack.seed(alone, listedRoom('alone'));
   const crowded = await stack.newTable();
-  await stack.seed(crowded, (function* () {
-    yield* listedRoom('amid');
-    for (let room = 1; room < options.rooms; room++) {
-      for (let i = 0; i < options.perRoom; i++) yield { ...closedTask(`r${room}-${i}`, now), roomId: `room-${room}`, trackedAt: now - 86_400_000 - i };
-    }
-  })());
+  await stack.seed(
+    crowded,
+    (function* () {
+      yield* listedRoom('amid');
+      for (let room = 1; room < options.rooms; room++) {
+        for (let i = 0; i < options.perRoom; i++)
+          yield { ...closedTask(`r${room}-${i}`, now), roomId: `room-${room}`, trackedAt: now - 86_400_000 - i };
+      }
+    })(),
+  );
   const fn = builds.functions.find((f) => f.name === 'list')!;
   const pageOf = async (table: string, query: Record<string, string>): Promise<ListingPage> => {
     const container = await startContainer(builds.runtime, fn.path, stack.env(table));
     try {
       const event = {
-        resource: '/recordings', path: '/recordings', httpMethod: 'GET', headers: {}, multiValueHeaders: {}, pathParameters: null, body: null,
-        queryStringParameters: query, multiValueQueryStringParameters: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]])),
-        stageVariables: null, isBase64Encoded: false, requestContext: { requestId: `bench-${Date.now()}`, identity: { sourceIp: '203.0.113.7' } },
+        resource: '/recordings',
+        path: '/recordings',
+        httpMethod: 'GET',
+        headers: {},
+        multiValueHeaders: {},
+        pathParameters: null,
+        body: null,
+        queryStringParameters: query,
+        multiValueQueryStringParameters: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]])),
+        stageVariables: null,
+        isBase64Encoded: false,
+        requestContext: { requestId: `bench-${Date.now()}`, identity: { sourceIp: '203.0.113.7' } },
       };
       await container.invoke(event, 10_000); // warm: the measured call is a warm container's page
       stack.meter.reset();

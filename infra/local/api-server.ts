@@ -9,7 +9,10 @@ import { StartError } from './dev-config';
 import { listen, readBody } from './http-listener';
 import { restProxyEvent } from './rest-event';
 
-export type RouteHandler = (event: APIGatewayProxyEvent, context: { awsRequestId: string }) => Promise<APIGatewayProxyResult>;
+export type RouteHandler = (
+  event: APIGatewayProxyEvent,
+  context: { awsRequestId: string },
+) => Promise<APIGatewayProxyResult>;
 
 export interface ApiRoutes {
   /** POST /recordings */
@@ -59,7 +62,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const url = new URL(request.url, 'http://localhost');
     const resource = resourceOf(url.pathname);
     if (resource === undefined) {
-      return errorResponse(404, 'not_found', `no route for ${request.method} ${url.pathname}: the API has ${ROUTE_LIST}`);
+      return errorResponse(
+        404,
+        'not_found',
+        `no route for ${request.method} ${url.pathname}: the API has ${ROUTE_LIST}`,
+      );
     }
     const name = resource.methods[request.method];
     if (name === undefined) {
@@ -69,7 +76,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     const route = { ...resource, name };
     if (!routes) return errorResponse(503, 'starting', 'recwatch is still starting; try again in a moment');
-    if (Buffer.byteLength(request.body ?? '') > MAX_PAYLOAD_BYTES) return errorResponse(413, 'payload_too_large', 'the request body is over 10 MB');
+    if (Buffer.byteLength(request.body ?? '') > MAX_PAYLOAD_BYTES)
+      return errorResponse(413, 'payload_too_large', 'the request body is over 10 MB');
     const event = restProxyEvent({
       method: request.method,
       resource: route.resource,
@@ -93,26 +101,38 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return void response.destroy(); // the client went away mid-body
     }
     // API Gateway answers 502 when the integration fails instead of answering; the handlers never should.
-    const result = await invoke({ method, url: request.url ?? '/', headers: rawHeaders(request.rawHeaders), body, sourceIp: request.socket.remoteAddress ?? '127.0.0.1' }).catch(() =>
-      errorResponse(502, 'bad_gateway', 'the function failed without an answer; see the function logs'),
-    );
+    const result = await invoke({
+      method,
+      url: request.url ?? '/',
+      headers: rawHeaders(request.rawHeaders),
+      body,
+      sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+    }).catch(() => errorResponse(502, 'bad_gateway', 'the function failed without an answer; see the function logs'));
     const payload = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body);
     const headers: Record<string, string | string[]> = { 'x-amzn-requestid': randomUUID() };
     for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
     for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name] = values.map(String);
     headers['content-length'] = String(payload.length);
     response.writeHead(result.statusCode, headers).end(payload);
-    options.onRequest?.({ method, path: (request.url ?? '/').split('?')[0] ?? '/', statusCode: result.statusCode, ms: Date.now() - startedAt });
+    options.onRequest?.({
+      method,
+      path: (request.url ?? '/').split('?')[0] ?? '/',
+      statusCode: result.statusCode,
+      ms: Date.now() - startedAt,
+    });
   }
 
   // Whatever goes wrong with one request ends that request, never the process.
-  const onRequest = (request: IncomingMessage, response: ServerResponse): void => void serve(request, response).catch(() => response.destroy());
+  const onRequest = (request: IncomingMessage, response: ServerResponse): void =>
+    void serve(request, response).catch(() => response.destroy());
   const listener = await listen(onRequest, { host: options.host, port: options.port }).catch((error: unknown) => {
     throw listenError(error, options.port);
   });
   return {
     url: listener.url,
-    use: (next) => void (routes = next),
+    use: (next) => {
+      routes = next;
+    },
     invoke,
     close: () => listener.close(),
   };
@@ -131,9 +151,14 @@ const ROUTE_LIST = 'POST and GET /recordings, GET and DELETE /recordings/{taskId
 /** The resource API Gateway would match for this path (any method); undefined when none would. */
 function resourceOf(pathname: string): Resource | undefined {
   const segments = pathname.split('/').slice(1);
-  if (segments[0] === 'recordings' && segments.length === 1) return { methods: { POST: 'track', GET: 'list' }, resource: '/recordings', pathParameters: null };
+  if (segments[0] === 'recordings' && segments.length === 1)
+    return { methods: { POST: 'track', GET: 'list' }, resource: '/recordings', pathParameters: null };
   if (segments[0] === 'recordings' && segments.length === 2 && segments[1] !== '') {
-    return { methods: { GET: 'lookup', DELETE: 'untrack' }, resource: '/recordings/{taskId}', pathParameters: { taskId: decodeSegment(segments[1]!) } };
+    return {
+      methods: { GET: 'lookup', DELETE: 'untrack' },
+      resource: '/recordings/{taskId}',
+      pathParameters: { taskId: decodeSegment(segments[1]!) },
+    };
   }
   if (segments.length === 2 && segments[0] === 'callbacks' && segments[1] === 'zego') {
     return { methods: { POST: 'callback' }, resource: '/callbacks/zego', pathParameters: null };
@@ -143,8 +168,12 @@ function resourceOf(pathname: string): Resource | undefined {
 
 function listenError(error: unknown, port: number): unknown {
   const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'EADDRINUSE') return new StartError(`Port ${port} is already in use: set PORT to another port (for example PORT=${port + 1} npm start)`);
-  if (code === 'EACCES') return new StartError(`Port ${port} needs privileges this user does not have: set PORT to a port above 1023`);
+  if (code === 'EADDRINUSE')
+    return new StartError(
+      `Port ${port} is already in use: set PORT to another port (for example PORT=${port + 1} npm start)`,
+    );
+  if (code === 'EACCES')
+    return new StartError(`Port ${port} needs privileges this user does not have: set PORT to a port above 1023`);
   return error;
 }
 
@@ -160,6 +189,10 @@ function decodeSegment(segment: string): string {
 function rawHeaders(raw: string[]): Record<string, string[]> {
   // No prototype: a header may be called anything, `__proto__` included.
   const headers = Object.create(null) as Record<string, string[]>;
-  for (let i = 0; i + 1 < raw.length; i += 2) (headers[raw[i]!] ??= []).push(raw[i + 1]!);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    headers[name] ??= [];
+    headers[name].push(raw[i + 1]!);
+  }
   return headers;
 }

@@ -57,9 +57,14 @@ export function bannerLines(info: StackInfo, paint: Paint, cwd: string): string[
     row(
       'callbacks',
       `POST ${info.callbackUrl}  (functions/callback.ts; ZEGO's signature checked with ` +
-        (info.callbackSecretFile === undefined ? 'the CallbackSecret from ZEGO_CALLBACK_SECRET, not shown)' : `this run's CallbackSecret, in ${shown(info.callbackSecretFile)})`),
+        (info.callbackSecretFile === undefined
+          ? 'the CallbackSecret from ZEGO_CALLBACK_SECRET, not shown)'
+          : `this run's CallbackSecret, in ${shown(info.callbackSecretFile)})`),
     ),
-    row('sweep', `functions/sweep.ts every ${config.sweepIntervalMs / 1000} s; each task checked every ${info.checkIntervals.shortestS}–${info.checkIntervals.longestS} s, at most ${info.rateLimit} ZEGO requests/s`),
+    row(
+      'sweep',
+      `functions/sweep.ts every ${config.sweepIntervalMs / 1000} s; each task checked every ${info.checkIntervals.shortestS}–${info.checkIntervals.longestS} s, at most ${info.rateLimit} ZEGO requests/s`,
+    ),
     row(
       'triage',
       info.triage.on
@@ -68,26 +73,37 @@ export function bannerLines(info: StackInfo, paint: Paint, cwd: string): string[
         : 'off (SWEEP_TRIAGE=off): every due task gets a status request',
     ),
     row('ZEGO', zego),
-    row('DynamoDB', `dynalite at ${info.dynamoUrl}, table ${info.table} (${info.tableState === 'created' ? 'new' : 'kept from the last run'}) in ${shown(info.store)}`),
+    row(
+      'DynamoDB',
+      `dynalite at ${info.dynamoUrl}, table ${info.table} (${info.tableState === 'created' ? 'new' : 'kept from the last run'}) in ${shown(info.store)}`,
+    ),
     row('SNS', `a local endpoint at ${info.snsUrl}: events are printed here and appended to ${shown(info.eventsFile)}`),
     row('logs', `the functions' JSON log lines go to ${shown(info.logFile)}`),
   ];
   if (config.zego.kind === 'real') {
-    lines.push('', paint.yellow("  This sweep spends the AppId's DescribeRecordStatus budget: do not run it beside a deployed recwatch on the same AppId."));
+    lines.push(
+      '',
+      paint.yellow(
+        "  This sweep spends the AppId's DescribeRecordStatus budget: do not run it beside a deployed recwatch on the same AppId.",
+      ),
+    );
   }
   if (info.demos.length > 0) {
     lines.push('', paint.bold('Demo recordings'));
     const idWidth = Math.max(...info.demos.map((demo) => demo.taskId.length)) + 2;
     const trackingWidth = Math.max(...info.demos.map((demo) => demo.tracking.length)) + 2;
-    for (const demo of info.demos) lines.push(`  ${demo.taskId.padEnd(idWidth)}${demo.tracking.padEnd(trackingWidth)}${paint.dim(demo.story)}`);
+    for (const demo of info.demos)
+      lines.push(`  ${demo.taskId.padEnd(idWidth)}${demo.tracking.padEnd(trackingWidth)}${paint.dim(demo.story)}`);
   }
-  const body = JSON.stringify(info.tryRoomId === undefined ? { taskId: info.tryTaskId } : { taskId: info.tryTaskId, roomId: info.tryRoomId });
+  const body = JSON.stringify(
+    info.tryRoomId === undefined ? { taskId: info.tryTaskId } : { taskId: info.tryTaskId, roomId: info.tryRoomId },
+  );
   lines.push(
     '',
     paint.bold('Try it'),
     `  curl -sS -X POST ${info.apiUrl}/recordings -H 'content-type: application/json' -d '${body}'`,
     `  curl -sS ${info.apiUrl}/recordings/${info.tryTaskId}`,
-    `  curl -sS '${info.apiUrl}/recordings?roomId=${info.tryRoomId ?? 'YOUR_ROOM_ID'}'   ${paint.dim('# a room\'s recordings, newest first; ?state=OPEN lists the open ones')}`,
+    `  curl -sS '${info.apiUrl}/recordings?roomId=${info.tryRoomId ?? 'YOUR_ROOM_ID'}'   ${paint.dim("# a room's recordings, newest first; ?state=OPEN lists the open ones")}`,
     `  curl -sS -X DELETE ${info.apiUrl}/recordings/${info.tryTaskId}   ${paint.dim('# stop watching it')}`,
     `  ${callbackCommand(info, cwd, 'my-task-1')}   ${paint.dim("# ZEGO's upload-finished callback, signed, for any TaskId (--event 1|2|5|7, --failed)")}`,
     '',
@@ -103,8 +119,10 @@ export function callbackCommand(info: Pick<StackInfo, 'config' | 'callbackUrl'>,
   const env: string[] = [];
   if (config.dataDir !== resolve(cwd, '.data')) env.push(`RECWATCH_DATA_DIR=${shellWord(config.dataDir)}`);
   if (config.zego.kind === 'real') env.push(`ZEGO_APP_ID=${shellWord(config.zego.appId)}`);
-  const url = info.callbackUrl === `http://127.0.0.1:${DEFAULT_PORT}/callbacks/zego` ? '' : ` --url ${info.callbackUrl}`;
+  const url =
+    info.callbackUrl === `http://127.0.0.1:${DEFAULT_PORT}/callbacks/zego` ? '' : ` --url ${info.callbackUrl}`;
   return [...env, `npm run callback -- ${taskId}${url}`].join(' ');
 }
 
-const shellWord = (word: string): string => (/^[\w./:@%+=-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
+const shellWord = (word: string): string =>
+  /^[\w./:@%+=-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;

@@ -14,12 +14,20 @@ import { DEFAULT_PORT, SIMULATED_APP_ID } from './dev-config';
 import { callbackFile, sendZegoCallback, uploadFinishedDetail, zegoCallbackBody } from './zego-callback';
 
 export const USAGE = 'usage: npm run callback -- <taskId> [--event 1|2|5|7] [--failed] [--room <roomId>] [--url <url>]';
-const EVENTS: Record<string, string> = { '1': 'upload finished', '2': 'ended abnormally', '5': 'completed', '7': 'stopped, uploading' };
+const EVENTS: Record<string, string> = {
+  '1': 'upload finished',
+  '2': 'ended abnormally',
+  '5': 'completed',
+  '7': 'stopped, uploading',
+};
 const TIMEOUT_MS = 15_000;
 
 /** A problem the user fixes, said in one line; `status` is the exit status. */
 export class CallbackCommandError extends Error {
-  constructor(message: string, readonly status: 1 | 2) {
+  constructor(
+    message: string,
+    readonly status: 1 | 2,
+  ) {
     super(message);
   }
 }
@@ -40,26 +48,39 @@ const setting = (env: Env, name: string): string | undefined => {
   return raw === undefined || raw === '' ? undefined : raw;
 };
 
-/** What to send, from the arguments and the environment; a CallbackCommandError says what is wrong. */
-export function readCommand(args: string[], env: Env, cwd: string): CallbackCommand | 'help' {
-  let parsed;
+function parseCommandLine(args: string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args,
       allowPositionals: true,
-      options: { event: { type: 'string', short: 'e' }, failed: { type: 'boolean' }, room: { type: 'string' }, url: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        event: { type: 'string', short: 'e' },
+        failed: { type: 'boolean' },
+        room: { type: 'string' },
+        url: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (error) {
     throw new CallbackCommandError(`${(error as Error).message.split('\n')[0]} (${USAGE})`, 2);
   }
-  const { values, positionals } = parsed;
+}
+
+/** What to send, from the arguments and the environment; a CallbackCommandError says what is wrong. */
+export function readCommand(args: string[], env: Env, cwd: string): CallbackCommand | 'help' {
+  const { values, positionals } = parseCommandLine(args);
   if (values.help) return 'help';
   if (positionals.length !== 1 || positionals[0] === '') {
-    throw new CallbackCommandError(`${positionals.length === 0 ? 'give the TaskId to send a callback for' : `give one TaskId, not ${positionals.length}`} (${USAGE})`, 2);
+    throw new CallbackCommandError(
+      `${positionals.length === 0 ? 'give the TaskId to send a callback for' : `give one TaskId, not ${positionals.length}`} (${USAGE})`,
+      2,
+    );
   }
   const event = values.event ?? '1';
-  if (!Object.hasOwn(EVENTS, event)) throw new CallbackCommandError(`--event must be 1, 2, 5 or 7, got "${event}" (${USAGE})`, 2);
-  if (values.failed && event !== '1') throw new CallbackCommandError(`--failed goes with --event 1 (upload finished) only (${USAGE})`, 2);
+  if (!Object.hasOwn(EVENTS, event))
+    throw new CallbackCommandError(`--event must be 1, 2, 5 or 7, got "${event}" (${USAGE})`, 2);
+  if (values.failed && event !== '1')
+    throw new CallbackCommandError(`--failed goes with --event 1 (upload finished) only (${USAGE})`, 2);
 
   const port = setting(env, 'PORT') ?? String(DEFAULT_PORT);
   const url = values.url ?? `http://127.0.0.1:${port}/callbacks/zego`;
@@ -93,16 +114,26 @@ function readSecret(env: Env, cwd: string): string {
   try {
     secret = readFileSync(file, 'utf8').trim();
   } catch {
-    throw new CallbackCommandError(`no CallbackSecret in ${file}: is \`npm start\` running (with this RECWATCH_DATA_DIR)? Or set ZEGO_CALLBACK_SECRET`, 1);
+    throw new CallbackCommandError(
+      `no CallbackSecret in ${file}: is \`npm start\` running (with this RECWATCH_DATA_DIR)? Or set ZEGO_CALLBACK_SECRET`,
+      1,
+    );
   }
-  if (secret === '') throw new CallbackCommandError(`${file} is empty: restart \`npm start\`, or set ZEGO_CALLBACK_SECRET`, 1);
+  if (secret === '')
+    throw new CallbackCommandError(`${file} is empty: restart \`npm start\`, or set ZEGO_CALLBACK_SECRET`, 1);
   return secret;
 }
 
 /** The callback's body, signed now. */
 export function commandBody(command: CallbackCommand, now: number = Date.now()): Record<string, unknown> {
   const file = (n: number, status: number) =>
-    callbackFile({ status, file_id: `${command.taskId}_user${n}_VA.mp4`, user_id: `user_${n}`, user_name: `user_${n}`, stream_id: `stream_${n}` });
+    callbackFile({
+      status,
+      file_id: `${command.taskId}_user${n}_VA.mp4`,
+      user_id: `user_${n}`,
+      user_name: `user_${n}`,
+      stream_id: `stream_${n}`,
+    });
   return zegoCallbackBody({
     appId: command.appId,
     callbackSecret: command.callbackSecret,
@@ -110,7 +141,12 @@ export function commandBody(command: CallbackCommand, now: number = Date.now()):
     ...(command.roomId === undefined ? {} : { roomId: command.roomId }),
     eventType: command.eventType,
     ...(command.eventType === CALLBACK_EVENT.uploadFinished
-      ? { detail: uploadFinishedDetail([file(1, FILE_STATUS.uploaded), file(2, command.failed ? FILE_STATUS.failed : FILE_STATUS.uploaded)]) }
+      ? {
+          detail: uploadFinishedDetail([
+            file(1, FILE_STATUS.uploaded),
+            file(2, command.failed ? FILE_STATUS.failed : FILE_STATUS.uploaded),
+          ]),
+        }
       : {}),
     now,
   });
@@ -126,7 +162,10 @@ export async function sendCommand(command: CallbackCommand): Promise<{ ok: boole
     const code = (error as { code?: string }).code;
     const origin = new URL(command.url).origin;
     if (code === 'ECONNREFUSED') {
-      throw new CallbackCommandError(`nothing answers at ${origin} (connection refused): is \`npm start\` running there? Set PORT or --url if it runs on another port`, 1);
+      throw new CallbackCommandError(
+        `nothing answers at ${origin} (connection refused): is \`npm start\` running there? Set PORT or --url if it runs on another port`,
+        1,
+      );
     }
     throw new CallbackCommandError(`sending ${what} to ${command.url} failed: ${code ?? (error as Error).message}`, 1);
   }

@@ -20,7 +20,9 @@ export function claimDataDir(path: string): DataDir {
   try {
     mkdirSync(path, { recursive: true });
   } catch (error) {
-    throw new StartError(`cannot create the data directory ${path} (${(error as Error).message}): set RECWATCH_DATA_DIR to a writable directory`);
+    throw new StartError(
+      `cannot create the data directory ${path} (${(error as Error).message}): set RECWATCH_DATA_DIR to a writable directory`,
+    );
   }
   const holder = runningHolder(pidFile);
   if (holder !== undefined) {

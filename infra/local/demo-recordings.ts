@@ -9,9 +9,16 @@
 // recording ends, event 1 (upload finished, with the files) when the upload ends, then event 5 (completed).
 // A failed delivery is retried twice, 5 s apart, then dropped, as ZEGO does. One demo's callbacks are lost on
 // the way, so that polling closes it; ZEGO sends none for a task it does not know.
-import { callbackFile, sendZegoCallback, uploadFinishedDetail, zegoCallbackBody, type ZegoCallbackFile } from './zego-callback';
+
 import { CALLBACK_EVENT as EVENT, FILE_STATUS as FILE, RECORD_STATUS as STATUS } from '../../lib/zego/vocabulary';
-import { zegoFile, type SimulatedTask, type ZegoRecordFile, type ZegoSimulator } from './zego-simulator';
+import {
+  callbackFile,
+  sendZegoCallback,
+  uploadFinishedDetail,
+  type ZegoCallbackFile,
+  zegoCallbackBody,
+} from './zego-callback';
+import { type SimulatedTask, type ZegoRecordFile, type ZegoSimulator, zegoFile } from './zego-simulator';
 
 /** What becomes of a demo's ZEGO callbacks. */
 export type DemoCallbacks =
@@ -71,19 +78,39 @@ function lifecycle(taskId: string, life: Lifecycle, startedAt: number): { steps:
         Duration: life.endsAfterMs - 2 * SECOND,
       }),
     );
-  const ended = { ...base, Status: life.endStatus, RecordBeginTimestamp: beganAt, RecordEndTimestamp: startedAt + life.endsAfterMs };
+  const ended = {
+    ...base,
+    Status: life.endStatus,
+    RecordBeginTimestamp: beganAt,
+    RecordEndTimestamp: startedAt + life.endsAfterMs,
+  };
   const finalFiles = files((final) => final);
   const uploadedAt = life.endsAfterMs + life.uploadMs;
   return {
     steps: [
       { afterMs: 0, data: { ...base, Status: STATUS.initialising } },
-      { afterMs: 2 * SECOND, data: { ...base, Status: STATUS.inProgress, RecordBeginTimestamp: beganAt, RecordFiles: files(() => FILE.recording) } },
+      {
+        afterMs: 2 * SECOND,
+        data: {
+          ...base,
+          Status: STATUS.inProgress,
+          RecordBeginTimestamp: beganAt,
+          RecordFiles: files(() => FILE.recording),
+        },
+      },
       { afterMs: life.endsAfterMs, data: { ...ended, RecordFiles: files(() => FILE.uploading) } },
       { afterMs: uploadedAt, data: { ...ended, RecordFiles: finalFiles } },
     ],
     callbacks: [
-      { afterMs: life.endsAfterMs, eventType: life.endStatus === STATUS.endedAbnormally ? EVENT.endedAbnormally : EVENT.uploading },
-      { afterMs: uploadedAt, eventType: EVENT.uploadFinished, detail: uploadFinishedDetail(finalFiles.map(callbackFileOf)) },
+      {
+        afterMs: life.endsAfterMs,
+        eventType: life.endStatus === STATUS.endedAbnormally ? EVENT.endedAbnormally : EVENT.uploading,
+      },
+      {
+        afterMs: uploadedAt,
+        eventType: EVENT.uploadFinished,
+        detail: uploadFinishedDetail(finalFiles.map(callbackFileOf)),
+      },
       // After the outcome: the receiver answers it without changing anything.
       ...(life.endStatus === STATUS.ended ? [{ afterMs: uploadedAt + SECOND / 2, eventType: EVENT.completed }] : []),
     ],
@@ -123,7 +150,18 @@ const DEMOS: Demo[] = [
     autoTrack: true,
     callbacks: 'delivered',
     story: 'records 15 s, uploads 2 files for 10 s: completed, by its callback',
-    life: (at) => lifecycle('demo-meeting', { roomId: 'demo-room-1', endsAfterMs: 15 * SECOND, endStatus: STATUS.ended, uploadMs: 10 * SECOND, fileStatuses: [FILE.uploaded, FILE.uploaded] }, at),
+    life: (at) =>
+      lifecycle(
+        'demo-meeting',
+        {
+          roomId: 'demo-room-1',
+          endsAfterMs: 15 * SECOND,
+          endStatus: STATUS.ended,
+          uploadMs: 10 * SECOND,
+          fileStatuses: [FILE.uploaded, FILE.uploaded],
+        },
+        at,
+      ),
   },
   {
     taskId: 'demo-upload-fails',
@@ -131,15 +169,38 @@ const DEMOS: Demo[] = [
     autoTrack: true,
     callbacks: 'delivered',
     story: 'records 10 s, one of its 2 files fails to upload: failed, by its callback',
-    life: (at) => lifecycle('demo-upload-fails', { roomId: 'demo-room-2', endsAfterMs: 10 * SECOND, endStatus: STATUS.ended, uploadMs: 10 * SECOND, fileStatuses: [FILE.uploaded, FILE.failed] }, at),
+    life: (at) =>
+      lifecycle(
+        'demo-upload-fails',
+        {
+          roomId: 'demo-room-2',
+          endsAfterMs: 10 * SECOND,
+          endStatus: STATUS.ended,
+          uploadMs: 10 * SECOND,
+          fileStatuses: [FILE.uploaded, FILE.failed],
+        },
+        at,
+      ),
   },
   {
     taskId: 'demo-idle-end',
     roomId: 'demo-room-3',
     autoTrack: true,
     callbacks: 'lost',
-    story: 'ends abnormally (idle), its file lands in ZEGO backup storage, its callbacks are lost: completed with a warning, by a poll',
-    life: (at) => lifecycle('demo-idle-end', { roomId: 'demo-room-3', endsAfterMs: 12 * SECOND, endStatus: STATUS.endedAbnormally, uploadMs: 6 * SECOND, fileStatuses: [FILE.inBackupStorage] }, at),
+    story:
+      'ends abnormally (idle), its file lands in ZEGO backup storage, its callbacks are lost: completed with a warning, by a poll',
+    life: (at) =>
+      lifecycle(
+        'demo-idle-end',
+        {
+          roomId: 'demo-room-3',
+          endsAfterMs: 12 * SECOND,
+          endStatus: STATUS.endedAbnormally,
+          uploadMs: 6 * SECOND,
+          fileStatuses: [FILE.inBackupStorage],
+        },
+        at,
+      ),
   },
   {
     taskId: 'demo-unknown',
@@ -154,7 +215,18 @@ const DEMOS: Demo[] = [
     autoTrack: false,
     callbacks: 'delivered',
     story: 'records 6 s, uploads 4 s; its first callback tracks it: completed, by its callback',
-    life: (at) => lifecycle('demo-pushed', { roomId: 'demo-room-6', endsAfterMs: 6 * SECOND, endStatus: STATUS.ended, uploadMs: 4 * SECOND, fileStatuses: [FILE.uploaded] }, at),
+    life: (at) =>
+      lifecycle(
+        'demo-pushed',
+        {
+          roomId: 'demo-room-6',
+          endsAfterMs: 6 * SECOND,
+          endStatus: STATUS.ended,
+          uploadMs: 4 * SECOND,
+          fileStatuses: [FILE.uploaded],
+        },
+        at,
+      ),
   },
   {
     taskId: 'demo-try-me',
@@ -163,7 +235,18 @@ const DEMOS: Demo[] = [
     // Its callbacks would track it before you do: it sends none, and waits for the curl line.
     callbacks: 'none',
     story: 'records 4 s, uploads for 4 s, sends no callbacks: completed at its first poll once you track it (below)',
-    life: (at) => lifecycle('demo-try-me', { roomId: 'demo-room-5', endsAfterMs: 4 * SECOND, endStatus: STATUS.ended, uploadMs: 4 * SECOND, fileStatuses: [FILE.uploaded] }, at),
+    life: (at) =>
+      lifecycle(
+        'demo-try-me',
+        {
+          roomId: 'demo-room-5',
+          endsAfterMs: 4 * SECOND,
+          endStatus: STATUS.ended,
+          uploadMs: 4 * SECOND,
+          fileStatuses: [FILE.uploaded],
+        },
+        at,
+      ),
   },
 ];
 
@@ -191,17 +274,24 @@ export interface DemoPlayback {
  * Gives the simulator every demo's lifecycle, starting now. With a callback target, also sends the demos'
  * callbacks there on their schedule (until stopped); without one, the simulator alone plays them.
  */
-export function playDemoRecordings(simulator: ZegoSimulator, startedAt: number = Date.now(), callbacks?: DemoCallbackTarget): DemoPlayback {
+export function playDemoRecordings(
+  simulator: ZegoSimulator,
+  startedAt: number = Date.now(),
+  callbacks?: DemoCallbackTarget,
+): DemoPlayback {
   const timers = new Set<NodeJS.Timeout>();
   const underWay = new Set<Promise<void>>();
   let stopped = false;
   const later = (delayMs: number, run: () => Promise<void>): void => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      if (stopped) return;
-      const sending = run().finally(() => underWay.delete(sending));
-      underWay.add(sending);
-    }, Math.max(0, delayMs));
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        if (stopped) return;
+        const sending = run().finally(() => underWay.delete(sending));
+        underWay.add(sending);
+      },
+      Math.max(0, delayMs),
+    );
     timers.add(timer);
   };
 
@@ -210,7 +300,9 @@ export function playDemoRecordings(simulator: ZegoSimulator, startedAt: number =
     if (life) simulator.setScript(demo.taskId, life.steps);
     if (!life || !callbacks || demo.callbacks !== 'delivered') continue;
     life.callbacks.forEach((callback, sequence) => {
-      later(startedAt + callback.afterMs - Date.now(), () => deliver(callbacks, demo, callback, sequence + 1, () => stopped, later));
+      later(startedAt + callback.afterMs - Date.now(), () =>
+        deliver(callbacks, demo, callback, sequence + 1, () => stopped, later),
+      );
     });
   }
 
@@ -252,6 +344,9 @@ async function deliver(
     problem = (error as { code?: string }).code ?? (error as Error).message;
   }
   if (stopped()) return;
-  if (attempt < DELIVERY_ATTEMPTS) return later(RETRY_AFTER_MS, () => deliver(target, demo, callback, sequence, stopped, later, attempt + 1, body));
-  target.onDropped?.(`ZEGO callback (event ${callback.eventType}) for ${demo.taskId} dropped after ${DELIVERY_ATTEMPTS} attempts (${problem})`);
+  if (attempt < DELIVERY_ATTEMPTS)
+    return later(RETRY_AFTER_MS, () => deliver(target, demo, callback, sequence, stopped, later, attempt + 1, body));
+  target.onDropped?.(
+    `ZEGO callback (event ${callback.eventType}) for ${demo.taskId} dropped after ${DELIVERY_ATTEMPTS} attempts (${problem})`,
+  );
 }

@@ -54,12 +54,16 @@ function zegoMode(env: Env): ZegoMode {
   const appId = value(env, 'ZEGO_APP_ID');
   const serverSecret = value(env, 'ZEGO_SERVER_SECRET');
   if (value(env, 'ZEGO_SERVER_SECRET_PARAM') !== undefined) {
-    throw new StartError('ZEGO_SERVER_SECRET_PARAM names an SSM parameter, which the local stack does not read: set ZEGO_SERVER_SECRET instead');
+    throw new StartError(
+      'ZEGO_SERVER_SECRET_PARAM names an SSM parameter, which the local stack does not read: set ZEGO_SERVER_SECRET instead',
+    );
   }
   if (appId === undefined && serverSecret === undefined) return { kind: 'simulator' };
   if (appId === undefined || serverSecret === undefined) {
     // Never echo the secret, not even to say it is there.
-    throw new StartError('set both ZEGO_APP_ID and ZEGO_SERVER_SECRET to use the real ZEGO API, or neither to use the simulator');
+    throw new StartError(
+      'set both ZEGO_APP_ID and ZEGO_SERVER_SECRET to use the real ZEGO API, or neither to use the simulator',
+    );
   }
   return { kind: 'real', appId, serverSecret, apiUrl: value(env, 'ZEGO_API_URL') ?? DEFAULTS.ZEGO_API_URL };
 }
@@ -67,7 +71,9 @@ function zegoMode(env: Env): ZegoMode {
 export function loadDevConfig(env: Env, cwd: string): DevConfig {
   const dataDir = value(env, 'RECWATCH_DATA_DIR') ?? '.data';
   if (value(env, 'ZEGO_CALLBACK_SECRET_PARAM') !== undefined) {
-    throw new StartError('ZEGO_CALLBACK_SECRET_PARAM names an SSM parameter, which the local stack does not read: set ZEGO_CALLBACK_SECRET instead, or neither');
+    throw new StartError(
+      'ZEGO_CALLBACK_SECRET_PARAM names an SSM parameter, which the local stack does not read: set ZEGO_CALLBACK_SECRET instead, or neither',
+    );
   }
   const callbackSecret = value(env, 'ZEGO_CALLBACK_SECRET');
   return {
@@ -89,5 +95,9 @@ function checkIntervals(env: Env): Record<string, string> {
   const cap = value(env, 'CHECK_INTERVAL_MAX_SECONDS') ?? String(Math.max(15, Number(shortest) || 0));
   // The local schedule invokes the sweep every few seconds, which is what runs that keep checking do for a
   // minute-long schedule: each local run makes one sweep and returns, so its line prints and Ctrl-C is quick.
-  return { CHECK_INTERVAL_SECONDS: shortest, CHECK_INTERVAL_MAX_SECONDS: cap, SWEEP_KEEP_CHECKING: value(env, 'SWEEP_KEEP_CHECKING') ?? 'off' };
+  return {
+    CHECK_INTERVAL_SECONDS: shortest,
+    CHECK_INTERVAL_MAX_SECONDS: cap,
+    SWEEP_KEEP_CHECKING: value(env, 'SWEEP_KEEP_CHECKING') ?? 'off',
+  };
 }

@@ -9,8 +9,8 @@ import type { ApiServer } from './api-server';
 import { startApiServer } from './api-server';
 import { bannerLines, type DemoStatus } from './banner';
 import { claimDataDir } from './data-dir';
-import { DEMO_RECORDINGS, playDemoRecordings, TRY_ME, type DemoPlayback } from './demo-recordings';
-import { SIMULATED_APP_ID, StartError, type DevConfig } from './dev-config';
+import { DEMO_RECORDINGS, type DemoPlayback, playDemoRecordings, TRY_ME } from './demo-recordings';
+import { type DevConfig, SIMULATED_APP_ID, StartError } from './dev-config';
 import { LOCAL_AWS, startLocalDynamo } from './dynamo';
 import { createEventPrinter } from './event-printer';
 import { localFunctionEnv } from './function-env';
@@ -36,7 +36,12 @@ export interface DevStack {
 
 type Closer = () => unknown;
 
-export async function startDevStack(config: DevConfig, terminal: Terminal, env: NodeJS.ProcessEnv, cwd: string): Promise<DevStack> {
+export async function startDevStack(
+  config: DevConfig,
+  terminal: Terminal,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<DevStack> {
   const closers: Closer[] = [];
   const closeAll = async (): Promise<void> => {
     for (const closer of closers.splice(0).reverse()) {
@@ -53,13 +58,17 @@ export async function startDevStack(config: DevConfig, terminal: Terminal, env: 
       host: config.host,
       port: config.port,
       onRequest: ({ method, path, statusCode, ms }) =>
-        terminal.say(`${terminal.paint.dim(clock())} ${method} ${path} → ${statusCode < 400 ? statusCode : terminal.paint.yellow(String(statusCode))} ${terminal.paint.dim(`${ms} ms`)}`),
+        terminal.say(
+          `${terminal.paint.dim(clock())} ${method} ${path} → ${statusCode < 400 ? statusCode : terminal.paint.yellow(String(statusCode))} ${terminal.paint.dim(`${ms} ms`)}`,
+        ),
     });
     const closeApi = once(() => api.close());
     closers.push(closeApi);
     const data = claimDataDir(config.dataDir);
     closers.push(() => data.release());
-    const logs = divertFunctionLogs(data.logFile, (problem) => terminal.warn(`${terminal.paint.dim(clock())} ${terminal.paint.yellow(problem)}`));
+    const logs = divertFunctionLogs(data.logFile, (problem) =>
+      terminal.warn(`${terminal.paint.dim(clock())} ${terminal.paint.yellow(problem)}`),
+    );
     closers.push(() => logs.close());
 
     const dynamo = await startLocalDynamo({ path: data.store });
@@ -110,11 +119,24 @@ export async function startDevStack(config: DevConfig, terminal: Terminal, env: 
       env,
       { POWERTOOLS_SERVICE_NAME: env.POWERTOOLS_SERVICE_NAME ?? 'recwatch-local' },
       config.functionDefaults,
-      localFunctionEnv({ dynamoEndpoint: dynamo.endpoint, table: LOCAL_TABLE, sns: { url: sns.url, topicArn: LOCAL_TOPIC_ARN }, zego, callbackSecret, pageTokenKey: randomBytes(16).toString('hex') }),
+      localFunctionEnv({
+        dynamoEndpoint: dynamo.endpoint,
+        table: LOCAL_TABLE,
+        sns: { url: sns.url, topicArn: LOCAL_TOPIC_ARN },
+        zego,
+        callbackSecret,
+        pageTokenKey: randomBytes(16).toString('hex'),
+      }),
     );
     const sweepConfig = checkedSweepConfig(env);
     const [sweep, track, lookup, callback, list, untrack] = await importFunctions();
-    api.use({ track: track.handler, lookup: lookup.handler, callback: callback.handler, list: list.handler, untrack: untrack.handler });
+    api.use({
+      track: track.handler,
+      lookup: lookup.handler,
+      callback: callback.handler,
+      list: list.handler,
+      untrack: untrack.handler,
+    });
 
     const demos = zego.simulatorUrl === undefined ? [] : await trackDemos(api);
     const lines = bannerLines(
@@ -133,16 +155,26 @@ export async function startDevStack(config: DevConfig, terminal: Terminal, env: 
         logFile: data.logFile,
         rateLimit: sweepConfig.zego.rateLimit,
         triage: { on: sweepConfig.triage, listRateLimit: sweepConfig.listRateLimit, discover: sweepConfig.discover },
-        checkIntervals: { shortestS: sweepConfig.checkIntervalMs / 1000, longestS: sweepConfig.checkIntervalMaxMs / 1000 },
+        checkIntervals: {
+          shortestS: sweepConfig.checkIntervalMs / 1000,
+          longestS: sweepConfig.checkIntervalMaxMs / 1000,
+        },
         demos,
-        ...(zego.simulatorUrl === undefined ? { tryTaskId: 'YOUR_TASK_ID' } : { tryTaskId: TRY_ME.taskId, tryRoomId: TRY_ME.roomId }),
+        ...(zego.simulatorUrl === undefined
+          ? { tryTaskId: 'YOUR_TASK_ID' }
+          : { tryTaskId: TRY_ME.taskId, tryRoomId: TRY_ME.roomId }),
       },
       terminal.paint,
       cwd,
     );
     for (const line of lines) terminal.say(line);
 
-    const loop = startSweepLoop({ handler: sweep.handler, intervalMs: config.sweepIntervalMs, rateLimit: sweepConfig.zego.rateLimit, terminal });
+    const loop = startSweepLoop({
+      handler: sweep.handler,
+      intervalMs: config.sweepIntervalMs,
+      rateLimit: sweepConfig.zego.rateLimit,
+      terminal,
+    });
     closers.push(closeApi); // stopped right after the sweep and the demos' callbacks, before the stand-ins behind it go
     closers.push(() => demoPlayback?.stop());
     closers.push(() => loop.stop(SWEEP_STOP_WAIT_MS));
@@ -193,10 +225,13 @@ async function trackDemos(api: ApiServer): Promise<DemoStatus[]> {
       : await api.invoke({ method: 'GET', url: `/recordings/${demo.taskId}` });
     const state = (JSON.parse(answer.body) as { state?: unknown }).state;
     const tracking =
-      answer.statusCode === 201 ? 'tracked now'
-      : answer.statusCode === 200 ? `already tracked (${String(state)})`
-      : answer.statusCode === 404 ? 'not tracked'
-      : `not tracked (HTTP ${answer.statusCode})`;
+      answer.statusCode === 201
+        ? 'tracked now'
+        : answer.statusCode === 200
+          ? `already tracked (${String(state)})`
+          : answer.statusCode === 404
+            ? 'not tracked'
+            : `not tracked (HTTP ${answer.statusCode})`;
     statuses.push({ taskId: demo.taskId, story: demo.story, tracking });
   }
   return statuses;

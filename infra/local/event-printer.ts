@@ -11,7 +11,11 @@ const CLOSED_BY_TEXT: Record<string, string | undefined> = { callback: 'by callb
 
 export function createEventPrinter(terminal: Terminal, eventsFile: string): (message: PublishedMessage) => void {
   const { paint } = terminal;
-  const colourOf = { 'recording.completed': paint.green, 'recording.failed': paint.red, 'recording.expired': paint.yellow };
+  const colourOf = {
+    'recording.completed': paint.green,
+    'recording.failed': paint.red,
+    'recording.expired': paint.yellow,
+  };
   return (message) => {
     // A hook that throws would fail the Publish, and the sweep would announce the outcome again later:
     // a console or disk problem here must not change what the system does.
@@ -28,12 +32,19 @@ export function createEventPrinter(terminal: Terminal, eventsFile: string): (mes
         `${files.length} file${files.length === 1 ? '' : 's'}`,
         recording.outcomeReason,
       ].filter((fact) => fact !== undefined);
-      terminal.say(`${paint.dim(clock(message.at))} ${colour(paint.bold(event.eventType))} ${paint.bold(recording.taskId)}  ${facts.join(' · ')}`);
+      terminal.say(
+        `${paint.dim(clock(message.at))} ${colour(paint.bold(event.eventType))} ${paint.bold(recording.taskId)}  ${facts.join(' · ')}`,
+      );
       const indent = ' '.repeat(9);
-      for (const file of files) terminal.say(`${indent}${file.url ?? file.videoId ?? file.fileId ?? '(no location)'}  ${paint.dim(`file status ${file.status}`)}`);
+      for (const file of files)
+        terminal.say(
+          `${indent}${file.url ?? file.videoId ?? file.fileId ?? '(no location)'}  ${paint.dim(`file status ${file.status}`)}`,
+        );
       for (const warning of recording.warnings ?? []) terminal.say(`${indent}${paint.yellow(`warning: ${warning}`)}`);
     } catch (error) {
-      terminal.warn(`could not show or save an outcome event (${error instanceof Error ? error.message : String(error)})`);
+      terminal.warn(
+        `could not show or save an outcome event (${error instanceof Error ? error.message : String(error)})`,
+      );
     }
   };
 }

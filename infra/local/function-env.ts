@@ -27,7 +27,11 @@ export function localFunctionEnv(targets: LocalFunctionTargets): Record<string, 
     PAGE_TOKEN_KEY: targets.pageTokenKey ?? 'local-page-token-key-0123456789',
     ...(targets.sns ? { AWS_ENDPOINT_URL_SNS: targets.sns.url, EVENTS_TOPIC_ARN: targets.sns.topicArn } : {}),
     ...(targets.zego
-      ? { ZEGO_APP_ID: String(targets.zego.appId), ZEGO_SERVER_SECRET: targets.zego.serverSecret, ZEGO_API_URL: targets.zego.apiUrl }
+      ? {
+          ZEGO_APP_ID: String(targets.zego.appId),
+          ZEGO_SERVER_SECRET: targets.zego.serverSecret,
+          ZEGO_API_URL: targets.zego.apiUrl,
+        }
       : {}),
     ...(targets.callbackSecret === undefined ? {} : { ZEGO_CALLBACK_SECRET: targets.callbackSecret }),
   };

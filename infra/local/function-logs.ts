@@ -58,7 +58,8 @@ export function problemOf(line: string): string | undefined {
   const details: string[] = [];
   if (typeof entry.taskId === 'string') details.push(`taskId ${entry.taskId}`);
   const error = entry.error as { name?: unknown; message?: unknown } | undefined;
-  if (error && typeof error.message === 'string') details.push(`${typeof error.name === 'string' ? `${error.name}: ` : ''}${error.message}`);
+  if (error && typeof error.message === 'string')
+    details.push(`${typeof error.name === 'string' ? `${error.name}: ` : ''}${error.message}`);
   const source = typeof entry.function === 'string' ? entry.function : 'function';
   return `${source}: ${String(entry.message ?? '')}${details.length > 0 ? ` (${details.join('; ')})` : ''}`;
 }

@@ -1,7 +1,8 @@
 // The HTTP plumbing the local stand-ins (ZEGO simulator, SNS and SSM endpoints) share: a loopback server on
 // a free port, a request body read whole, and a close that does not wait for kept-alive sockets.
-import { createServer } from 'node:http';
+
 import type { IncomingMessage, RequestListener, Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ListenOptions {

@@ -23,8 +23,12 @@ export interface RestRequest {
 export function restProxyEvent(request: RestRequest): APIGatewayProxyEvent {
   const stage = request.stage ?? 'local';
   // API Gateway: `headers` keeps the last value of a repeated header, `multiValueHeaders` keeps them all.
-  const multiValueHeaders = Object.fromEntries(Object.entries(request.headers ?? {}).map(([name, v]) => [name, [v].flat()]));
-  const headers = Object.fromEntries(Object.entries(multiValueHeaders).map(([name, values]) => [name, values.at(-1) ?? '']));
+  const multiValueHeaders = Object.fromEntries(
+    Object.entries(request.headers ?? {}).map(([name, v]) => [name, [v].flat()]),
+  );
+  const headers = Object.fromEntries(
+    Object.entries(multiValueHeaders).map(([name, values]) => [name, values.at(-1) ?? '']),
+  );
   const userAgent = Object.entries(headers).find(([name]) => name.toLowerCase() === 'user-agent')?.[1] ?? null;
   const query = request.query !== undefined && request.query.size > 0 ? request.query : undefined;
   const apiKey = request.apiKey ?? null;
@@ -35,7 +39,9 @@ export function restProxyEvent(request: RestRequest): APIGatewayProxyEvent {
     headers,
     multiValueHeaders,
     queryStringParameters: query ? Object.fromEntries(query) : null,
-    multiValueQueryStringParameters: query ? Object.fromEntries([...query.keys()].map((key) => [key, query.getAll(key)])) : null,
+    multiValueQueryStringParameters: query
+      ? Object.fromEntries([...query.keys()].map((key) => [key, query.getAll(key)]))
+      : null,
     pathParameters: request.pathParameters ?? null,
     stageVariables: null,
     body: request.body ?? null,
@@ -47,9 +53,20 @@ export function restProxyEvent(request: RestRequest): APIGatewayProxyEvent {
       protocol: 'HTTP/1.1',
       httpMethod: request.method,
       identity: {
-        accessKey: null, accountId: null, apiKey, apiKeyId: apiKey === null ? null : 'key-id', caller: null, clientCert: null,
-        cognitoAuthenticationProvider: null, cognitoAuthenticationType: null, cognitoIdentityId: null,
-        cognitoIdentityPoolId: null, principalOrgId: null, sourceIp: request.sourceIp ?? '127.0.0.1', user: null, userAgent,
+        accessKey: null,
+        accountId: null,
+        apiKey,
+        apiKeyId: apiKey === null ? null : 'key-id',
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: request.sourceIp ?? '127.0.0.1',
+        user: null,
+        userAgent,
         userArn: null,
       },
       path: `/${stage}${request.path}`,

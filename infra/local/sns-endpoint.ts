@@ -61,10 +61,25 @@ const MAX_MESSAGE_BYTES = 262_144;
 const SUBJECT_MAX = 100;
 const XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
 // SNS: in a json-structured message, these keys must hold plain strings.
-const PROTOCOL_KEYS = ['default', 'email', 'email-json', 'http', 'https', 'sqs', 'sms', 'lambda', 'firehose', 'application'];
+const PROTOCOL_KEYS = [
+  'default',
+  'email',
+  'email-json',
+  'http',
+  'https',
+  'sqs',
+  'sms',
+  'lambda',
+  'firehose',
+  'application',
+];
 
 class SnsFault extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -89,7 +104,12 @@ export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promis
     },
     Publish(params) {
       const failure = failures.shift();
-      if (failure) throw new SnsFault(failure.status, failure.code, failure.message ?? 'Failure injected by the local SNS endpoint');
+      if (failure)
+        throw new SnsFault(
+          failure.status,
+          failure.code,
+          failure.message ?? 'Failure injected by the local SNS endpoint',
+        );
       const record = parsePublish(params, topics);
       for (const hook of hooks) {
         try {
@@ -111,7 +131,8 @@ export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promis
       const params = new URLSearchParams(body === '' ? query : body);
       const action = params.get('Action') ?? '';
       const run = Object.hasOwn(actions, action) ? actions[action] : undefined;
-      if (!run) throw new SnsFault(400, 'InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`);
+      if (!run)
+        throw new SnsFault(400, 'InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`);
       send(
         response,
         200,
@@ -119,7 +140,10 @@ export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promis
           `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
       );
     } catch (error) {
-      const fault = error instanceof SnsFault ? error : new SnsFault(500, 'InternalError', 'Internal error in the local SNS endpoint');
+      const fault =
+        error instanceof SnsFault
+          ? error
+          : new SnsFault(500, 'InternalError', 'Internal error in the local SNS endpoint');
       const type = fault.status >= 500 ? 'Receiver' : 'Sender';
       send(
         response,
@@ -130,7 +154,10 @@ export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promis
     }
   }
 
-  const listener = await listen((request, response) => void handle(request, response), { host: options.host, port: options.port });
+  const listener = await listen((request, response) => void handle(request, response), {
+    host: options.host,
+    port: options.port,
+  });
 
   return {
     url: listener.url,
@@ -158,13 +185,25 @@ function parsePublish(params: URLSearchParams, topics: Set<string>): PublishedMe
   if (!topics.has(topicArn)) throw new SnsFault(404, 'NotFound', 'Topic does not exist');
 
   const message = params.get('Message');
-  if (message === null) throw new SnsFault(400, 'ValidationError', "1 validation error detected: Value null at 'message' failed to satisfy constraint: Member must not be null");
+  if (message === null)
+    throw new SnsFault(
+      400,
+      'ValidationError',
+      "1 validation error detected: Value null at 'message' failed to satisfy constraint: Member must not be null",
+    );
   if (message === '') throw invalid('Invalid parameter: Empty message');
 
-  const record: PublishedMessage = { messageId: randomUUID(), topicArn, message, attributes: parseAttributes(params), at: Date.now() };
+  const record: PublishedMessage = {
+    messageId: randomUUID(),
+    topicArn,
+    message,
+    attributes: parseAttributes(params),
+    at: Date.now(),
+  };
   const subject = params.get('Subject');
   if (subject !== null) {
-    if (subject === '' || subject.length > SUBJECT_MAX || !/^[\x20-\x7e]+$/.test(subject)) throw invalid('Invalid parameter: Subject');
+    if (subject === '' || subject.length > SUBJECT_MAX || !/^[\x20-\x7e]+$/.test(subject))
+      throw invalid('Invalid parameter: Subject');
     record.subject = subject;
   }
   const structure = params.get('MessageStructure');
@@ -174,7 +213,10 @@ function parsePublish(params: URLSearchParams, topics: Set<string>): PublishedMe
     record.parsedMessage = parseStructured(message);
   }
 
-  const attributeBytes = Object.entries(record.attributes).reduce((sum, [name, a]) => sum + bytes(name) + bytes(a.dataType) + bytes(a.value), 0);
+  const attributeBytes = Object.entries(record.attributes).reduce(
+    (sum, [name, a]) => sum + bytes(name) + bytes(a.dataType) + bytes(a.value),
+    0,
+  );
   if (bytes(message) + attributeBytes > MAX_MESSAGE_BYTES) throw invalid('Invalid parameter: Message too long');
   return record;
 }
@@ -190,9 +232,11 @@ function parseStructured(message: string): Record<string, unknown> {
     throw invalid('Invalid parameter: Message Structure - JSON message body failed to parse');
   }
   const object = parsed as Record<string, unknown>;
-  if (typeof object.default !== 'string') throw invalid('Invalid parameter: Message Structure - No default entry in JSON message body');
+  if (typeof object.default !== 'string')
+    throw invalid('Invalid parameter: Message Structure - No default entry in JSON message body');
   for (const key of PROTOCOL_KEYS) {
-    if (key in object && typeof object[key] !== 'string') throw invalid(`Invalid parameter: Message Structure - value for ${key} must be a string`);
+    if (key in object && typeof object[key] !== 'string')
+      throw invalid(`Invalid parameter: Message Structure - value for ${key} must be a string`);
   }
   return object;
 }
@@ -207,12 +251,21 @@ function parseAttributes(params: URLSearchParams): Record<string, SnsMessageAttr
     const value = params.get(`${prefix}.Value.StringValue`) ?? params.get(`${prefix}.Value.BinaryValue`) ?? '';
     if (name === '') throw new SnsFault(400, 'ParameterValueInvalid', 'The message attribute name must not be empty.');
     if (!/^(String|Number|Binary)(\..+)?$/.test(dataType) && dataType !== 'String.Array') {
-      throw new SnsFault(400, 'ParameterValueInvalid', `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`);
+      throw new SnsFault(
+        400,
+        'ParameterValueInvalid',
+        `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`,
+      );
     }
     if (value === '') {
-      throw new SnsFault(400, 'ParameterValueInvalid', `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${dataType}'.`);
+      throw new SnsFault(
+        400,
+        'ParameterValueInvalid',
+        `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${dataType}'.`,
+      );
     }
-    if (Object.hasOwn(attributes, name)) throw new SnsFault(400, 'ParameterValueInvalid', `Message attribute name '${name}' has already been entered.`);
+    if (Object.hasOwn(attributes, name))
+      throw new SnsFault(400, 'ParameterValueInvalid', `Message attribute name '${name}' has already been entered.`);
     attributes[name] = { dataType, value };
   }
   return attributes;

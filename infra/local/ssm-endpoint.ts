@@ -43,7 +43,11 @@ interface StoredParameter {
 }
 
 class SsmFault extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -58,9 +62,15 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
   function getParameter(input: Record<string, unknown>): unknown {
     const name = typeof input.Name === 'string' ? input.Name : '';
     callCounts.set(name, (callCounts.get(name) ?? 0) + 1);
-    if (name === '') throw new SsmFault(400, 'ValidationException', "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    if (name === '')
+      throw new SsmFault(
+        400,
+        'ValidationException',
+        "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1",
+      );
     const failure = failures.shift();
-    if (failure) throw new SsmFault(failure.status, failure.code, failure.message ?? 'Failure injected by the local SSM endpoint');
+    if (failure)
+      throw new SsmFault(failure.status, failure.code, failure.message ?? 'Failure injected by the local SSM endpoint');
     const stored = parameters.get(name);
     if (!stored) throw new SsmFault(400, 'ParameterNotFound', `Parameter ${name} not found.`);
     // SSM: without WithDecryption a SecureString comes back as its (opaque) ciphertext.
@@ -87,21 +97,33 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
     try {
       const target = request.headers['x-amz-target'];
       const body = await readBody(request);
-      if (target !== 'AmazonSSM.GetParameter') throw new SsmFault(400, 'UnknownOperationException', `Unknown operation ${String(target)}`);
+      if (target !== 'AmazonSSM.GetParameter')
+        throw new SsmFault(400, 'UnknownOperationException', `Unknown operation ${String(target)}`);
       let input: unknown;
       try {
         input = JSON.parse(body === '' ? '{}' : body);
       } catch {
         throw new SsmFault(400, 'SerializationException', 'Request body is not valid JSON');
       }
-      send(response, 200, requestId, getParameter(typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {}));
+      send(
+        response,
+        200,
+        requestId,
+        getParameter(typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {}),
+      );
     } catch (error) {
-      const fault = error instanceof SsmFault ? error : new SsmFault(500, 'InternalServerError', 'Internal error in the local SSM endpoint');
+      const fault =
+        error instanceof SsmFault
+          ? error
+          : new SsmFault(500, 'InternalServerError', 'Internal error in the local SSM endpoint');
       send(response, fault.status, requestId, { __type: fault.code, message: fault.message });
     }
   }
 
-  const listener = await listen((request, response) => void handle(request, response), { host: options.host, port: options.port });
+  const listener = await listen((request, response) => void handle(request, response), {
+    host: options.host,
+    port: options.port,
+  });
 
   return {
     url: listener.url,

@@ -2,7 +2,7 @@
 // The process then ends because nothing is left running, not because it is told to exit: if something
 // were left, the guard below would say so and exit 1.
 import { loadDevConfig, StartError } from './dev-config';
-import { startDevStack, type DevStack } from './dev-stack';
+import { type DevStack, startDevStack } from './dev-stack';
 import { createTerminal } from './terminal';
 
 const terminal = createTerminal({ noColor: (process.env.NO_COLOR ?? '') !== '' });
@@ -53,7 +53,9 @@ try {
   if (error instanceof StartError) {
     terminal.warn(error.message);
   } else {
-    terminal.warn(`recwatch could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    terminal.warn(
+      `recwatch could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
   }
   process.exitCode = 1;
 }

@@ -5,7 +5,10 @@ import { randomUUID } from 'node:crypto';
 import type { SweepSummary } from '../../lib/sweep/summary';
 import { clock, type Terminal } from './terminal';
 
-export type SweepHandler = (event: unknown, context: { awsRequestId: string; getRemainingTimeInMillis(): number }) => Promise<SweepSummary>;
+export type SweepHandler = (
+  event: unknown,
+  context: { awsRequestId: string; getRemainingTimeInMillis(): number },
+) => Promise<SweepSummary>;
 
 export interface SweepLoop {
   /** No new run starts; resolves once a run in progress has ended, or after `waitMs` if it has not. */
@@ -22,7 +25,13 @@ export interface SweepLoopOptions {
   budgetMs?: number;
 }
 
-export function startSweepLoop({ handler, intervalMs, rateLimit, terminal, budgetMs = 60_000 }: SweepLoopOptions): SweepLoop {
+export function startSweepLoop({
+  handler,
+  intervalMs,
+  rateLimit,
+  terminal,
+  budgetMs = 60_000,
+}: SweepLoopOptions): SweepLoop {
   const { paint } = terminal;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -32,23 +41,32 @@ export function startSweepLoop({ handler, intervalMs, rateLimit, terminal, budge
     const startedAt = Date.now();
     const deadline = startedAt + budgetMs;
     try {
-      const summary = await handler({}, { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) });
+      const summary = await handler(
+        {},
+        { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) },
+      );
       report(summary);
     } catch (error) {
       // As on the deployed schedule, a failed run is not retried: the next one comes at its time.
-      const reason = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+      const reason =
+        error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
       terminal.warn(`${paint.dim(clock())} ${paint.red('sweep failed')}  ${reason}`);
     }
   }
 
   function report(summary: SweepSummary): void {
     const time = paint.dim(clock());
-    if (summary.skipped !== undefined) return terminal.say(`${time} sweep skipped: ${summary.skipped} (it lets go within a minute)`);
+    if (summary.skipped !== undefined) {
+      terminal.say(`${time} sweep skipped: ${summary.skipped} (it lets go within a minute)`);
+      return;
+    }
     const outcomes = Object.values(summary.outcomes).reduce((sum, n) => sum + n, 0);
     const problems = [
       summary.faults.transient > 0 ? `transient ZEGO faults ${summary.faults.transient}` : undefined,
       summary.faults.task > 0 ? `ZEGO task errors ${summary.faults.task}` : undefined,
-      summary.faults.config > 0 ? `ZEGO rejected our configuration ${summary.faults.config}× (${summary.lastConfigFault ?? 'no detail'})` : undefined,
+      summary.faults.config > 0
+        ? `ZEGO rejected our configuration ${summary.faults.config}× (${summary.lastConfigFault ?? 'no detail'})`
+        : undefined,
       summary.rateRefusals > 0 ? `rate refusals ${summary.rateRefusals}` : undefined,
       summary.publishFailures > 0 ? `publish failures ${summary.publishFailures}` : undefined,
     ].filter((problem) => problem !== undefined);

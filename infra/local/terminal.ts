@@ -28,7 +28,11 @@ export interface TerminalOptions {
   stderr?: NodeJS.WriteStream;
 }
 
-export function createTerminal({ noColor = false, stdout = process.stdout, stderr = process.stderr }: TerminalOptions = {}): Terminal {
+export function createTerminal({
+  noColor = false,
+  stdout = process.stdout,
+  stderr = process.stderr,
+}: TerminalOptions = {}): Terminal {
   const out: Write = stdout.write.bind(stdout);
   const err: Write = stderr.write.bind(stderr);
   const tty = stdout.isTTY === true;
@@ -39,7 +43,8 @@ export function createTerminal({ noColor = false, stdout = process.stdout, stder
     if (pending) out('\r\x1b[2K');
     pending = false;
   };
-  const style = (open: number, close: number) => (text: string) => (colour ? `\x1b[${open}m${text}\x1b[${close}m` : text);
+  const style = (open: number, close: number) => (text: string) =>
+    colour ? `\x1b[${open}m${text}\x1b[${close}m` : text;
 
   return {
     say(text = '') {

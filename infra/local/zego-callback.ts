@@ -7,9 +7,20 @@ import { CALLBACK_EVENT, FILE_STATUS, UPLOAD_STATUS } from '../../lib/zego/vocab
 
 /** One `detail.file_info` entry, with ZEGO's names. */
 export interface ZegoCallbackFile {
-  user_id?: string; user_name?: string; stream_id?: string; file_id?: string; video_id?: string; file_url?: string;
-  output_file_format?: string; file_size?: number; duration?: number; resolution_width?: number; resolution_height?: number;
-  media_track_type?: number; begin_timestamp?: number; status?: number;
+  user_id?: string;
+  user_name?: string;
+  stream_id?: string;
+  file_id?: string;
+  video_id?: string;
+  file_url?: string;
+  output_file_format?: string;
+  file_size?: number;
+  duration?: number;
+  resolution_width?: number;
+  resolution_height?: number;
+  media_track_type?: number;
+  begin_timestamp?: number;
+  status?: number;
 }
 
 export interface ZegoCallbackOptions {
@@ -27,7 +38,11 @@ export interface ZegoCallbackOptions {
 }
 
 export function zegoCallbackBody(options: ZegoCallbackOptions): Record<string, unknown> {
-  const { timestamp, nonce, signature } = signCallback(options.callbackSecret, options.now ?? Date.now(), options.nonce);
+  const { timestamp, nonce, signature } = signCallback(
+    options.callbackSecret,
+    options.now ?? Date.now(),
+    options.nonce,
+  );
   return {
     app_id: options.appId,
     task_id: options.taskId,
@@ -43,7 +58,10 @@ export function zegoCallbackBody(options: ZegoCallbackOptions): Record<string, u
 }
 
 /** An upload-finished detail: all uploaded when every file is stored (uploaded or in ZEGO's backup storage), some failed when any failed. */
-export function uploadFinishedDetail(files: ZegoCallbackFile[]): { upload_status: (typeof UPLOAD_STATUS)[keyof typeof UPLOAD_STATUS]; file_info: ZegoCallbackFile[] } {
+export function uploadFinishedDetail(files: ZegoCallbackFile[]): {
+  upload_status: (typeof UPLOAD_STATUS)[keyof typeof UPLOAD_STATUS];
+  file_info: ZegoCallbackFile[];
+} {
   const anyFailed = files.some((file) => file.status === FILE_STATUS.failed);
   return { upload_status: anyFailed ? UPLOAD_STATUS.someFailed : UPLOAD_STATUS.allUploaded, file_info: files };
 }
@@ -56,7 +74,9 @@ export function callbackFile(options: Partial<ZegoCallbackFile> & { status: numb
     user_name: 'user_1',
     stream_id: 'stream_1',
     file_id: fileId,
-    ...(options.status === FILE_STATUS.uploaded || options.status === FILE_STATUS.inBackupStorage ? { file_url: `https://storage.example.com/record/${fileId}` } : {}),
+    ...(options.status === FILE_STATUS.uploaded || options.status === FILE_STATUS.inBackupStorage
+      ? { file_url: `https://storage.example.com/record/${fileId}` }
+      : {}),
     output_file_format: 'mp4',
     file_size: 43_264_354,
     duration: 33_874,
@@ -74,7 +94,13 @@ export async function sendZegoCallback(
   body: Record<string, unknown>,
   options: { timeoutMs?: number } = {},
 ): Promise<{ statusCode: number; body: string }> {
-  const timeouts = options.timeoutMs === undefined ? {} : { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs };
-  const answer = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...timeouts });
+  const timeouts =
+    options.timeoutMs === undefined ? {} : { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs };
+  const answer = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    ...timeouts,
+  });
   return { statusCode: answer.statusCode, body: await answer.body.text() };
 }

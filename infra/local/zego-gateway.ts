@@ -21,7 +21,12 @@ export const isSimulatedAction = (action: string): action is SimulatedAction =>
   (SIMULATED_ACTIONS as readonly string[]).includes(action);
 
 /** Gateway checks, in ZEGO's common-code terms; undefined when the request is properly signed. */
-export function verifyGateway(query: URLSearchParams, appId: number, secret: string, nowMs: number): GatewayRefusal | undefined {
+export function verifyGateway(
+  query: URLSearchParams,
+  appId: number,
+  secret: string,
+  nowMs: number,
+): GatewayRefusal | undefined {
   const param = (name: string): string => query.get(name) ?? '';
   const action = param('Action');
   if (action === '') return { code: CODE.actionEmpty, message: 'Action is empty' };
@@ -29,9 +34,12 @@ export function verifyGateway(query: URLSearchParams, appId: number, secret: str
   if (!/^\d{1,10}$/.test(param('AppId')) || Number(param('AppId')) > 0xffff_ffff) {
     return { code: CODE.appIdFormat, message: 'AppId format error' };
   }
-  if (Number(param('AppId')) !== appId) return { code: CODE.serverSecretNotFound, message: 'failed to get ServerSecret' };
-  if (param('SignatureVersion') === '') return { code: CODE.signatureVersionEmpty, message: 'SignatureVersion is empty' };
-  if (param('SignatureVersion') !== '2.0') return { code: CODE.unsupportedSignatureVersion, message: 'unsupported SignatureVersion' };
+  if (Number(param('AppId')) !== appId)
+    return { code: CODE.serverSecretNotFound, message: 'failed to get ServerSecret' };
+  if (param('SignatureVersion') === '')
+    return { code: CODE.signatureVersionEmpty, message: 'SignatureVersion is empty' };
+  if (param('SignatureVersion') !== '2.0')
+    return { code: CODE.unsupportedSignatureVersion, message: 'unsupported SignatureVersion' };
   // Stricter than ZEGO documents (its own sample uses a decimal nonce): we want 16 hex characters.
   if (!/^[0-9a-f]{16}$/.test(param('SignatureNonce'))) {
     return { code: CODE.nonceInvalid, message: 'SignatureNonce is empty or ill-formed' };
@@ -39,7 +47,8 @@ export function verifyGateway(query: URLSearchParams, appId: number, secret: str
   if (param('Timestamp') === '') return { code: CODE.timestampEmpty, message: 'Timestamp is empty' };
   if (!/^\d{1,12}$/.test(param('Timestamp'))) return { code: CODE.timestampFormat, message: 'Timestamp format error' };
   const timestamp = Number(param('Timestamp'));
-  if (Math.abs(timestamp - nowMs / 1000) > MAX_SKEW_S) return { code: CODE.signatureExpired, message: 'signature expired' };
+  if (Math.abs(timestamp - nowMs / 1000) > MAX_SKEW_S)
+    return { code: CODE.signatureExpired, message: 'signature expired' };
   if (param('Signature') === '') return { code: CODE.signatureEmpty, message: 'Signature is empty' };
   const expected = Buffer.from(computeSignature(appId, param('SignatureNonce'), secret, timestamp));
   const given = Buffer.from(param('Signature'));

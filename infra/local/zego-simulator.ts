@@ -5,22 +5,39 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { FILE_STATUS, LIST_STATUS, RECORD_STATUS, RETURN_CODE as CODE } from '../../lib/zego/vocabulary';
+import { RETURN_CODE as CODE, FILE_STATUS, LIST_STATUS, RECORD_STATUS } from '../../lib/zego/vocabulary';
 import { listen, readBody } from './http-listener';
-import { verifyGateway } from './zego-gateway';
 import type { SimulatedAction } from './zego-gateway';
+import { verifyGateway } from './zego-gateway';
 
 /** One entry of Data.RecordFiles, with ZEGO's names (FileSize in bytes; Duration and timestamps in ms). */
 export interface ZegoRecordFile {
-  UserId?: string; UserName?: string; StreamId?: string; FileId?: string; VideoId?: string; FileUrl?: string;
-  OutputFileFormat?: string; FileSize?: number; Duration?: number; ResolutionWidth?: number; ResolutionHeight?: number;
-  MediaTrackType?: number; BeginTimestamp?: number; CustomBeginTimestamp?: number; Status: number;
+  UserId?: string;
+  UserName?: string;
+  StreamId?: string;
+  FileId?: string;
+  VideoId?: string;
+  FileUrl?: string;
+  OutputFileFormat?: string;
+  FileSize?: number;
+  Duration?: number;
+  ResolutionWidth?: number;
+  ResolutionHeight?: number;
+  MediaTrackType?: number;
+  BeginTimestamp?: number;
+  CustomBeginTimestamp?: number;
+  Status: number;
 }
 
 /** Data of a DescribeRecordStatus answer, with ZEGO's names; any subset (a test may leave out Status on purpose). */
 export interface ZegoRecordData {
-  Status?: number; RoomId?: string; RecordMode?: number; StreamType?: number;
-  RecordBeginTimestamp?: number; RecordEndTimestamp?: number; RecordFiles?: ZegoRecordFile[];
+  Status?: number;
+  RoomId?: string;
+  RecordMode?: number;
+  StreamType?: number;
+  RecordBeginTimestamp?: number;
+  RecordEndTimestamp?: number;
+  RecordFiles?: ZegoRecordFile[];
 }
 
 /** 'missing' answers 300001000, as ZEGO does for unknown tasks and tasks started more than 3 days ago. */
@@ -114,7 +131,9 @@ export function zegoFile(options: Partial<ZegoRecordFile> & { status: number }):
     UserName: 'user_1',
     StreamId: 'stream_1',
     FileId: fileId,
-    ...(status === FILE_STATUS.uploaded || status === FILE_STATUS.inBackupStorage ? { FileUrl: `https://storage.example.com/record/${fileId}` } : {}),
+    ...(status === FILE_STATUS.uploaded || status === FILE_STATUS.inBackupStorage
+      ? { FileUrl: `https://storage.example.com/record/${fileId}` }
+      : {}),
     OutputFileFormat: 'mp4',
     FileSize: 43_264_354,
     Duration: 33_874,
@@ -165,7 +184,14 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
   let recentList: number[] = [];
   let log: number[] = [];
   let listLog: number[] = [];
-  const zeroCounters = () => ({ requests: 0, refusals: 0, listRequests: 0, listRefusals: 0, badSignatures: 0, connections: 0 });
+  const zeroCounters = () => ({
+    requests: 0,
+    refusals: 0,
+    listRequests: 0,
+    listRefusals: 0,
+    badSignatures: 0,
+    connections: 0,
+  });
   let counters = zeroCounters();
   let byTask: Record<string, number> = {};
   let requestSeq = 0;
@@ -221,7 +247,8 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
       case undefined:
         return reply(normal);
       case 'http':
-        return (res) => send(res, fault.status, `<html><body>${fault.status} upstream error</body></html>`, 'text/html');
+        return (res) =>
+          send(res, fault.status, `<html><body>${fault.status} upstream error</body></html>`, 'text/html');
       case 'hang':
         return () => undefined; // the socket is destroyed by close()
       case 'reset':
@@ -258,14 +285,18 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
     if (StartTime < at - LIST_SPAN_MS) return invalid('StartTime is more than 3 days ago');
     if (RoomId !== undefined && RoomId !== null && typeof RoomId !== 'string') return invalid('RoomId');
     const isAbsent = (value: unknown): boolean => value === undefined || value === null;
-    if (!isAbsent(PageOffset) && !(Number.isInteger(PageOffset) && (PageOffset as number) >= 0)) return invalid('PageOffset');
+    if (!isAbsent(PageOffset) && !(Number.isInteger(PageOffset) && (PageOffset as number) >= 0))
+      return invalid('PageOffset');
     const pageSize = isAbsent(PageSize) ? LIST_MAX_PAGE_SIZE : PageSize;
     if (typeof pageSize !== 'number' || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > LIST_MAX_PAGE_SIZE) {
       return invalid('PageSize');
     }
     const pageOffset = Math.max(1, (PageOffset as number | null | undefined) ?? 1); // ZEGO: 0 or absent = 1
     const room = typeof RoomId === 'string' && RoomId !== '' ? RoomId : undefined;
-    const wanted = Status === LIST_STATUS.recording ? inProgressListing : new Set<number>([RECORD_STATUS.ended, RECORD_STATUS.endedAbnormally]);
+    const wanted =
+      Status === LIST_STATUS.recording
+        ? inProgressListing
+        : new Set<number>([RECORD_STATUS.ended, RECORD_STATUS.endedAbnormally]);
     // One pass and one sort per request: O(n log n) in the tasks held, whatever the page.
     const matches: Array<{ taskId: string; data: ZegoRecordData; begin: number }> = [];
     for (const [taskId, entry] of tasks) {
@@ -298,7 +329,12 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
     }
     const normal = listing(body, arrivedAt);
     return faulted(takeFault('DescribeTasks'), normal, () => {
-      const data = (normal.data ?? { PageOffset: 1, PageSize: LIST_MAX_PAGE_SIZE, TotalCount: 0, TaskidList: [] }) as object;
+      const data = (normal.data ?? {
+        PageOffset: 1,
+        PageSize: LIST_MAX_PAGE_SIZE,
+        TotalCount: 0,
+        TaskidList: [],
+      }) as object;
       return { ...data, TotalCount: 'many' }; // ZEGO sends an integer
     });
   }
@@ -349,17 +385,20 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
     // ZEGO's keep-alive policy is undocumented: advertise no timeout (Node would send `Keep-Alive: timeout=N`),
     // so clients must cope with a server that closes idle sockets without warning.
     if (req.headers.connection?.toLowerCase() !== 'close') res.setHeader('connection', 'keep-alive');
-    void decide(req, arrivedAt, query).then((act) => {
-      const run = (): void => {
-        if (!closed && !res.destroyed) act(res);
-      };
-      if (latencyMs <= 0) return run();
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        run();
-      }, latencyMs);
-      timers.add(timer);
-    }, () => req.socket.destroy()); // the client went away mid-body
+    void decide(req, arrivedAt, query).then(
+      (act) => {
+        const run = (): void => {
+          if (!closed && !res.destroyed) act(res);
+        };
+        if (latencyMs <= 0) return run();
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          run();
+        }, latencyMs);
+        timers.add(timer);
+      },
+      () => req.socket.destroy(),
+    ); // the client went away mid-body
   }
 
   function manageConnections(server: Server): void {
@@ -380,7 +419,9 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
   return {
     url: listener.url,
     setTask: (taskId, state) => void tasks.set(taskId, { startedAt: now(), steps: [{ afterMs: 0, data: state }] }),
-    setServerSecret: (secret) => void (serverSecret = secret),
+    setServerSecret: (secret) => {
+      serverSecret = secret;
+    },
     setTasks: (entries) => {
       const startedAt = now();
       for (const [taskId, state] of entries) tasks.set(taskId, { startedAt, steps: [{ afterMs: 0, data: state }] });

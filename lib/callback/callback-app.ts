@@ -4,7 +4,7 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { systemClock, type Clock } from '../clock';
+import { type Clock, systemClock } from '../clock';
 import type { CallbackConfig } from '../config';
 import { createEventPublisher } from '../events/publisher';
 import { createLogger, type Logger } from '../log';
@@ -13,9 +13,9 @@ import { createDocumentClient } from '../store/document-client';
 import { createDynamoTaskStore } from '../store/dynamodb-task-store';
 import { createRecorder } from '../sweep/recorder';
 import { createMetrics } from '../sweep/sweep-metrics';
-import { publishCallbackMetrics, type CallbackFigures, type RefusalReason } from './callback-metrics';
-import { CallbackRefusal, readCallback } from './callback-request';
-import { receiveCallback, type CallbackResult } from './receive-callback';
+import { type CallbackFigures, publishCallbackMetrics, type RefusalReason } from './callback-metrics';
+import { CallbackRefusal, readCallback, type ZegoCallback } from './callback-request';
+import { type CallbackResult, receiveCallback } from './receive-callback';
 import { verifyCallbackSignature } from './signature';
 
 export interface CallbackAppOverrides {
@@ -26,7 +26,9 @@ export interface CallbackAppOverrides {
   clock?: Clock;
 }
 
-export type CallbackAnswer = { refused: { statusCode: 400 | 401; reason: RefusalReason; message: string } } | { result: CallbackResult };
+export type CallbackAnswer =
+  | { refused: { statusCode: 400 | 401; reason: RefusalReason; message: string } }
+  | { result: CallbackResult };
 
 /** How long an outcome's publish claim outlives the invocation: a function killed mid-publish keeps the sweep off it that long. */
 const CLAIM_GRACE_MS = 5_000;
@@ -39,14 +41,25 @@ export interface CallbackApp {
 
 export function createCallbackApp(config: CallbackConfig, overrides: CallbackAppOverrides = {}): CallbackApp {
   const { observability } = config;
-  const logger = overrides.logger ?? createLogger({ level: observability.logLevel, serviceName: observability.serviceName, fields: { function: 'callback' } });
+  const logger =
+    overrides.logger ??
+    createLogger({
+      level: observability.logLevel,
+      serviceName: observability.serviceName,
+      fields: { function: 'callback' },
+    });
   const metrics = createMetrics(observability);
   const clock = overrides.clock ?? systemClock;
   const secret = createSecretSource(config.callbackSecret, {
     ssm: config.callbackSecret.kind === 'ssm' ? (overrides.ssm ?? new SSMClient({})) : undefined,
     now: () => clock.now(),
   });
-  const store = createDynamoTaskStore({ client: overrides.dynamo ?? createDocumentClient(), table: config.tasksTable, shards: config.indexShards, retentionDays: config.retentionDays });
+  const store = createDynamoTaskStore({
+    client: overrides.dynamo ?? createDocumentClient(),
+    table: config.tasksTable,
+    shards: config.indexShards,
+    retentionDays: config.retentionDays,
+  });
   const publisher = createEventPublisher({ sns: overrides.sns ?? new SNSClient({}), topicArn: config.eventsTopicArn });
   const recorder = createRecorder({ store, publisher, clock, logger, retryAfterMs: config.checkIntervalMs });
   const policy = { checkIntervalMs: config.checkIntervalMs, checkIntervalMaxMs: config.checkIntervalMaxMs };
@@ -63,7 +76,7 @@ export function createCallbackApp(config: CallbackConfig, overrides: CallbackApp
     async receive(text, deadline) {
       const figures: CallbackFigures = {};
       try {
-        let callback;
+        let callback: ZegoCallback;
         try {
           callback = await readCallback(text, { appId: config.appId, now: clock.now(), verifySignature });
         } catch (error) {
@@ -74,9 +87,22 @@ export function createCallbackApp(config: CallbackConfig, overrides: CallbackApp
           return { refused: { statusCode: error.statusCode, reason: error.reason, message: error.message } };
         }
         const now = clock.now();
-        const result = await receiveCallback({ store, recorder, policy, random: Math.random }, callback, { now, claimUntil: deadline + CLAIM_GRACE_MS });
-        Object.assign(figures, { action: result.action, outcome: result.outcome, published: result.announced === 'published', publishFailed: result.announced === 'failed' });
-        logger.info('callback received', { taskId: callback.taskId, eventType: callback.eventType, action: result.action, ...(result.outcome ? { outcome: result.outcome } : {}) });
+        const result = await receiveCallback({ store, recorder, policy, random: Math.random }, callback, {
+          now,
+          claimUntil: deadline + CLAIM_GRACE_MS,
+        });
+        Object.assign(figures, {
+          action: result.action,
+          outcome: result.outcome,
+          published: result.announced === 'published',
+          publishFailed: result.announced === 'failed',
+        });
+        logger.info('callback received', {
+          taskId: callback.taskId,
+          eventType: callback.eventType,
+          action: result.action,
+          ...(result.outcome ? { outcome: result.outcome } : {}),
+        });
         return { result };
       } finally {
         publishCallbackMetrics(metrics, figures);

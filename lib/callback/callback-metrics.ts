@@ -2,7 +2,7 @@
 // invocation). The alarms and the dashboard (infra/alarms.yml, infra/dashboard.yml) refer to these names;
 // a template test holds them to it. Outcome and publish figures share the sweep's names (RecordingsCompleted,
 // EventsPublished, PublishFailures…), so that one alarm and one graph cover both ways in.
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { OutcomeEventType } from '../recording';
 
 /** Why a callback was refused: the `reason` dimension of CallbacksRefused, and the log line's `reason`. */

@@ -2,8 +2,9 @@
 // freshness are checked before anything else, and a refusal says why (never with the secret or signature).
 // Fields: ZEGOCLOUD docs, "Recording status callback" (app_id, task_id, room_id, event_type, nonce,
 // timestamp, signature, sequence, detail); ZEGO adds fields and event types, so anything else is tolerated.
-import { ROOM_ID } from '../tracking/track-request';
+
 import { TASK_ID } from '../tracking/task-id';
+import { ROOM_ID } from '../tracking/track-request';
 import type { RefusalReason } from './callback-metrics';
 
 /** Far above any real callback (a file_info list of hundreds of files), far below API Gateway's 10 MB. */
@@ -52,20 +53,30 @@ export function callbackText(body: string | null | undefined, isBase64Encoded: b
 }
 
 export async function readCallback(text: string, checks: CallbackChecks): Promise<ZegoCallback> {
-  if (Buffer.byteLength(text, 'utf8') > MAX_CALLBACK_BYTES) refuse(400, 'body_too_large', `the callback body must be at most ${MAX_CALLBACK_BYTES} bytes`);
+  if (Buffer.byteLength(text, 'utf8') > MAX_CALLBACK_BYTES)
+    refuse(400, 'body_too_large', `the callback body must be at most ${MAX_CALLBACK_BYTES} bytes`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     refuse(400, 'invalid_json', 'the callback body is not JSON');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) refuse(400, 'invalid_body', 'the callback body must be a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    refuse(400, 'invalid_body', 'the callback body must be a JSON object');
   const body = parsed as Record<string, unknown>;
 
   // ZEGO: timestamp is documented as a string; a number is read the same way.
-  const timestamp = typeof body.timestamp === 'number' && Number.isInteger(body.timestamp) ? String(body.timestamp) : body.timestamp;
+  const timestamp =
+    typeof body.timestamp === 'number' && Number.isInteger(body.timestamp) ? String(body.timestamp) : body.timestamp;
   const { nonce, signature } = body;
-  if (typeof timestamp !== 'string' || timestamp === '' || typeof nonce !== 'string' || nonce === '' || typeof signature !== 'string' || signature === '') {
+  if (
+    typeof timestamp !== 'string' ||
+    timestamp === '' ||
+    typeof nonce !== 'string' ||
+    nonce === '' ||
+    typeof signature !== 'string' ||
+    signature === ''
+  ) {
     refuse(401, 'missing_signature', 'the callback carries no signature, timestamp or nonce');
   }
   if (!(await checks.verifySignature(timestamp as string, nonce as string, signature as string))) {
@@ -76,15 +87,26 @@ export async function readCallback(text: string, checks: CallbackChecks): Promis
   if (appId !== checks.appId) refuse(401, 'wrong_app_id', 'the callback is for another AppId');
   const seconds = /^\d{1,12}$/.test(timestamp as string) ? Number(timestamp) : NaN;
   if (!(Math.abs(seconds * 1000 - checks.now) <= MAX_CALLBACK_SKEW_MS)) {
-    refuse(401, 'stale_timestamp', 'the callback timestamp is more than 10 minutes away from now (a replay, or a clock off)');
+    refuse(
+      401,
+      'stale_timestamp',
+      'the callback timestamp is more than 10 minutes away from now (a replay, or a clock off)',
+    );
   }
 
   const taskId = body.task_id;
-  if (typeof taskId !== 'string' || !TASK_ID.test(taskId)) refuse(400, 'invalid_task_id', 'task_id must be 1 to 64 characters of letters, digits, - and _');
+  if (typeof taskId !== 'string' || !TASK_ID.test(taskId))
+    refuse(400, 'invalid_task_id', 'task_id must be 1 to 64 characters of letters, digits, - and _');
   const eventType = body.event_type;
-  if (typeof eventType !== 'number' || !Number.isSafeInteger(eventType)) refuse(400, 'invalid_event_type', 'event_type must be an integer');
+  if (typeof eventType !== 'number' || !Number.isSafeInteger(eventType))
+    refuse(400, 'invalid_event_type', 'event_type must be an integer');
 
-  const callback: ZegoCallback = { taskId: taskId as string, eventType: eventType as number, sentAt: seconds * 1000, detail: body.detail };
+  const callback: ZegoCallback = {
+    taskId: taskId as string,
+    eventType: eventType as number,
+    sentAt: seconds * 1000,
+    detail: body.detail,
+  };
   // Tolerated rather than refused: a room id we cannot store is simply not used.
   if (typeof body.room_id === 'string' && ROOM_ID.test(body.room_id)) callback.roomId = body.room_id;
   if (typeof body.sequence === 'number' && Number.isSafeInteger(body.sequence)) callback.sequence = body.sequence;

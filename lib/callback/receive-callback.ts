@@ -41,7 +41,11 @@ export interface CallbackResult {
   task?: Task;
 }
 
-export async function receiveCallback(deps: CallbackDeps, callback: ZegoCallback, at: { now: number; claimUntil: number }): Promise<CallbackResult> {
+export async function receiveCallback(
+  deps: CallbackDeps,
+  callback: ZegoCallback,
+  at: { now: number; claimUntil: number },
+): Promise<CallbackResult> {
   const { store } = deps;
   const { now } = at;
   const isUploadFinished = callback.eventType === CALLBACK_EVENT.uploadFinished;
@@ -51,14 +55,26 @@ export async function receiveCallback(deps: CallbackDeps, callback: ZegoCallback
     let task = await store.get(callback.taskId);
     let tracked = false;
     if (task === undefined) {
-      const created = await store.create(newTask(callback.taskId, now, callback.roomId === undefined ? { trackedBy: 'callback' } : { roomId: callback.roomId, trackedBy: 'callback' }));
+      const created = await store.create(
+        newTask(
+          callback.taskId,
+          now,
+          callback.roomId === undefined
+            ? { trackedBy: 'callback' }
+            : { roomId: callback.roomId, trackedBy: 'callback' },
+        ),
+      );
       ({ task, created: tracked } = created);
     }
     if (task.state !== 'OPEN') return { action: 'closed_already', task };
 
     const record = isUploadFinished ? recordOfUploadFinished(callback.detail, task.zegoStatus) : undefined;
     if (record !== undefined) {
-      const decision = applyRecordStatus({ ...task, ...(task.roomId === undefined && callback.roomId ? { roomId: callback.roomId } : {}) }, record, { now, policy: deps.policy, random: deps.random });
+      const decision = applyRecordStatus(
+        { ...task, ...(task.roomId === undefined && callback.roomId ? { roomId: callback.roomId } : {}) },
+        record,
+        { now, policy: deps.policy, random: deps.random },
+      );
       const recorded = await deps.recorder.record(decision, { claimUntil: at.claimUntil, closedBy: 'callback' });
       if (recorded.task === undefined && recorded.announced === undefined) continue; // someone else wrote first: decide again
       if (decision.outcome === undefined) return { action: tracked ? 'tracked' : 'updated', task: recorded.task };
@@ -66,9 +82,12 @@ export async function receiveCallback(deps: CallbackDeps, callback: ZegoCallback
     }
 
     // Due at once, so that the next sweep checks it first (a new task already is).
-    if (tracked || (task.dueAt !== undefined && task.dueAt <= now)) return { action: tracked ? 'tracked' : 'made_due', task };
+    if (tracked || (task.dueAt !== undefined && task.dueAt <= now))
+      return { action: tracked ? 'tracked' : 'made_due', task };
     const saved = await store.save({ ...task, dueAt: now });
     if (saved !== undefined) return { action: 'made_due', task: saved };
   }
-  throw new CallbackConflictError(`task ${callback.taskId} kept changing under the callback (${MAX_ATTEMPTS} conflicting writes)`);
+  throw new CallbackConflictError(
+    `task ${callback.taskId} kept changing under the callback (${MAX_ATTEMPTS} conflicting writes)`,
+  );
 }

@@ -16,7 +16,11 @@ export function verifyCallbackSignature(secret: string, timestamp: string, nonce
 }
 
 /** The signing fields of a callback sent at `nowMs`, as ZEGO sends them (timestamp in seconds, as a string). */
-export function signCallback(secret: string, nowMs: number, nonce: string = randomBytes(8).toString('hex')): { timestamp: string; nonce: string; signature: string } {
+export function signCallback(
+  secret: string,
+  nowMs: number,
+  nonce: string = randomBytes(8).toString('hex'),
+): { timestamp: string; nonce: string; signature: string } {
   const timestamp = String(Math.floor(nowMs / 1000));
   return { timestamp, nonce, signature: callbackSignature(secret, timestamp, nonce) };
 }

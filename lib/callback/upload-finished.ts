@@ -24,7 +24,8 @@ const FILE_NUMBERS = [
   ['begin_timestamp', 'beginTimestamp'],
 ] as const;
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The recording as an upload-finished callback describes it, or undefined when the callback cannot decide
@@ -37,7 +38,11 @@ export function recordOfUploadFinished(detail: unknown, knownStatus: number | un
   const files: RecordingFile[] = [];
   for (const raw of detail.file_info) {
     if (!isObject(raw)) return undefined;
-    const status = Number.isInteger(raw.status) ? (raw.status as number) : allUploaded ? FILE_STATUS.uploaded : undefined;
+    const status = Number.isInteger(raw.status)
+      ? (raw.status as number)
+      : allUploaded
+        ? FILE_STATUS.uploaded
+        : undefined;
     if (status === undefined) return undefined;
     const file: RecordingFile = { status };
     for (const [theirs, ours] of FILE_STRINGS) {

@@ -21,7 +21,10 @@ const OUTCOME_WORD: Record<OutcomeEventType, string> = {
 };
 
 // What the email says of a file whose status is worth a word.
-const FILE_STATUS_NOTE: Partial<Record<number, string>> = { [FILE_STATUS.inBackupStorage]: 'in ZEGO backup storage', [FILE_STATUS.failed]: 'upload failed' };
+const FILE_STATUS_NOTE: Partial<Record<number, string>> = {
+  [FILE_STATUS.inBackupStorage]: 'in ZEGO backup storage',
+  [FILE_STATUS.failed]: 'upload failed',
+};
 
 /**
  * The SNS Publish input for an event. When it would exceed 256 KiB, the email lists fewer files; when even
@@ -41,9 +44,13 @@ export function buildSnsPublishInput(event: OutcomeEvent, topicArn: string): Pub
   const eventWith = (kept: number): OutcomeEvent => {
     if (kept >= files.length && event.recording.filesTruncated !== true) return event;
     const total = event.recording.fileCount ?? files.length;
-    return { ...event, recording: { ...event.recording, files: files.slice(0, kept), fileCount: total, filesTruncated: true } };
+    return {
+      ...event,
+      recording: { ...event.recording, files: files.slice(0, kept), fileCount: total, filesTruncated: true },
+    };
   };
-  const messageWith = (carried: OutcomeEvent, shown: number): string => JSON.stringify({ default: JSON.stringify(carried), email: emailText(carried, shown) });
+  const messageWith = (carried: OutcomeEvent, shown: number): string =>
+    JSON.stringify({ default: JSON.stringify(carried), email: emailText(carried, shown) });
 
   let carried = event;
   if (!fits(messageWith(event, 0))) {
@@ -77,7 +84,8 @@ function subjectFor(event: OutcomeEvent): string {
   const id = fitAscii(recording.taskId, SUBJECT_ID_MAX);
   const head = `Recording ${id} ${OUTCOME_WORD[event.eventType]}`;
   let detail = '';
-  if (event.eventType === 'recording.completed') detail = plural(recording.fileCount ?? recording.files?.length ?? 0, 'file');
+  if (event.eventType === 'recording.completed')
+    detail = plural(recording.fileCount ?? recording.files?.length ?? 0, 'file');
   else if (event.eventType === 'recording.failed' && recording.outcomeReason) detail = recording.outcomeReason;
   return fitAscii(detail ? `${head}: ${detail}` : head, SUBJECT_MAX);
 }
@@ -151,11 +159,13 @@ function fitAscii(text: string, max: number): string {
 
 function attributeBytes(attributes: NonNullable<PublishCommandInput['MessageAttributes']>): number {
   return Object.entries(attributes).reduce(
-    (sum, [name, value]) => sum + byteLength(name) + byteLength(value.DataType ?? '') + byteLength(value.StringValue ?? ''),
+    (sum, [name, value]) =>
+      sum + byteLength(name) + byteLength(value.DataType ?? '') + byteLength(value.StringValue ?? ''),
     0,
   );
 }
 
 const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
-const isoOf = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+const isoOf = (ms: number | undefined): string | undefined =>
+  ms === undefined ? undefined : new Date(ms).toISOString();
 const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;

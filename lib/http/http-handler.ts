@@ -8,7 +8,10 @@ import { errorResponse, HttpError } from './responses';
 export type ApiContext = Pick<Context, 'awsRequestId'> & Partial<Pick<Context, 'getRemainingTimeInMillis'>>;
 export type ApiHandler = (event: APIGatewayProxyEvent, context: ApiContext) => Promise<APIGatewayProxyResult>;
 
-export function httpHandler(logger: Logger, handle: (event: APIGatewayProxyEvent, context: ApiContext) => Promise<APIGatewayProxyResult>): ApiHandler {
+export function httpHandler(
+  logger: Logger,
+  handle: (event: APIGatewayProxyEvent, context: ApiContext) => Promise<APIGatewayProxyResult>,
+): ApiHandler {
   return async (event, context) => {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
     logger.addContext(context);
@@ -23,7 +26,12 @@ export function httpHandler(logger: Logger, handle: (event: APIGatewayProxyEvent
         return errorResponse(error.statusCode, error.code, error.message);
       }
       logger.error('request failed', { ...request, status: 500, error });
-      return errorResponse(500, 'internal_error', 'something went wrong on our side; quote the request id if you report it', requestId);
+      return errorResponse(
+        500,
+        'internal_error',
+        'something went wrong on our side; quote the request id if you report it',
+        requestId,
+      );
     }
   };
 }

@@ -5,7 +5,9 @@ import { HttpError } from './responses';
 /** Far above any real request ({"taskId": 64 chars, "roomId": 128}), far below API Gateway's 10 MB. */
 export const MAX_BODY_BYTES = 4096;
 
-export function readJsonObject(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded' | 'headers'>): Record<string, unknown> {
+export function readJsonObject(
+  event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded' | 'headers'>,
+): Record<string, unknown> {
   const raw = event.body ?? '';
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
@@ -29,6 +31,7 @@ export function readJsonObject(event: Pick<APIGatewayProxyEvent, 'body' | 'isBas
 }
 
 function headerOf(headers: APIGatewayProxyEvent['headers'] | null | undefined, name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers ?? {})) if (key.toLowerCase() === name && value !== undefined) return value;
+  for (const [key, value] of Object.entries(headers ?? {}))
+    if (key.toLowerCase() === name && value !== undefined) return value;
   return undefined;
 }

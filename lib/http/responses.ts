@@ -19,7 +19,12 @@ export class HttpError extends Error {
   }
 }
 
-export function errorResponse(statusCode: number, code: string, message: string, requestId?: string): APIGatewayProxyResult {
+export function errorResponse(
+  statusCode: number,
+  code: string,
+  message: string,
+  requestId?: string,
+): APIGatewayProxyResult {
   const error: Record<string, string> = { code, message };
   if (requestId !== undefined) error.requestId = requestId;
   return json(statusCode, { error });

@@ -2,9 +2,26 @@
 // (dueShard, dueAt) holding only the items that need work: the sweep's reads follow the due tasks,
 // never the table's size. Every write is a single-item conditional write.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Task } from '../recording';
-import { DUE_ATTR, DUE_INDEX, MalformedTaskError, ROOM_INDEX, SHARD_ATTR, fitTask, fromItem, shardKey, type TaskItem } from './task-item';
+import {
+  DUE_ATTR,
+  DUE_INDEX,
+  fitTask,
+  fromItem,
+  MalformedTaskError,
+  ROOM_INDEX,
+  SHARD_ATTR,
+  shardKey,
+  type TaskItem,
+} from './task-item';
 import type { DueEntry, LeaseHandOver, OpenCursor, SweepLease, TaskCatalog, TaskStore } from './task-store';
 
 export interface DynamoStoreOptions {
@@ -22,7 +39,8 @@ export class StoreError extends Error {
 }
 
 const isConflict = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException || (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+  error instanceof ConditionalCheckFailedException ||
+  (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 
 export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & TaskCatalog {
   const { client, table, shards } = options;
@@ -44,7 +62,9 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
           IndexName: DUE_INDEX,
           KeyConditionExpression: dueBy ? '#shard = :shard AND #due <= :dueBy' : '#shard = :shard',
           ExpressionAttributeNames: dueBy ? { '#shard': SHARD_ATTR, '#due': DUE_ATTR } : { '#shard': SHARD_ATTR },
-          ExpressionAttributeValues: dueBy ? { ':shard': shardKey(shard), ':dueBy': options.dueBy } : { ':shard': shardKey(shard) },
+          ExpressionAttributeValues: dueBy
+            ? { ':shard': shardKey(shard), ':dueBy': options.dueBy }
+            : { ':shard': shardKey(shard) },
           ScanIndexForward: true,
           ...(options.pageSize === undefined ? {} : { Limit: options.pageSize }),
           ...(options.count ? { Select: 'COUNT' as const } : {}),
@@ -57,13 +77,17 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
   }
 
   async function* shardEntries(shard: number, now: number, pageSize: number): AsyncGenerator<DueEntry> {
-    for await (const page of shardPages(shard, { dueBy: now, pageSize })) for (const item of page.Items ?? []) yield entryOf(item);
+    for await (const page of shardPages(shard, { dueBy: now, pageSize }))
+      for (const item of page.Items ?? []) yield entryOf(item);
   }
 
   /** Up to `limit` OPEN tasks of one shard after `after`, earliest due first, and whether the shard has more. */
   const openOfShard = async (shard: number, limit: number, after: { taskId: string; dueAt: number } | undefined) => {
     const tasks: Task[] = [];
-    let startKey: Record<string, unknown> | undefined = after === undefined ? undefined : { taskId: after.taskId, [SHARD_ATTR]: shardKey(shard), [DUE_ATTR]: after.dueAt };
+    let startKey: Record<string, unknown> | undefined =
+      after === undefined
+        ? undefined
+        : { taskId: after.taskId, [SHARD_ATTR]: shardKey(shard), [DUE_ATTR]: after.dueAt };
     do {
       const page = await client.send(
         new QueryCommand({
@@ -99,13 +123,16 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
           ScanIndexForward: false, // newest tracked first
           // One more than the page: whether a next page exists is known, so the last page carries no token.
           Limit: limit + 1,
-          ExclusiveStartKey: after === undefined ? undefined : { taskId: after.taskId, roomId, trackedAt: after.trackedAt },
+          ExclusiveStartKey:
+            after === undefined ? undefined : { taskId: after.taskId, roomId, trackedAt: after.trackedAt },
         }),
       );
       const tasks = (page.Items ?? []).slice(0, limit).map((item) => fromItem(item));
       const last = tasks.at(-1);
       const more = (page.Items?.length ?? 0) > limit;
-      return !more || last === undefined ? { tasks } : { tasks, next: { taskId: last.taskId, trackedAt: last.trackedAt } };
+      return !more || last === undefined
+        ? { tasks }
+        : { tasks, next: { taskId: last.taskId, trackedAt: last.trackedAt } };
     },
 
     async listOpen({ limit, after }) {
@@ -113,7 +140,11 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
       const places: OpenCursor = after ?? Array.from({ length: shards }, () => 'start' as const);
       const heads = await Promise.all(
         // One more than the page from each shard: whether a next page exists is known, so the last page has no token.
-        places.map(async (place, shard) => (place === null ? { tasks: [] as Task[], more: false } : openOfShard(shard, limit + 1, place === 'start' ? undefined : place))),
+        places.map(async (place, shard) =>
+          place === null
+            ? { tasks: [] as Task[], more: false }
+            : openOfShard(shard, limit + 1, place === 'start' ? undefined : place),
+        ),
       );
       const taken: Task[] = [];
       const used = heads.map(() => 0);
@@ -122,7 +153,8 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
         heads.forEach((head, shard) => {
           const candidate = head.tasks[used[shard]!];
           if (candidate === undefined) return;
-          if (best === undefined || (candidate.dueAt ?? 0) < (heads[best]!.tasks[used[best]!]!.dueAt ?? 0)) best = shard;
+          if (best === undefined || (candidate.dueAt ?? 0) < (heads[best]!.tasks[used[best]!]!.dueAt ?? 0))
+            best = shard;
         });
         if (best === undefined || taken.length === limit) break;
         taken.push(heads[best]!.tasks[used[best]!]!);
@@ -138,7 +170,9 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
 
     async remove(taskId) {
       try {
-        await client.send(new DeleteCommand({ TableName: table, Key: { taskId }, ConditionExpression: 'attribute_exists(taskId)' }));
+        await client.send(
+          new DeleteCommand({ TableName: table, Key: { taskId }, ConditionExpression: 'attribute_exists(taskId)' }),
+        );
         return true;
       } catch (error) {
         if (isConflict(error)) return false;
@@ -149,7 +183,9 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
     async create(task) {
       const { item, fitted } = fitTask(task, itemOptions);
       try {
-        await client.send(new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(taskId)' }));
+        await client.send(
+          new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(taskId)' }),
+        );
         return { created: true, task: fitted };
       } catch (error) {
         if (!isConflict(error)) throw error;
@@ -213,38 +249,47 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
 
     async countDue() {
       let total = 0;
-      for (let shard = 0; shard < shards; shard++) for await (const page of shardPages(shard, { count: true })) total += page.Count ?? 0;
+      for (let shard = 0; shard < shards; shard++)
+        for await (const page of shardPages(shard, { count: true })) total += page.Count ?? 0;
       return total;
     },
 
     async setAside(taskId, { until, errors, error }) {
-      await client.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: { taskId },
-          UpdateExpression: 'SET #due = :due, processingErrors = :n, lastError = :error',
-          ConditionExpression: 'attribute_exists(#shard)',
-          ExpressionAttributeNames: { '#due': DUE_ATTR, '#shard': SHARD_ATTR },
-          ExpressionAttributeValues: { ':due': until, ':n': errors, ':error': { kind: 'processing', message: error.message, at: error.at } },
-        }),
-      ).catch((error: unknown) => {
-        if (!isConflict(error)) throw error; // gone from the index meanwhile: nothing to set aside
-      });
+      await client
+        .send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { taskId },
+            UpdateExpression: 'SET #due = :due, processingErrors = :n, lastError = :error',
+            ConditionExpression: 'attribute_exists(#shard)',
+            ExpressionAttributeNames: { '#due': DUE_ATTR, '#shard': SHARD_ATTR },
+            ExpressionAttributeValues: {
+              ':due': until,
+              ':n': errors,
+              ':error': { kind: 'processing', message: error.message, at: error.at },
+            },
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!isConflict(error)) throw error; // gone from the index meanwhile: nothing to set aside
+        });
     },
 
     async postpone(taskId, dueAt) {
-      await client.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: { taskId },
-          UpdateExpression: 'SET #due = :due',
-          ConditionExpression: 'attribute_exists(#shard)',
-          ExpressionAttributeNames: { '#due': DUE_ATTR, '#shard': SHARD_ATTR },
-          ExpressionAttributeValues: { ':due': dueAt },
-        }),
-      ).catch((error: unknown) => {
-        if (!isConflict(error)) throw error;
-      });
+      await client
+        .send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { taskId },
+            UpdateExpression: 'SET #due = :due',
+            ConditionExpression: 'attribute_exists(#shard)',
+            ExpressionAttributeNames: { '#due': DUE_ATTR, '#shard': SHARD_ATTR },
+            ExpressionAttributeValues: { ':due': dueAt },
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!isConflict(error)) throw error;
+        });
     },
   };
 }
@@ -281,7 +326,10 @@ export function createDynamoSweepLease(options: { client: DynamoDBDocumentClient
         const times = (carried: unknown): number[] =>
           Array.isArray(carried) ? carried.filter((t): t is number => typeof t === 'number' && Number.isFinite(t)) : [];
         const from = Attributes?.listingFrom;
-        const handOver: LeaseHandOver = { carriedOver: times(Attributes?.carryOver), carriedOverListing: times(Attributes?.carryOverListing) };
+        const handOver: LeaseHandOver = {
+          carriedOver: times(Attributes?.carryOver),
+          carriedOverListing: times(Attributes?.carryOverListing),
+        };
         if (typeof from === 'number' && Number.isFinite(from)) handOver.listingFrom = from;
         return handOver;
       } catch (error) {
@@ -297,7 +345,13 @@ export function createDynamoSweepLease(options: { client: DynamoDBDocumentClient
             Key: { taskId: LEASE_KEY },
             UpdateExpression: `SET leaseUntil = :zero, carryOver = :carry, carryOverListing = :listing${listingFrom === undefined ? '' : ', listingFrom = :from'} REMOVE holder${listingFrom === undefined ? ', listingFrom' : ''}`,
             ConditionExpression: 'holder = :holder',
-            ExpressionAttributeValues: { ':holder': holder, ':zero': 0, ':carry': carryOver, ':listing': listingCarryOver, ...(listingFrom === undefined ? {} : { ':from': listingFrom }) },
+            ExpressionAttributeValues: {
+              ':holder': holder,
+              ':zero': 0,
+              ':carry': carryOver,
+              ':listing': listingCarryOver,
+              ...(listingFrom === undefined ? {} : { ':from': listingFrom }),
+            },
           }),
         );
       } catch (error) {

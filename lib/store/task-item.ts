@@ -1,7 +1,17 @@
 // The only file that knows the task item's attribute names. Items are untrusted (an older version, a
 // hand edit): they are validated on the way in and a bad one is reported, never guessed at.
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { CLOSED_BY, TASK_STATES, TRACKED_BY, type ClosedBy, type TrackedBy, type RecordingFile, type Task, type TaskError, type TaskState } from '../recording';
+import {
+  CLOSED_BY,
+  type ClosedBy,
+  type RecordingFile,
+  TASK_STATES,
+  type Task,
+  type TaskError,
+  type TaskState,
+  TRACKED_BY,
+  type TrackedBy,
+} from '../recording';
 
 export type TaskItem = Record<string, unknown>;
 
@@ -37,7 +47,10 @@ const ITEM_BUDGET_BYTES = ITEM_MAX_BYTES - 24 * 1024; // room for the other attr
 /** An upper bound of an item's size as DynamoDB counts it (names and values; JSON's quotes make it generous). */
 function itemBytes(item: TaskItem): number {
   let bytes = 0;
-  for (const [name, value] of Object.entries(item)) bytes += Buffer.byteLength(name) + (value instanceof Uint8Array ? value.byteLength : Buffer.byteLength(JSON.stringify(value)));
+  for (const [name, value] of Object.entries(item))
+    bytes +=
+      Buffer.byteLength(name) +
+      (value instanceof Uint8Array ? value.byteLength : Buffer.byteLength(JSON.stringify(value)));
   return bytes;
 }
 
@@ -61,12 +74,19 @@ export function toItem(task: Task, options: { shards: number; retentionMs: numbe
   return fitTask(task, options).item;
 }
 
-export function fitTask(task: Task, options: { shards: number; retentionMs: number }): { item: TaskItem; fitted: Task } {
+export function fitTask(
+  task: Task,
+  options: { shards: number; retentionMs: number },
+): { item: TaskItem; fitted: Task } {
   const item = baseItem(task, options);
   const files = task.files;
-  if (files === undefined || Buffer.byteLength(JSON.stringify(files)) <= PLAIN_FILES_MAX_BYTES) return { item, fitted: task };
+  if (files === undefined || Buffer.byteLength(JSON.stringify(files)) <= PLAIN_FILES_MAX_BYTES)
+    return { item, fitted: task };
   delete item.files;
-  const withFiles = (some: RecordingFile[]): TaskItem => ({ ...item, [FILES_GZIP_ATTR]: gzipSync(JSON.stringify(some)) });
+  const withFiles = (some: RecordingFile[]): TaskItem => ({
+    ...item,
+    [FILES_GZIP_ATTR]: gzipSync(JSON.stringify(some)),
+  });
   const whole = withFiles(files);
   if (itemBytes(whole) <= ITEM_BUDGET_BYTES) return { item: whole, fitted: task };
   // The most files that fit, found by halving (compressed size grows with the count).
@@ -77,7 +97,12 @@ export function fitTask(task: Task, options: { shards: number; retentionMs: numb
     if (itemBytes(withFiles(files.slice(0, mid))) <= ITEM_BUDGET_BYTES) low = mid;
     else high = mid - 1;
   }
-  const fitted: Task = { ...task, files: files.slice(0, low), fileCount: task.fileCount ?? files.length, filesTruncated: true };
+  const fitted: Task = {
+    ...task,
+    files: files.slice(0, low),
+    fileCount: task.fileCount ?? files.length,
+    filesTruncated: true,
+  };
   return { item: { ...withFiles(fitted.files!), fileCount: fitted.fileCount, filesTruncated: true }, fitted };
 }
 
@@ -112,7 +137,8 @@ export function fromItem(item: TaskItem): Task {
     return value;
   };
   const state = item.state;
-  if (typeof state !== 'string' || !TASK_STATES.includes(state as TaskState)) throw bad(`state ${JSON.stringify(state)} is not one of ${TASK_STATES.join(', ')}`);
+  if (typeof state !== 'string' || !TASK_STATES.includes(state as TaskState))
+    throw bad(`state ${JSON.stringify(state)} is not one of ${TASK_STATES.join(', ')}`);
   const trackedAt = num('trackedAt');
   if (trackedAt === undefined) throw bad('trackedAt is missing');
 
@@ -129,9 +155,11 @@ export function fromItem(item: TaskItem): Task {
   const processingErrors = num('processingErrors');
   if (processingErrors !== undefined) task.processingErrors = processingErrors;
   const closedBy = str('closedBy');
-  if (closedBy !== undefined && !CLOSED_BY.includes(closedBy as ClosedBy)) throw bad(`closedBy ${JSON.stringify(closedBy)} is not one of ${CLOSED_BY.join(', ')}`);
+  if (closedBy !== undefined && !CLOSED_BY.includes(closedBy as ClosedBy))
+    throw bad(`closedBy ${JSON.stringify(closedBy)} is not one of ${CLOSED_BY.join(', ')}`);
   const trackedBy = str('trackedBy');
-  if (trackedBy !== undefined && !TRACKED_BY.includes(trackedBy as TrackedBy)) throw bad(`trackedBy ${JSON.stringify(trackedBy)} is not one of ${TRACKED_BY.join(', ')}`);
+  if (trackedBy !== undefined && !TRACKED_BY.includes(trackedBy as TrackedBy))
+    throw bad(`trackedBy ${JSON.stringify(trackedBy)} is not one of ${TRACKED_BY.join(', ')}`);
   const optional = { roomId: str('roomId'), outcomeReason: str('outcomeReason'), closedBy, trackedBy };
   const numbers = {
     zegoStatus: num('zegoStatus'),
@@ -142,7 +170,8 @@ export function fromItem(item: TaskItem): Task {
     closedAt: num('closedAt'),
     publishedAt: num('publishedAt'),
   };
-  for (const [key, value] of Object.entries({ ...optional, ...numbers })) if (value !== undefined) (task as unknown as Record<string, unknown>)[key] = value;
+  for (const [key, value] of Object.entries({ ...optional, ...numbers }))
+    if (value !== undefined) (task as unknown as Record<string, unknown>)[key] = value;
   if (item.files !== undefined && item.files !== null) task.files = filesOf(item.files, bad);
   const packed = item[FILES_GZIP_ATTR];
   if (packed !== undefined && packed !== null) task.files = filesOf(unpack(packed, bad), bad);
@@ -154,7 +183,15 @@ export function fromItem(item: TaskItem): Task {
 }
 
 const FILE_STRINGS = ['url', 'fileId', 'videoId', 'streamId', 'userId', 'format'] as const;
-const FILE_NUMBERS = ['sizeBytes', 'durationMs', 'width', 'height', 'mediaTrackType', 'beginTimestamp', 'status'] as const;
+const FILE_NUMBERS = [
+  'sizeBytes',
+  'durationMs',
+  'width',
+  'height',
+  'mediaTrackType',
+  'beginTimestamp',
+  'status',
+] as const;
 
 function unpack(value: unknown, bad: (detail: string) => Error): unknown {
   if (!(value instanceof Uint8Array)) throw bad(`${FILES_GZIP_ATTR} is not binary`);
@@ -180,10 +217,16 @@ function filesOf(value: unknown, bad: (detail: string) => Error): RecordingFile[
 
 function errorOf(value: unknown, bad: (detail: string) => Error): TaskError {
   const source = value as Record<string, unknown>;
-  if (typeof value !== 'object' || value === null || typeof source.message !== 'string' || typeof source.at !== 'number') {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof source.message !== 'string' ||
+    typeof source.at !== 'number'
+  ) {
     throw bad('lastError is not a map with message and at');
   }
-  const kind = source.kind === 'task' || source.kind === 'config' || source.kind === 'processing' ? source.kind : 'transient';
+  const kind =
+    source.kind === 'task' || source.kind === 'config' || source.kind === 'processing' ? source.kind : 'transient';
   const error: TaskError = { kind, message: source.message, at: source.at };
   if (typeof source.code === 'number') error.code = source.code;
   return error;

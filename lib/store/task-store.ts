@@ -59,7 +59,10 @@ export interface TaskStore {
    * Sets a task whose processing failed aside until `until`: its due time, its count of such failures and
    * a `processing` lastError, without touching anything else (its data may be what breaks the write).
    */
-  setAside(taskId: string, aside: { until: number; errors: number; error: { message: string; at: number } }): Promise<void>;
+  setAside(
+    taskId: string,
+    aside: { until: number; errors: number; error: { message: string; at: number } },
+  ): Promise<void>;
 }
 
 /** What the last holder of the lease left for the next. */

@@ -26,7 +26,10 @@ export interface ListOptions {
   signal: AbortSignal;
 }
 
-export async function listInProgress(window: { startTime: number; endTime: number }, options: ListOptions): Promise<ListingOutcome> {
+export async function listInProgress(
+  window: { startTime: number; endTime: number },
+  options: ListOptions,
+): Promise<ListingOutcome> {
   const { zego, gate, signal } = options;
   const tasks = new Map<string, ListedTask>();
   let requests = 0;
@@ -36,7 +39,10 @@ export async function listInProgress(window: { startTime: number; endTime: numbe
   let missing = false;
 
   const fetchPage = async (pageOffset: number): Promise<void> => {
-    const result = await zego.describeTasks({ status: LIST_STATUS.recording, ...window, pageOffset, pageSize: PAGE_SIZE }, { gate, signal });
+    const result = await zego.describeTasks(
+      { status: LIST_STATUS.recording, ...window, pageOffset, pageSize: PAGE_SIZE },
+      { gate, signal },
+    );
     requests += result.attempts;
     if (result.kind !== 'ok') {
       fault ??= result;

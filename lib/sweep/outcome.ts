@@ -1,6 +1,13 @@
 // What a ZEGO answer means for a task: its next state, whether an outcome is due, when to look again.
 // Pure data in, data out (contract: "Outcomes"); the sweep engine does the I/O around it.
-import { EVENT_TYPE, type OutcomeEventType, type RecordingFile, type Task, type TaskError, type TaskState } from '../recording';
+import {
+  EVENT_TYPE,
+  type OutcomeEventType,
+  type RecordingFile,
+  type Task,
+  type TaskError,
+  type TaskState,
+} from '../recording';
 import type { DescribeResult, RecordStatus } from '../zego/types';
 import { FILE_STATUS, RECORD_STATUS } from '../zego/vocabulary';
 import { backoffDelay, type CheckPolicy } from './backoff';
@@ -47,7 +54,8 @@ export function applyResult(task: Task, result: DescribeResult, options: DecideO
 
   if (result.kind === 'task') {
     const notFound = { ...checked, lastError: error, notFoundStreak: task.notFoundStreak + 1, faultStreak: 0 };
-    if (now >= queryDeadline(notFound)) return close(notFound, 'EXPIRED', 'ZEGO no longer knows the task: past its 3-day window', now);
+    if (now >= queryDeadline(notFound))
+      return close(notFound, 'EXPIRED', 'ZEGO no longer knows the task: past its 3-day window', now);
     // Contract: "does not exist" / "invalid parameter" twice in a row within the window = FAILED.
     if (notFound.notFoundStreak >= 2) {
       const reason = result.oversized
@@ -81,7 +89,12 @@ export function applyRecordStatus(task: Task, record: RecordStatus, options: Dec
       const failed = record.files.filter((f) => f.status === FILE_STATUS.failed).length;
       if (failed > 0) return close(next, 'FAILED', `${failed} of ${record.files.length} files failed to upload`, now);
       const how = record.status === RECORD_STATUS.endedAbnormally ? 'recording ended abnormally' : 'recording ended';
-      return close(next, 'COMPLETED', record.files.length === 0 ? `${how} with no files` : `${how}; every file uploaded`, now);
+      return close(
+        next,
+        'COMPLETED',
+        record.files.length === 0 ? `${how} with no files` : `${how}; every file uploaded`,
+        now,
+      );
     }
     // Files are on their way: look again soon, without backoff.
     next.quietChecks = 0;

@@ -4,7 +4,7 @@
 import type { Task } from '../recording';
 import type { ListedTask } from '../zego/types';
 import { RECORD_STATUS } from '../zego/vocabulary';
-import { expireIfPastWindow, QUERY_WINDOW_MS, type Decision } from './outcome';
+import { type Decision, expireIfPastWindow, QUERY_WINDOW_MS } from './outcome';
 
 /** The recordings the listing showed in progress, by TaskId. `complete` is false when a page was missing. */
 export interface Listing {
@@ -63,7 +63,8 @@ export function planPass(due: readonly Task[], listing: Listing | undefined, now
     needsWork(task);
     work.push({ kind: 'check', task });
   }
-  const unknown = listing === undefined ? [] : [...listing.tasks.values()].filter((listed) => !dueIds.has(listed.taskId));
+  const unknown =
+    listing === undefined ? [] : [...listing.tasks.values()].filter((listed) => !dueIds.has(listed.taskId));
   return { work, inProgress, unknown, lagMs: Math.max(0, Math.round(lagMs)) };
 }
 
@@ -79,7 +80,10 @@ export function withListedFacts(task: Task, listed: ListedTask): Task | undefine
   if (listed.recordBeginTimestamp !== undefined && task.recordBeginTimestamp !== listed.recordBeginTimestamp) {
     next.recordBeginTimestamp = listed.recordBeginTimestamp;
   }
-  const changed = next.zegoStatus !== task.zegoStatus || next.roomId !== task.roomId || next.recordBeginTimestamp !== task.recordBeginTimestamp;
+  const changed =
+    next.zegoStatus !== task.zegoStatus ||
+    next.roomId !== task.roomId ||
+    next.recordBeginTimestamp !== task.recordBeginTimestamp;
   return changed ? next : undefined;
 }
 
@@ -92,12 +96,19 @@ const WINDOW_MARGIN_MS = 60_000;
  * among them (a task whose start is unknown may have started up to 3 days before now), to now; the whole
  * 3 days with discovery. Undefined when no open task needs listing.
  */
-export function listingWindow(due: readonly Task[], now: number, discover: boolean): { startTime: number; endTime: number } | undefined {
+export function listingWindow(
+  due: readonly Task[],
+  now: number,
+  discover: boolean,
+): { startTime: number; endTime: number } | undefined {
   const earliestAllowed = now - QUERY_WINDOW_MS + WINDOW_MARGIN_MS;
   let start = discover ? earliestAllowed : Infinity;
   for (const task of due) {
     if (task.state !== 'OPEN') continue;
-    start = Math.min(start, task.recordBeginTimestamp === undefined ? earliestAllowed : task.recordBeginTimestamp - 1_000);
+    start = Math.min(
+      start,
+      task.recordBeginTimestamp === undefined ? earliestAllowed : task.recordBeginTimestamp - 1_000,
+    );
   }
   if (!Number.isFinite(start)) return undefined;
   return windowFrom(start, now);

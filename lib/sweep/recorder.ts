@@ -5,7 +5,7 @@
 // sweeps), one write wins and the other is told so, and only the winner publishes.
 import type { Clock } from '../clock';
 import { buildOutcomeEvent, type OutcomeEvent } from '../events/outcome-event';
-import { PublishError, type EventPublisher } from '../events/publisher';
+import { type EventPublisher, PublishError } from '../events/publisher';
 import type { Logger } from '../log';
 import type { ClosedBy, Task } from '../recording';
 import type { TaskStore } from '../store/task-store';

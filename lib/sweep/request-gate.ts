@@ -7,7 +7,7 @@
 // any window (t-W, t], take the request in it that started last; every other request in it was answered
 // after t-W, i.e. still held its slot when that one started, and the gate only starts a request when
 // fewer than `limit` slots are held. A fixed-window counter, by contrast, allows 2×limit across an edge.
-import { systemClock, type Clock } from '../clock';
+import { type Clock, systemClock } from '../clock';
 import type { RequestGate } from '../zego/types';
 
 export interface GateOptions {

@@ -3,7 +3,7 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { systemClock, type Clock } from '../clock';
+import { type Clock, systemClock } from '../clock';
 import { SWEEP_SCHEDULE_MS, type SweepConfig } from '../config';
 import { createEventPublisher } from '../events/publisher';
 import { createLogger, type LambdaContextLike, type Logger } from '../log';
@@ -12,7 +12,7 @@ import { createDocumentClient } from '../store/document-client';
 import { createDynamoSweepLease, createDynamoTaskStore } from '../store/dynamodb-task-store';
 import { createZegoClient } from '../zego/client';
 import type { ZegoClient } from '../zego/types';
-import { runSweep, type RunOptions } from './engine';
+import { type RunOptions, runSweep } from './engine';
 import type { SweepSummary } from './summary';
 import { createMetrics, publishSweepMetrics } from './sweep-metrics';
 
@@ -35,7 +35,13 @@ const OPEN_COUNT_EVERY_MS = 5 * 60_000;
 export function createSweep(config: SweepConfig, overrides: SweepAppOverrides = {}): Sweep {
   const dynamo = overrides.dynamo ?? createDocumentClient();
   const { observability } = config;
-  const logger = overrides.logger ?? createLogger({ level: observability.logLevel, serviceName: observability.serviceName, fields: { function: 'sweep' } });
+  const logger =
+    overrides.logger ??
+    createLogger({
+      level: observability.logLevel,
+      serviceName: observability.serviceName,
+      fields: { function: 'sweep' },
+    });
   const metrics = createMetrics(observability);
   const clock = overrides.clock ?? systemClock;
   const { serverSecret } = config.zego;
@@ -46,7 +52,12 @@ export function createSweep(config: SweepConfig, overrides: SweepAppOverrides = 
     minRefreshIntervalMs: 0,
   });
   const deps = {
-    store: createDynamoTaskStore({ client: dynamo, table: config.tasksTable, shards: config.indexShards, retentionDays: config.retentionDays }),
+    store: createDynamoTaskStore({
+      client: dynamo,
+      table: config.tasksTable,
+      shards: config.indexShards,
+      retentionDays: config.retentionDays,
+    }),
     lease: createDynamoSweepLease({ client: dynamo, table: config.tasksTable }),
     publisher: createEventPublisher({ sns: overrides.sns ?? new SNSClient({}), topicArn: config.eventsTopicArn }),
     clock,
@@ -69,7 +80,12 @@ export function createSweep(config: SweepConfig, overrides: SweepAppOverrides = 
   let signingSecret: string | undefined;
   const clientFor = (serverSecret: string): ZegoClient => {
     if (zego === undefined || serverSecret !== signingSecret) {
-      zego = createZegoClient({ appId: config.zego.appId, serverSecret, baseUrl: config.zego.apiUrl, timeoutMs: config.zego.timeoutMs });
+      zego = createZegoClient({
+        appId: config.zego.appId,
+        serverSecret,
+        baseUrl: config.zego.apiUrl,
+        timeoutMs: config.zego.timeoutMs,
+      });
       signingSecret = serverSecret;
     }
     return zego;

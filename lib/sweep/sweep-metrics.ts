@@ -8,7 +8,10 @@ import type { SweepSummary } from './summary';
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
 
 /** Every metric a sweep emits: its unit and how it is read off the run's summary. */
-export const SWEEP_METRICS: Record<string, { unit: Unit; value: (s: SweepSummary, rateLimit: number) => number | undefined }> = {
+export const SWEEP_METRICS: Record<
+  string,
+  { unit: Unit; value: (s: SweepSummary, rateLimit: number) => number | undefined }
+> = {
   Sweeps: { unit: MetricUnit.Count, value: () => 1 },
   TasksDue: { unit: MetricUnit.Count, value: (s) => s.due },
   TasksChecked: { unit: MetricUnit.Count, value: (s) => s.checked },
@@ -28,7 +31,10 @@ export const SWEEP_METRICS: Record<string, { unit: Unit; value: (s: SweepSummary
   FilesTruncated: { unit: MetricUnit.Count, value: (s) => s.filesTruncated },
   PeakRequestsPerSecond: { unit: MetricUnit.CountPerSecond, value: (s) => s.peakRequestsPerSecond },
   RateLimit: { unit: MetricUnit.CountPerSecond, value: (_s, limit) => limit },
-  RateBudgetUsed: { unit: MetricUnit.Percent, value: (s, limit) => Math.round((s.peakRequestsPerSecond / limit) * 1000) / 10 },
+  RateBudgetUsed: {
+    unit: MetricUnit.Percent,
+    value: (s, limit) => Math.round((s.peakRequestsPerSecond / limit) * 1000) / 10,
+  },
   SweepDuration: { unit: MetricUnit.Milliseconds, value: (s) => s.durationMs },
   SweepLag: { unit: MetricUnit.Seconds, value: (s) => Math.round(s.lagMs / 100) / 10 },
   OpenTasks: { unit: MetricUnit.Count, value: (s) => s.openTasks },

@@ -11,7 +11,11 @@ export interface ApiApp {
   logger: Logger;
 }
 
-export function createApiApp(config: StoreConfig, name: string, overrides: { dynamo?: DynamoDBDocumentClient; logger?: Logger } = {}): ApiApp {
+export function createApiApp(
+  config: StoreConfig,
+  name: string,
+  overrides: { dynamo?: DynamoDBDocumentClient; logger?: Logger } = {},
+): ApiApp {
   return {
     store: createDynamoTaskStore({
       client: overrides.dynamo ?? createDocumentClient(),
@@ -21,6 +25,10 @@ export function createApiApp(config: StoreConfig, name: string, overrides: { dyn
     }),
     logger:
       overrides.logger ??
-      createLogger({ level: config.observability.logLevel, serviceName: config.observability.serviceName, fields: { function: name } }),
+      createLogger({
+        level: config.observability.logLevel,
+        serviceName: config.observability.serviceName,
+        fields: { function: name },
+      }),
   };
 }

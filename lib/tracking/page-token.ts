@@ -11,7 +11,11 @@ import { TASK_ID } from './task-id';
 type Token = { v: 1; k: 'room'; room: string; after: RoomCursor } | { v: 1; k: 'open'; after: OpenCursor };
 
 const refuse = (): never => {
-  throw new HttpError(400, 'invalid_next_token', 'nextToken was not issued by this API for this listing: pass the nextToken of the previous page unchanged, with the same filter');
+  throw new HttpError(
+    400,
+    'invalid_next_token',
+    'nextToken was not issued by this API for this listing: pass the nextToken of the previous page unchanged, with the same filter',
+  );
 };
 
 const mac = (key: string, body: string): Buffer => createHmac('sha256', key).update(body).digest().subarray(0, 16);
@@ -29,7 +33,8 @@ function decode(key: string, text: string): Record<string, unknown> {
   if (given.length !== 16 || !timingSafeEqual(given, mac(key, body))) refuse();
   try {
     const parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as unknown;
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
   } catch {
     // refused below
   }
@@ -39,7 +44,13 @@ function decode(key: string, text: string): Record<string, unknown> {
 const isKey = (value: unknown, time: 'trackedAt' | 'dueAt'): boolean => {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const key = value as Record<string, unknown>;
-  return Object.keys(key).length === 2 && typeof key.taskId === 'string' && TASK_ID.test(key.taskId) && typeof key[time] === 'number' && Number.isFinite(key[time]);
+  return (
+    Object.keys(key).length === 2 &&
+    typeof key.taskId === 'string' &&
+    TASK_ID.test(key.taskId) &&
+    typeof key[time] === 'number' &&
+    Number.isFinite(key[time])
+  );
 };
 
 export function roomToken(key: string, room: string, after: RoomCursor): string {
@@ -53,7 +64,14 @@ export function openToken(key: string, after: OpenCursor): string {
 /** The room cursor in a token issued for this room's listing. */
 export function readRoomToken(key: string, text: string, room: string): RoomCursor {
   const token = decode(key, text);
-  if (token.v !== 1 || token.k !== 'room' || token.room !== room || !isKey(token.after, 'trackedAt') || Object.keys(token).length !== 4) refuse();
+  if (
+    token.v !== 1 ||
+    token.k !== 'room' ||
+    token.room !== room ||
+    !isKey(token.after, 'trackedAt') ||
+    Object.keys(token).length !== 4
+  )
+    refuse();
   const after = token.after as RoomCursor;
   return { taskId: after.taskId, trackedAt: after.trackedAt };
 }
@@ -62,8 +80,19 @@ export function readRoomToken(key: string, text: string, room: string): RoomCurs
 export function readOpenToken(key: string, text: string, shards: number): OpenCursor {
   const token = decode(key, text);
   const after = token.after;
-  if (token.v !== 1 || token.k !== 'open' || !Array.isArray(after) || after.length !== shards || Object.keys(token).length !== 3) refuse();
+  if (
+    token.v !== 1 ||
+    token.k !== 'open' ||
+    !Array.isArray(after) ||
+    after.length !== shards ||
+    Object.keys(token).length !== 3
+  )
+    refuse();
   const places = after as unknown[];
   if (!places.every((place) => place === null || place === 'start' || isKey(place, 'dueAt'))) refuse();
-  return places.map((place) => (place === null || place === 'start' ? place : { taskId: (place as RoomCursor).taskId, dueAt: (place as { dueAt: number }).dueAt }));
+  return places.map((place) =>
+    place === null || place === 'start'
+      ? place
+      : { taskId: (place as RoomCursor).taskId, dueAt: (place as { dueAt: number }).dueAt },
+  );
 }

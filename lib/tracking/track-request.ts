@@ -14,8 +14,15 @@ export const ROOM_ID = /^[\x21-\x7e]{1,128}$/;
 export function parseTrackRequest(body: Record<string, unknown>): TrackRequest {
   const unknown = Object.keys(body).filter((key) => !ALLOWED.has(key));
   if (unknown.length > 0) {
-    const names = unknown.slice(0, 5).map((key) => JSON.stringify(key.slice(0, 40))).join(', ');
-    throw new HttpError(400, 'unknown_field', `unknown field${unknown.length === 1 ? '' : 's'} ${names}: only taskId and roomId are accepted`);
+    const names = unknown
+      .slice(0, 5)
+      .map((key) => JSON.stringify(key.slice(0, 40)))
+      .join(', ');
+    throw new HttpError(
+      400,
+      'unknown_field',
+      `unknown field${unknown.length === 1 ? '' : 's'} ${names}: only taskId and roomId are accepted`,
+    );
   }
   const request: TrackRequest = { taskId: parseTaskId(body.taskId) };
   if (body.roomId !== undefined && body.roomId !== null) {

@@ -1,8 +1,9 @@
 // The ZEGO Cloud Recording client (DescribeRecordStatus, DescribeTasks) on undici. It never throws for a bad
 // answer: every outcome becomes a DescribeResult or a ListResult. Never put the URL, the signature or the secret
 // in a message.
-import { Agent, request } from 'undici';
+
 import type { Dispatcher } from 'undici';
+import { Agent, request } from 'undici';
 import { errorCode } from '../error-code';
 import { interpretDescribeBody } from './describe-response';
 import { interpretDescribeTasksBody } from './describe-tasks-response';
@@ -57,7 +58,9 @@ function dropSharedAgent(): Agent | undefined {
   return old;
 }
 
-type Attempt = { kind: 'answer'; body: unknown } | { kind: 'fault'; message: string; stale?: boolean; oversized?: boolean };
+type Attempt =
+  | { kind: 'answer'; body: unknown }
+  | { kind: 'fault'; message: string; stale?: boolean; oversized?: boolean };
 
 class TimeoutError extends Error {}
 
@@ -71,7 +74,8 @@ function listingBody(query: DescribeTasksQuery): Record<string, unknown> {
     throw new Error(`invalid DescribeTasks query: ${problem}`);
   };
   const { status, startTime, endTime, roomId, pageOffset, pageSize } = query;
-  if (status !== LIST_STATUS.recording && status !== LIST_STATUS.ended) fail('status must be 2 (recording) or 3 (ended)');
+  if (status !== LIST_STATUS.recording && status !== LIST_STATUS.ended)
+    fail('status must be 2 (recording) or 3 (ended)');
   if (!Number.isSafeInteger(startTime) || !Number.isSafeInteger(endTime)) {
     fail('startTime and endTime must be integers (Unix milliseconds)');
   }
@@ -134,7 +138,9 @@ export function createZegoClient(options: ZegoClientOptions): ZegoClient {
   // A socket that died while the Lambda was frozen must never be used: after a long idle, start afresh.
   function recycleIfIdle(): void {
     if (injected || lastUsedAt === undefined || now() - lastUsedAt <= idleResetMs) return;
-    dropSharedAgent()?.close().catch(() => undefined);
+    dropSharedAgent()
+      ?.close()
+      .catch(() => undefined);
   }
 
   async function attempt(action: string, payload: string, callerSignal: AbortSignal | undefined): Promise<Attempt> {
@@ -160,7 +166,8 @@ export function createZegoClient(options: ZegoClientOptions): ZegoClient {
         return { kind: 'fault', message: `HTTP ${statusCode}` };
       }
       const text = await readText(body);
-      if (text === undefined) return { kind: 'fault', message: `response larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`, oversized: true };
+      if (text === undefined)
+        return { kind: 'fault', message: `response larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`, oversized: true };
       try {
         return { kind: 'answer', body: JSON.parse(text) as unknown };
       } catch {

@@ -99,7 +99,10 @@ function parseData(data: unknown): RecordStatus {
 }
 
 /** Runs a Data parser built on the helpers above: its value, or what is wrong with the data. */
-export function parseWith<T>(parse: (data: unknown) => T, data: unknown): { ok: true; value: T } | { ok: false; problem: string } {
+export function parseWith<T>(
+  parse: (data: unknown) => T,
+  data: unknown,
+): { ok: true; value: T } | { ok: false; problem: string } {
   try {
     return { ok: true, value: parse(data) };
   } catch (err) {
@@ -116,7 +119,10 @@ export function parseRecordStatus(data: unknown): { ok: true; record: RecordStat
 
 /** ZEGO's Message is free text from outside: keep it short and printable. */
 export function cleanText(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 200);
+  return text
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .trim()
+    .slice(0, 200);
 }
 
 /** What interpretBody makes of an answer: the parsed Data, or a fault. */

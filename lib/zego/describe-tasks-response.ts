@@ -3,6 +3,8 @@
 // whole answer a transient fault, never an exception.
 // ZEGO's answer: {Code, Message, RequestId, Data: {PageOffset, PageSize, TotalCount, TaskidList: [{TaskId, RoomId,
 // Status, RecordBeginTimestamp}]}}.
+
+import type { Json } from './describe-response';
 import {
   interpretBody,
   isAbsent,
@@ -13,7 +15,6 @@ import {
   parseWith,
   requiredInteger,
 } from './describe-response';
-import type { Json } from './describe-response';
 import { classifyCode } from './return-codes';
 import type { FaultClass, ListedTask, ListResult, TaskListPage } from './types';
 

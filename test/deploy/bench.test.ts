@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBench, type BenchResults } from '../../bench/bench';
+import { type BenchResults, runBench } from '../../bench/bench';
 import { discoverFunctions } from '../../bench/build';
 import { machine, updateResultsPage, writeResults } from '../../bench/report';
 
@@ -112,7 +112,11 @@ describe('npm run bench --tiny', () => {
   it('writes results where it is told and rewrites only docs/benchmark.md between its markers', async () => {
     const out = join(dir, 'results.json');
     await writeResults(out, results, machine());
-    const written = JSON.parse(await readFile(out, 'utf8')) as { machine: { cores: number }; startedAt: string; figures: unknown[] };
+    const written = JSON.parse(await readFile(out, 'utf8')) as {
+      machine: { cores: number };
+      startedAt: string;
+      figures: unknown[];
+    };
     expect(written.machine.cores).toBeGreaterThan(0);
     expect(written.figures).toHaveLength(results.figures.length);
     const page = join(dir, 'benchmark.md');

@@ -14,7 +14,8 @@ function documentedDefaults(): Map<string, string> {
 }
 
 /** A default as the docs write it: numbers as digits, switches as on/off, in backticks. */
-const asDocumented = (value: string | number | boolean): string => `\`${typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value)}\``;
+const asDocumented = (value: string | number | boolean): string =>
+  `\`${typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value)}\``;
 
 describe('docs/configuration.md', () => {
   it('documents every default lib/config.ts applies, with the same value', () => {

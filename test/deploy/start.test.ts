@@ -1,9 +1,9 @@
 // `npm start` as a user runs it: the command of package.json's start script in its own process group (as a
 // terminal's foreground job), driven over HTTP, stopped with Ctrl-C (SIGINT to the whole group).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,8 @@ const children: ChildProcess[] = [];
 
 afterEach(async () => {
   // Only if a test failed half-way: never leave a stack running.
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
   for (const dir of dataDirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
@@ -77,20 +78,37 @@ async function start(env: Record<string, string>): Promise<Started> {
   return { child, dataDir, output: () => text, line, exited };
 }
 
-async function readEvents(dataDir: string): Promise<Array<{ eventId: string; recording: { taskId: string; closedBy?: string } }>> {
+async function readEvents(
+  dataDir: string,
+): Promise<Array<{ eventId: string; recording: { taskId: string; closedBy?: string } }>> {
   const text = await readFile(join(dataDir, 'events.jsonl'), 'utf8');
-  return text.trim().split('\n').map((l) => JSON.parse(l) as { eventId: string; recording: { taskId: string; closedBy?: string } });
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { eventId: string; recording: { taskId: string; closedBy?: string } });
 }
 
 /** Runs the `npm run callback` line the banner printed (its variables, then what package.json's script runs). */
-async function runPrintedCallbackLine(output: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function runPrintedCallbackLine(
+  output: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const printed = /^ {2}((?:\w+=\S+ )*)npm run callback -- (.+?) {3}#/m.exec(output);
   expect(printed, output).not.toBeNull();
-  const env = Object.fromEntries(printed![1]!.trim().split(/\s+/).filter(Boolean).map((word) => word.split(/=(.*)/s).slice(0, 2)));
+  const env = Object.fromEntries(
+    printed![1]!
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((word) => word.split(/=(.*)/s).slice(0, 2)),
+  );
   const pkg = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { scripts: { callback: string } };
   const [command, ...args] = pkg.scripts.callback.split(/\s+/);
   expect(command).toBe('node');
-  const child = spawn(process.execPath, [...args, ...printed![2]!.split(/\s+/)], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...args, ...printed![2]!.split(/\s+/)], {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -114,18 +132,30 @@ function listening(port: number): Promise<boolean> {
 describe('npm start', () => {
   it('serves the API through the real handlers, announces demo tasks closed by callback and by poll, and stops cleanly on Ctrl-C', async () => {
     // Prepare: any free port, and a sweep (and checks) every second so the demo finishes within the test.
-    const stack = await start({ PORT: '0', SWEEP_INTERVAL_SECONDS: '1', CHECK_INTERVAL_SECONDS: '1', CHECK_INTERVAL_MAX_SECONDS: '2' });
+    const stack = await start({
+      PORT: '0',
+      SWEEP_INTERVAL_SECONDS: '1',
+      CHECK_INTERVAL_SECONDS: '1',
+      CHECK_INTERVAL_MAX_SECONDS: '2',
+    });
     await stack.line(/^Ready\./);
     const api = /HTTP API\s+(http:\/\/127\.0\.0\.1:(\d+))/.exec(stack.output())!;
     expect(api, stack.output()).not.toBeNull();
     const [, baseUrl, port] = api;
     // The printed curl lines track the demo this test tracks.
-    expect(stack.output()).toContain(`curl -sS -X POST ${baseUrl}/recordings -H 'content-type: application/json' -d '{"taskId":"${TRY_ME.taskId}"`);
+    expect(stack.output()).toContain(
+      `curl -sS -X POST ${baseUrl}/recordings -H 'content-type: application/json' -d '{"taskId":"${TRY_ME.taskId}"`,
+    );
     expect(stack.output()).toContain(`curl -sS ${baseUrl}/recordings/${TRY_ME.taskId}`);
     // ZEGO's callbacks are received beside the API; the run's CallbackSecret is in the data directory, not on the console.
     // Triage is on, as deployed, and the banner says so.
     expect(stack.output()).toMatch(/^ {2}triage {4}on: each pass lists the recordings in progress with DescribeTasks/m);
-    expect(stack.output()).toMatch(new RegExp(`^ {2}callbacks POST ${baseUrl}/callbacks/zego {2}\\(functions/callback\\.ts; .*${stack.dataDir}/callback-secret\\)$`, 'm'));
+    expect(stack.output()).toMatch(
+      new RegExp(
+        `^ {2}callbacks POST ${baseUrl}/callbacks/zego {2}\\(functions/callback\\.ts; .*${stack.dataDir}/callback-secret\\)$`,
+        'm',
+      ),
+    );
     const secret = (await readFile(join(stack.dataDir, 'callback-secret'), 'utf8')).trim();
     expect(secret).toMatch(/^[0-9a-f]{32}$/);
     expect(stack.output()).not.toContain(secret);
@@ -144,7 +174,12 @@ describe('npm start', () => {
     expect(printed).toContain(`room ${TRY_ME.roomId}`);
     const events = await readEvents(stack.dataDir);
     const event = events.find((e) => e.eventId === `${TRY_ME.taskId}:recording.completed`);
-    expect(event?.recording).toMatchObject({ taskId: TRY_ME.taskId, state: 'COMPLETED', roomId: TRY_ME.roomId, files: [{ status: 3 }] });
+    expect(event?.recording).toMatchObject({
+      taskId: TRY_ME.taskId,
+      state: 'COMPLETED',
+      roomId: TRY_ME.roomId,
+      files: [{ status: 3 }],
+    });
     expect(printed).toMatch(/ {2}by poll · /); // it sends no callbacks
     const lookup = await fetch(`${baseUrl}/recordings/${TRY_ME.taskId}`);
     expect(lookup.status).toBe(200);
@@ -155,7 +190,9 @@ describe('npm start', () => {
 
     // Assess: it was tracked and closed by its callback, and announced before the answer.
     expect(oneLiner, oneLiner.stderr).toMatchObject({ code: 0, stderr: '' });
-    expect(oneLiner.stdout).toMatch(/ for my-task-1 → 200 \{"received":true,"action":"announced","outcome":"recording\.completed"\}$/m);
+    expect(oneLiner.stdout).toMatch(
+      / for my-task-1 → 200 \{"received":true,"action":"announced","outcome":"recording\.completed"\}$/m,
+    );
     await stack.line(/recording\.completed my-task-1 {2}by callback · 2 files/, 1_000);
 
     // Assess: the demos' own callbacks close one that nobody tracked; the one whose callbacks are lost is closed by a poll.
@@ -163,14 +200,23 @@ describe('npm start', () => {
     const lost = DEMO_RECORDINGS.find((demo) => demo.callbacks === 'lost')!;
     await stack.line(new RegExp(`recording\\.completed ${pushed.taskId} {2}by callback · room ${pushed.roomId}`));
     await stack.line(new RegExp(`recording\\.completed ${lost.taskId} {2}by poll · room ${lost.roomId}`), 25_000);
-    const closedBy = Object.fromEntries((await readEvents(stack.dataDir)).map((e) => [e.recording.taskId, e.recording.closedBy]));
-    expect(closedBy).toMatchObject({ [TRY_ME.taskId]: 'poll', 'my-task-1': 'callback', [pushed.taskId]: 'callback', [lost.taskId]: 'poll' });
+    const closedBy = Object.fromEntries(
+      (await readEvents(stack.dataDir)).map((e) => [e.recording.taskId, e.recording.closedBy]),
+    );
+    expect(closedBy).toMatchObject({
+      [TRY_ME.taskId]: 'poll',
+      'my-task-1': 'callback',
+      [pushed.taskId]: 'callback',
+      [lost.taskId]: 'poll',
+    });
     expect(stack.output()).toMatch(/POST \/callbacks\/zego → 200/);
     // Routes API Gateway would not match answer like the API's own errors.
     // The room listing the banner's curl line shows, through the real list handler.
     const listed = await fetch(`${baseUrl}/recordings?roomId=${encodeURIComponent(TRY_ME.roomId)}`);
     expect(listed.status).toBe(200);
-    expect(((await listed.json()) as { recordings: Array<{ taskId: string }> }).recordings.map((r) => r.taskId)).toContain(TRY_ME.taskId);
+    expect(
+      ((await listed.json()) as { recordings: Array<{ taskId: string }> }).recordings.map((r) => r.taskId),
+    ).toContain(TRY_ME.taskId);
     expect(stack.output()).toContain(`curl -sS '${baseUrl}/recordings?roomId=${TRY_ME.roomId}'`);
     const wrongMethod = await fetch(`${baseUrl}/recordings`, { method: 'PUT' });
     expect(wrongMethod.status).toBe(405);
@@ -206,7 +252,10 @@ describe('npm start', () => {
     const port = (holder.address() as AddressInfo).port;
     try {
       // Act
-      const stack = await start({ PORT: String(port), RECWATCH_DATA_DIR: join(tmpdir(), `recwatch-never-${process.pid}-${port}`) });
+      const stack = await start({
+        PORT: String(port),
+        RECWATCH_DATA_DIR: join(tmpdir(), `recwatch-never-${process.pid}-${port}`),
+      });
       const exit = await stack.exited;
 
       // Assess

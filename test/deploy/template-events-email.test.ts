@@ -3,7 +3,7 @@
 // without it gives is read off the same template, by evaluating the condition with the empty default.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { holds, type Json } from '../support/cloudformation';
-import { packageService, type PackagedService } from '../support/package-service';
+import { type PackagedService, packageService } from '../support/package-service';
 
 interface Template {
   Parameters: Record<string, { Type: string; Default?: string; AllowedPattern?: string }>;
@@ -29,7 +29,11 @@ describe('events email subscription', () => {
     const subscription = template.Resources.EventsEmailSubscription;
     expect(subscription).toBeDefined();
     expect(subscription!.Type).toBe('AWS::SNS::Subscription');
-    expect(subscription!.Properties).toEqual({ TopicArn: { Ref: 'EventsTopic' }, Protocol: 'email', Endpoint: { Ref: 'EventsEmail' } });
+    expect(subscription!.Properties).toEqual({
+      TopicArn: { Ref: 'EventsTopic' },
+      Protocol: 'email',
+      Endpoint: { Ref: 'EventsEmail' },
+    });
     expect(template.Parameters.EventsEmail).toMatchObject({ Type: 'String', Default: ADDRESS });
     expect(holds(template.Conditions[subscription!.Condition!]!, { EventsEmail: ADDRESS })).toBe(true);
   });
@@ -43,6 +47,7 @@ describe('events email subscription', () => {
   it('refuses anything but one email address before the deploy changes anything', () => {
     const pattern = new RegExp(template.Parameters.EventsEmail!.AllowedPattern!);
     for (const good of ['', ADDRESS, 'ops+recwatch@mail.example.co.uk']) expect(pattern.test(good), good).toBe(true);
-    for (const bad of ['not-an-address', 'a@b', 'a@b.com, c@d.com', 'a b@c.com']) expect(pattern.test(bad), bad).toBe(false);
+    for (const bad of ['not-an-address', 'a@b', 'a@b.com, c@d.com', 'a b@c.com'])
+      expect(pattern.test(bad), bad).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 // The deployed shape, checked on what CloudFormation would receive: `serverless package` runs once (no AWS
 // credentials, no network; in a copy of the repository, see test/support/package-service.ts) and the tests read
 // its template and the functions' zips.
-import { loadSweepConfig } from '../../lib/config';
+
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
@@ -13,6 +13,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zegoFile } from '../../infra/local/zego-simulator';
 import { CALLBACK_METRICS, REFUSAL_DIMENSION, REFUSAL_REASONS } from '../../lib/callback/callback-metrics';
+import { loadSweepConfig } from '../../lib/config';
 import { stopReserveMs } from '../../lib/sweep/engine';
 import { SWEEP_METRICS } from '../../lib/sweep/sweep-metrics';
 import {
@@ -24,15 +25,15 @@ import {
   REGION,
   type Resource,
   restApiId,
-  serverSecretArn,
   STAGE,
   type Statement,
-  tableArn,
+  serverSecretArn,
   type Template,
+  tableArn,
   topicArn,
 } from '../support/cloudformation';
 import { startLocalStack } from '../support/local-stack';
-import { packageService, REPO, type PackagedService } from '../support/package-service';
+import { type PackagedService, packageService, REPO } from '../support/package-service';
 import { unzip } from '../support/zip';
 
 // Handed to the packaging run in the ways someone might wire a ServerSecret or a CallbackSecret into the
@@ -85,13 +86,17 @@ const evaluate = (value: Json): string => evaluateIn(template, value);
 function statements(): { statement: Statement; conditional: boolean }[] {
   const policies: { document: Json; conditional: boolean }[] = [];
   for (const [, role] of resourcesOfType('AWS::IAM::Role')) {
-    for (const policy of (role.Properties.Policies ?? []) as JsonObject[]) policies.push({ document: policy.PolicyDocument!, conditional: false });
+    for (const policy of (role.Properties.Policies ?? []) as JsonObject[])
+      policies.push({ document: policy.PolicyDocument!, conditional: false });
   }
   for (const [, policy] of resourcesOfType('AWS::IAM::Policy')) {
     policies.push({ document: policy.Properties.PolicyDocument!, conditional: policy.Condition !== undefined });
   }
   return policies.flatMap(({ document, conditional }) =>
-    asList((document as unknown as { Statement: Statement | Statement[] }).Statement).map((statement) => ({ statement, conditional })),
+    asList((document as unknown as { Statement: Statement | Statement[] }).Statement).map((statement) => ({
+      statement,
+      conditional,
+    })),
   );
 }
 
@@ -103,7 +108,9 @@ function statementsFor(service: string): Statement[] {
 
 /** The logical id of one function's role. */
 function roleIdOf(fn: string): string {
-  return (resource(`${fn}LambdaFunction`, 'AWS::Lambda::Function').Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+  return (resource(`${fn}LambdaFunction`, 'AWS::Lambda::Function').Properties.Role as { 'Fn::GetAtt': string[] })[
+    'Fn::GetAtt'
+  ][0]!;
 }
 
 /** The statements of one function's own role, by service, with resources evaluated. */
@@ -111,7 +118,9 @@ function roleOf(fn: string): Map<string, { actions: string[]; resources: string[
   const role = roleIdOf(fn);
   const byService = new Map<string, { actions: string[]; resources: string[] }[]>();
   for (const policy of (resource(role, 'AWS::IAM::Role').Properties.Policies ?? []) as JsonObject[]) {
-    for (const statement of asList((policy.PolicyDocument as unknown as { Statement: Statement | Statement[] }).Statement)) {
+    for (const statement of asList(
+      (policy.PolicyDocument as unknown as { Statement: Statement | Statement[] }).Statement,
+    )) {
       const actions = asList(statement.Action);
       const service = actions[0]!.split(':')[0]!;
       if (service === 'logs') continue;
@@ -122,7 +131,6 @@ function roleOf(fn: string): Map<string, { actions: string[]; resources: string[
   }
   return byService;
 }
-
 
 // --- the sweep function --------------------------------------------------------------------------------
 
@@ -145,11 +153,15 @@ describe('sweep function', () => {
 
   it('is scheduled every minute, enabled', () => {
     const rules = resourcesOfType('AWS::Events::Rule').filter(([, rule]) =>
-      (rule.Properties.Targets as JsonObject[]).some((t) => JSON.stringify(t.Arn) === JSON.stringify({ 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] })),
+      (rule.Properties.Targets as JsonObject[]).some(
+        (t) => JSON.stringify(t.Arn) === JSON.stringify({ 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] }),
+      ),
     );
     expect(rules).toHaveLength(1);
     expect(rules[0]![1].Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
-    const permissions = resourcesOfType('AWS::Lambda::Permission').filter(([, perm]) => perm.Properties.Principal === 'events.amazonaws.com');
+    const permissions = resourcesOfType('AWS::Lambda::Permission').filter(
+      ([, perm]) => perm.Properties.Principal === 'events.amazonaws.com',
+    );
     expect(permissions).toHaveLength(1);
   });
 
@@ -168,7 +180,9 @@ describe('sweep function', () => {
     const [condition, whenTrue, whenFalse] = reserved['Fn::If'];
     expect(whenTrue).toEqual({ Ref: 'SweepReservedConcurrency' });
     expect(whenFalse).toEqual({ Ref: 'AWS::NoValue' });
-    expect(template.Conditions[condition]).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'SweepReservedConcurrency' }, '0'] }] });
+    expect(template.Conditions[condition]).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'SweepReservedConcurrency' }, '0'] }],
+    });
   });
 
   it('gets its configuration from the stack, the ServerSecret only by SSM parameter name', () => {
@@ -195,8 +209,22 @@ describe('sweep function', () => {
       SWEEP_KEEP_CHECKING: 'on',
     });
     // The defaults the stack deploys are the ones the code applies without them.
-    const defaults = loadSweepConfig({ TASKS_TABLE: 't-x-y', EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t', ZEGO_APP_ID: '1', ZEGO_SERVER_SECRET_PARAM: '/p' });
-    expect(loadSweepConfig({ ...(variables as Record<string, string>), TASKS_TABLE: 't-x-y', EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t', ZEGO_APP_ID: '1', ZEGO_SERVER_SECRET_PARAM: '/p', POWERTOOLS_SERVICE_NAME: 'recwatch' })).toEqual(defaults);
+    const defaults = loadSweepConfig({
+      TASKS_TABLE: 't-x-y',
+      EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t',
+      ZEGO_APP_ID: '1',
+      ZEGO_SERVER_SECRET_PARAM: '/p',
+    });
+    expect(
+      loadSweepConfig({
+        ...(variables as Record<string, string>),
+        TASKS_TABLE: 't-x-y',
+        EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t',
+        ZEGO_APP_ID: '1',
+        ZEGO_SERVER_SECRET_PARAM: '/p',
+        POWERTOOLS_SERVICE_NAME: 'recwatch',
+      }),
+    ).toEqual(defaults);
     expect(evaluate(variables.ZEGO_SERVER_SECRET_PARAM!)).toBe(`/recwatch/${STAGE}/zego-server-secret`);
   });
 
@@ -211,9 +239,16 @@ describe('sweep function', () => {
     expect(pattern.test('12ab')).toBe(false);
     expect(String(appId.ConstraintDescription)).toContain('zegoAppId');
     // A CloudFormation Rule refuses the deploy, before any change, while the AppId is empty.
-    const rules = (template as unknown as { Rules: Record<string, { Assertions: Array<{ Assert: unknown; AssertDescription: string }> }> }).Rules;
+    const rules = (
+      template as unknown as {
+        Rules: Record<string, { Assertions: Array<{ Assert: unknown; AssertDescription: string }> }>;
+      }
+    ).Rules;
     expect(rules.ZegoAppIdGiven!.Assertions).toEqual([
-      { Assert: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ZegoAppId' }, ''] }] }, AssertDescription: expect.stringContaining('--param zegoAppId=') },
+      {
+        Assert: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ZegoAppId' }, ''] }] },
+        AssertDescription: expect.stringContaining('--param zegoAppId='),
+      },
     ]);
   });
 
@@ -221,45 +256,54 @@ describe('sweep function', () => {
     const key = template.Parameters.ZegoSecretKmsKeyArn!;
     expect(key.Default).toBe('');
     expect(new RegExp(String(key.AllowedPattern)).test('')).toBe(true);
-    expect(new RegExp(String(key.AllowedPattern)).test('arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab')).toBe(true);
-    expect(template.Conditions.HasZegoSecretKmsKey).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ZegoSecretKmsKeyArn' }, ''] }] });
+    expect(
+      new RegExp(String(key.AllowedPattern)).test(
+        'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      ),
+    ).toBe(true);
+    expect(template.Conditions.HasZegoSecretKmsKey).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ZegoSecretKmsKeyArn' }, ''] }],
+    });
     const policy = resource('ZegoSecretKmsDecryptPolicy', 'AWS::IAM::Policy');
     expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('{"Ref":"ZegoSecretKmsKeyArn"}');
   });
 
-  it.each(['sweep', 'track', 'lookup', 'callback'])('%s is packaged as one self-contained, minified ES module bundle', async (name) => {
-    const fn = resource(`${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`, 'AWS::Lambda::Function');
-    const key = (fn.Properties.Code as { S3Key: string }).S3Key;
-    expect(key).toMatch(new RegExp(`/${name}\\.zip$`));
-    const zipPath = join(outDir, `${name}.zip`);
-    expect((await stat(zipPath)).isFile()).toBe(true);
-    const entries = unzip(await readFile(zipPath));
-    expect([...entries.keys()]).toEqual([`functions/${name}.mjs`]);
-    const bundle = entries.get(`functions/${name}.mjs`)!.toString('utf8');
-    expect(bundle.startsWith('import { createRequire')).toBe(true);
-    expect(bundle).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
-    // Bundled, not left for the runtime to resolve: the bundle imports nothing but Node's built-ins, so
-    // the AWS SDK inside is the locked version the tests ran, not the one the Lambda runtime ships.
-    // esbuild parses it (a regex would trip over import-like text in the SDK's error messages).
-    const analysis = await build({
-      stdin: { contents: bundle, loader: 'js', sourcefile: `${name}.mjs` },
-      bundle: true,
-      write: false,
-      metafile: true,
-      platform: 'node',
-      format: 'esm',
-      packages: 'external',
-      logLevel: 'silent',
-    });
-    const imported = Object.values(analysis.metafile.inputs).flatMap((input) => input.imports.map((i) => i.path));
-    expect(imported.length).toBeGreaterThan(0);
-    expect(imported.filter((name) => !isBuiltin(name))).toEqual([]);
-    // Minified (long lines; unminified code averages well under 100 characters a line), no source map.
-    // 3 MB is a tripwire for an unminified or doubled bundle.
-    expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(1000);
-    expect(bundle).not.toContain('sourceMappingURL');
-    expect(bundle.length).toBeLessThan(3 * 1024 * 1024);
-  });
+  it.each(['sweep', 'track', 'lookup', 'callback'])(
+    '%s is packaged as one self-contained, minified ES module bundle',
+    async (name) => {
+      const fn = resource(`${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`, 'AWS::Lambda::Function');
+      const key = (fn.Properties.Code as { S3Key: string }).S3Key;
+      expect(key).toMatch(new RegExp(`/${name}\\.zip$`));
+      const zipPath = join(outDir, `${name}.zip`);
+      expect((await stat(zipPath)).isFile()).toBe(true);
+      const entries = unzip(await readFile(zipPath));
+      expect([...entries.keys()]).toEqual([`functions/${name}.mjs`]);
+      const bundle = entries.get(`functions/${name}.mjs`)!.toString('utf8');
+      expect(bundle.startsWith('import { createRequire')).toBe(true);
+      expect(bundle).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
+      // Bundled, not left for the runtime to resolve: the bundle imports nothing but Node's built-ins, so
+      // the AWS SDK inside is the locked version the tests ran, not the one the Lambda runtime ships.
+      // esbuild parses it (a regex would trip over import-like text in the SDK's error messages).
+      const analysis = await build({
+        stdin: { contents: bundle, loader: 'js', sourcefile: `${name}.mjs` },
+        bundle: true,
+        write: false,
+        metafile: true,
+        platform: 'node',
+        format: 'esm',
+        packages: 'external',
+        logLevel: 'silent',
+      });
+      const imported = Object.values(analysis.metafile.inputs).flatMap((input) => input.imports.map((i) => i.path));
+      expect(imported.length).toBeGreaterThan(0);
+      expect(imported.filter((name) => !isBuiltin(name))).toEqual([]);
+      // Minified (long lines; unminified code averages well under 100 characters a line), no source map.
+      // 3 MB is a tripwire for an unminified or doubled bundle.
+      expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(1000);
+      expect(bundle).not.toContain('sourceMappingURL');
+      expect(bundle.length).toBeLessThan(3 * 1024 * 1024);
+    },
+  );
 });
 
 describe('the packaged sweep bundle', () => {
@@ -272,7 +316,11 @@ describe('the packaged sweep bundle', () => {
     await writeFile(bundlePath, entries.get('functions/sweep.mjs')!);
     const stack = await startLocalStack();
     try {
-      stack.zego.setTask('bundle-1', { Status: 3, RecordBeginTimestamp: Date.now() - 1000, RecordFiles: [zegoFile({ status: 3 })] });
+      stack.zego.setTask('bundle-1', {
+        Status: 3,
+        RecordBeginTimestamp: Date.now() - 1000,
+        RecordFiles: [zegoFile({ status: 3 })],
+      });
       await stack.track('bundle-1');
       const script = `const { handler } = await import(${JSON.stringify(pathToFileURL(bundlePath).href)});
         const deadline = Date.now() + 20000;
@@ -285,7 +333,12 @@ describe('the packaged sweep bundle', () => {
         timeout: 30_000,
       });
       // Assess
-      const summary = JSON.parse(stdout.split('\n').find((line) => line.startsWith('SUMMARY '))!.slice(8)) as { published: number; checked: number };
+      const summary = JSON.parse(
+        stdout
+          .split('\n')
+          .find((line) => line.startsWith('SUMMARY '))!
+          .slice(8),
+      ) as { published: number; checked: number };
       expect(summary).toMatchObject({ checked: 1, published: 1 });
       expect(stack.sns.published()).toHaveLength(1);
       expect((await stack.store.get('bundle-1'))?.state).toBe('COMPLETED');
@@ -306,7 +359,10 @@ describe('secrets', () => {
       const variables = (fn.Properties.Environment as { Variables?: JsonObject } | undefined)?.Variables ?? {};
       for (const [name, value] of Object.entries(variables)) {
         // Only the names of the SSM parameters that hold them.
-        expect(/SECRET/i.test(name) && !['ZEGO_SERVER_SECRET_PARAM', 'ZEGO_CALLBACK_SECRET_PARAM'].includes(name), `${id}: ${name}`).toBe(false);
+        expect(
+          /SECRET/i.test(name) && !['ZEGO_SERVER_SECRET_PARAM', 'ZEGO_CALLBACK_SECRET_PARAM'].includes(name),
+          `${id}: ${name}`,
+        ).toBe(false);
         expect(JSON.stringify(value), `${id}: ${name}`).not.toContain(SECRET_CANARY);
         // ZEGO: a ServerSecret is 32 hexadecimal characters.
         expect(JSON.stringify(value), `${id}: ${name}`).not.toMatch(/\b[0-9a-f]{32}\b/i);
@@ -397,16 +453,27 @@ describe('IAM', () => {
   it('gives each function its own role with exactly the table actions it uses', () => {
     const index = `${tableArn}/index/due-index`;
     expect(roleOf('Sweep').get('dynamodb')).toEqual([
-      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], resources: [tableArn, index].sort() },
+      {
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        resources: [tableArn, index].sort(),
+      },
     ]);
-    expect(roleOf('Track').get('dynamodb')).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [tableArn] }]);
+    expect(roleOf('Track').get('dynamodb')).toEqual([
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [tableArn] },
+    ]);
     expect(roleOf('Lookup').get('dynamodb')).toEqual([{ actions: ['dynamodb:GetItem'], resources: [tableArn] }]);
     // The callback reads and (conditionally) puts one task by its key: no index, no Query, Scan, Update or Delete.
-    expect(roleOf('Callback').get('dynamodb')).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [tableArn] }]);
+    expect(roleOf('Callback').get('dynamodb')).toEqual([
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [tableArn] },
+    ]);
     // Listing: Query on the two indexes only (never the table, never a Scan); untracking: one DeleteItem.
-    expect(roleOf('List').get('dynamodb')).toEqual([{ actions: ['dynamodb:Query'], resources: [`${tableArn}/index/due-index`, `${tableArn}/index/room-index`] }]);
+    expect(roleOf('List').get('dynamodb')).toEqual([
+      { actions: ['dynamodb:Query'], resources: [`${tableArn}/index/due-index`, `${tableArn}/index/room-index`] },
+    ]);
     expect(roleOf('Untrack').get('dynamodb')).toEqual([{ actions: ['dynamodb:DeleteItem'], resources: [tableArn] }]);
-    const deleters = FUNCTIONS.filter((fn) => (roleOf(fn).get('dynamodb') ?? []).some((s) => s.actions.includes('dynamodb:DeleteItem')));
+    const deleters = FUNCTIONS.filter((fn) =>
+      (roleOf(fn).get('dynamodb') ?? []).some((s) => s.actions.includes('dynamodb:DeleteItem')),
+    );
     expect(deleters).toEqual(['Untrack']);
     for (const fn of ['Track', 'Lookup', 'List', 'Untrack']) expect([...roleOf(fn).keys()], fn).toEqual(['dynamodb']);
     expect([...roleOf('Sweep').keys()].sort()).toEqual(['dynamodb', 'sns', 'ssm']);
@@ -414,7 +481,11 @@ describe('IAM', () => {
     // One role per function, and no role that no function uses.
     const roles = FUNCTIONS.map(roleIdOf);
     expect(new Set(roles).size).toBe(FUNCTIONS.length);
-    expect(resourcesOfType('AWS::IAM::Role').map(([id]) => id).sort()).toEqual([...roles].sort());
+    expect(
+      resourcesOfType('AWS::IAM::Role')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual([...roles].sort());
   });
 
   it('gives the callback role exactly its logs, one-task table, events topic and CallbackSecret statements', () => {
@@ -423,7 +494,9 @@ describe('IAM', () => {
     const policies = (role.Properties.Policies ?? []) as JsonObject[];
     expect(policies).toHaveLength(1);
     const logGroup = { 'Fn::GetAtt': ['CallbackLogGroup', 'Arn'] };
-    const granted = asList((policies[0]!.PolicyDocument as unknown as { Statement: Statement | Statement[] }).Statement).map((st) => ({
+    const granted = asList(
+      (policies[0]!.PolicyDocument as unknown as { Statement: Statement | Statement[] }).Statement,
+    ).map((st) => ({
       effect: st.Effect,
       actions: asList(st.Action).sort(),
       // The log group's ARN is left as written; every other resource is compared as the ARN AWS sees.
@@ -431,8 +504,18 @@ describe('IAM', () => {
       condition: st.Condition,
     }));
     expect(granted).toEqual([
-      { effect: 'Allow', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup], condition: undefined },
-      { effect: 'Allow', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [tableArn], condition: undefined },
+      {
+        effect: 'Allow',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup],
+        condition: undefined,
+      },
+      {
+        effect: 'Allow',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: [tableArn],
+        condition: undefined,
+      },
       { effect: 'Allow', actions: ['sns:Publish'], resources: [topicArn], condition: undefined },
       { effect: 'Allow', actions: ['ssm:GetParameter'], resources: [callbackSecretArn], condition: undefined },
     ]);
@@ -444,12 +527,17 @@ describe('IAM', () => {
       const logs = ((resource(role, 'AWS::IAM::Role').Properties.Policies ?? []) as JsonObject[])
         .flatMap((p) => asList((p.PolicyDocument as unknown as { Statement: Statement | Statement[] }).Statement))
         .filter((st) => asList(st.Action).some((a) => a.startsWith('logs:')));
-      expect(logs.map((st) => st.Resource), fn).toEqual([{ 'Fn::GetAtt': [`${fn}LogGroup`, 'Arn'] }]);
+      expect(
+        logs.map((st) => st.Resource),
+        fn,
+      ).toEqual([{ 'Fn::GetAtt': [`${fn}LogGroup`, 'Arn'] }]);
     }
   });
 
   it('SNS: the sweep publishes to the events topic (outcomes) and the ops topic (failed runs); the callback to the events topic only', () => {
-    expect(roleOf('Sweep').get('sns')).toEqual([{ actions: ['sns:Publish'], resources: [topicArn, opsTopicArn].sort() }]);
+    expect(roleOf('Sweep').get('sns')).toEqual([
+      { actions: ['sns:Publish'], resources: [topicArn, opsTopicArn].sort() },
+    ]);
     expect(roleOf('Callback').get('sns')).toEqual([{ actions: ['sns:Publish'], resources: [topicArn] }]);
     // ...and nobody else publishes anywhere.
     expect(statementsFor('sns')).toHaveLength(2);
@@ -514,14 +602,25 @@ describe('HTTP API', () => {
 
   it('serves POST and GET /recordings, GET and DELETE /recordings/{taskId} and POST /callbacks/zego through their functions', () => {
     const routes = methods().map(([, m]) => `${String(m.Properties.HttpMethod)} ${pathOf(m)} ${functionOf(m)}`);
-    expect(routes.sort()).toEqual(['DELETE /recordings/{taskId} Untrack', 'GET /recordings List', 'GET /recordings/{taskId} Lookup', 'POST /callbacks/zego Callback', 'POST /recordings Track']);
-    expect(resource('ApiGatewayResourceRecordingsTaskidVar', 'AWS::ApiGateway::Resource').Properties.PathPart).toBe('{taskId}');
+    expect(routes.sort()).toEqual([
+      'DELETE /recordings/{taskId} Untrack',
+      'GET /recordings List',
+      'GET /recordings/{taskId} Lookup',
+      'POST /callbacks/zego Callback',
+      'POST /recordings Track',
+    ]);
+    expect(resource('ApiGatewayResourceRecordingsTaskidVar', 'AWS::ApiGateway::Resource').Properties.PathPart).toBe(
+      '{taskId}',
+    );
     for (const [, m] of methods()) expect((m.Properties.Integration as JsonObject).Type).toBe('AWS_PROXY');
   });
 
   it('requires an API key on every method but POST /callbacks/zego, which ZEGO calls without one', () => {
     expect(methods().length).toBeGreaterThan(0);
-    const [keyless, keyed] = [methods().filter(([, m]) => functionOf(m) === 'Callback'), methods().filter(([, m]) => functionOf(m) !== 'Callback')];
+    const [keyless, keyed] = [
+      methods().filter(([, m]) => functionOf(m) === 'Callback'),
+      methods().filter(([, m]) => functionOf(m) !== 'Callback'),
+    ];
     expect(keyless).toHaveLength(1);
     expect(keyed.length).toBeGreaterThan(0);
     for (const [id, m] of keyed) expect(m.Properties.ApiKeyRequired, id).toBe(true);
@@ -547,9 +646,17 @@ describe('HTTP API', () => {
 
   it('gives the API functions only the store settings, nothing of ZEGO or SNS', () => {
     for (const fn of ['TrackLambdaFunction', 'LookupLambdaFunction']) {
-      const variables = (resource(fn, 'AWS::Lambda::Function').Properties.Environment as { Variables: JsonObject }).Variables;
+      const variables = (resource(fn, 'AWS::Lambda::Function').Properties.Environment as { Variables: JsonObject })
+        .Variables;
       expect(Object.keys(variables).sort(), fn).toEqual(
-        ['LOG_LEVEL', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TASKS_TABLE', 'TASK_INDEX_SHARDS', 'TASK_RETENTION_DAYS'].sort(),
+        [
+          'LOG_LEVEL',
+          'POWERTOOLS_METRICS_NAMESPACE',
+          'POWERTOOLS_SERVICE_NAME',
+          'TASKS_TABLE',
+          'TASK_INDEX_SHARDS',
+          'TASK_RETENTION_DAYS',
+        ].sort(),
       );
     }
   });
@@ -565,7 +672,10 @@ type DashboardLine = (string | JsonObject)[];
  * The dashboard's widgets, its body parsed as JSON once Fn::Sub's variables are filled in: the alarm
  * threshold with its default, a resource with its logical id (so that lines can be told apart by function).
  */
-function dashboardWidgets(): { type: string; properties: { title?: string; markdown?: string; metrics?: DashboardLine[] } }[] {
+function dashboardWidgets(): {
+  type: string;
+  properties: { title?: string; markdown?: string; metrics?: DashboardLine[] };
+}[] {
   const dashboard = resource('OpsDashboard', 'AWS::CloudWatch::Dashboard');
   const sub = (dashboard.Properties.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
   const filled = sub.replace(/\$\{SweepLagAlarmSeconds\}/g, '300').replace(/\$\{([^}]+)\}/g, (_, name: string) => name);
@@ -578,7 +688,9 @@ function dashboardLines(): DashboardLine[] {
 describe('operations', () => {
   const alarms = () => resourcesOfType('AWS::CloudWatch::Alarm');
   const alarmsOn = (namespace: string, metric: string) =>
-    alarms().filter(([, a]) => a.Properties.Namespace === namespace && a.Properties.MetricName === metric).map(([, a]) => a);
+    alarms()
+      .filter(([, a]) => a.Properties.Namespace === namespace && a.Properties.MetricName === metric)
+      .map(([, a]) => a);
   const alarmOn = (namespace: string, metric: string) => {
     const found = alarmsOn(namespace, metric);
     expect(found, `an alarm on ${namespace} ${metric}`).toHaveLength(1);
@@ -592,14 +704,30 @@ describe('operations', () => {
       expect(alarmOn('AWS/Lambda', metric).Properties.Dimensions).toEqual(onFunction('Sweep'));
     }
     // Errors: one alarm for the sweep and one for the callback function (see 'callback function' below).
-    expect(alarmsOn('AWS/Lambda', 'Errors').map((a) => a.Properties.Dimensions)).toEqual([onFunction('Sweep'), onFunction('Callback')]);
-    expect(alarmOn('AWS/Lambda', 'Invocations').Properties).toMatchObject({ ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
-    expect(alarmOn('AWS/Events', 'FailedInvocations').Properties.Dimensions).toEqual([{ Name: 'RuleName', Value: { Ref: 'SweepEventsRuleSchedule1' } }]);
+    expect(alarmsOn('AWS/Lambda', 'Errors').map((a) => a.Properties.Dimensions)).toEqual([
+      onFunction('Sweep'),
+      onFunction('Callback'),
+    ]);
+    expect(alarmOn('AWS/Lambda', 'Invocations').Properties).toMatchObject({
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    expect(alarmOn('AWS/Events', 'FailedInvocations').Properties.Dimensions).toEqual([
+      { Name: 'RuleName', Value: { Ref: 'SweepEventsRuleSchedule1' } },
+    ]);
     for (const metric of ['ZegoConfigErrors', 'PublishFailures', 'RateRefusals']) {
-      expect(alarmOn('recwatch', metric).Properties).toMatchObject({ Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      expect(alarmOn('recwatch', metric).Properties).toMatchObject({
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
     }
     const lag = alarmOn('recwatch', 'SweepLag').Properties;
-    expect(lag).toMatchObject({ Statistic: 'Maximum', Threshold: { Ref: 'SweepLagAlarmSeconds' }, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(lag).toMatchObject({
+      Statistic: 'Maximum',
+      Threshold: { Ref: 'SweepLagAlarmSeconds' },
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
     expect(template.Parameters.SweepLagAlarmSeconds).toMatchObject({ Type: 'Number', Default: '300' });
     const apiName = resource('ApiGatewayRestApi', 'AWS::ApiGateway::RestApi').Properties.Name;
     expect(alarmOn('AWS/ApiGateway', '5XXError').Properties.Dimensions).toEqual([{ Name: 'ApiName', Value: apiName }]);
@@ -610,7 +738,11 @@ describe('operations', () => {
     resource('OpsTopic', 'AWS::SNS::Topic');
     const subscription = resource('OpsEmailSubscription', 'AWS::SNS::Subscription');
     expect(subscription.Condition).toBe('HasOpsEmail');
-    expect(subscription.Properties).toMatchObject({ Protocol: 'email', Endpoint: { Ref: 'OpsEmail' }, TopicArn: { Ref: 'OpsTopic' } });
+    expect(subscription.Properties).toMatchObject({
+      Protocol: 'email',
+      Endpoint: { Ref: 'OpsEmail' },
+      TopicArn: { Ref: 'OpsTopic' },
+    });
     expect(template.Parameters.OpsEmail).toMatchObject({ Type: 'String', Default: '' });
     expect(template.Conditions.HasOpsEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OpsEmail' }, ''] }] });
   });
@@ -631,7 +763,20 @@ describe('operations', () => {
     const lines = dashboardLines();
     const custom = lines.filter((m) => m[0] === 'recwatch').map((m) => m[1] as string);
     for (const name of custom) expect(EMITTED_METRICS).toContain(name);
-    for (const name of ['PeakRequestsPerSecond', 'RateLimit', 'SweepLag', 'TasksChecked', 'OpenTasks', 'RecordingsCompleted', 'ZegoConfigErrors', 'ZegoTransientErrors', 'ZegoTaskErrors', 'RateRefusals', 'PublishFailures', 'SweepDuration']) {
+    for (const name of [
+      'PeakRequestsPerSecond',
+      'RateLimit',
+      'SweepLag',
+      'TasksChecked',
+      'OpenTasks',
+      'RecordingsCompleted',
+      'ZegoConfigErrors',
+      'ZegoTransientErrors',
+      'ZegoTaskErrors',
+      'RateRefusals',
+      'PublishFailures',
+      'SweepDuration',
+    ]) {
       expect(custom, name).toContain(name);
     }
     expect(lines.some((m) => m[0] === 'AWS/ApiGateway')).toBe(true);
@@ -656,7 +801,10 @@ describe('operations', () => {
 
   it('delivers a failed scheduled sweep to the ops topic, and lets the sweep role publish there', () => {
     const config = resource('SweepLambdaEvConf', 'AWS::Lambda::EventInvokeConfig').Properties;
-    expect(config).toMatchObject({ MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: { Ref: 'OpsTopic' } } } });
+    expect(config).toMatchObject({
+      MaximumRetryAttempts: 0,
+      DestinationConfig: { OnFailure: { Destination: { Ref: 'OpsTopic' } } },
+    });
     const sns = roleOf('Sweep').get('sns')!;
     expect(sns).toHaveLength(1);
     expect(sns[0]!.actions).toEqual(['sns:Publish']);
@@ -667,7 +815,9 @@ describe('operations', () => {
 
 describe('callback function', () => {
   const alarmsOn = (namespace: string, metric: string) =>
-    resourcesOfType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.Namespace === namespace && a.Properties.MetricName === metric);
+    resourcesOfType('AWS::CloudWatch::Alarm').filter(
+      ([, a]) => a.Properties.Namespace === namespace && a.Properties.MetricName === metric,
+    );
   const service = [{ Name: 'service', Value: `recwatch-${STAGE}` }];
 
   it('runs functions/callback.handler on the sweep runtime, 256 MB, in its own role, within 10 s', () => {
@@ -698,7 +848,13 @@ describe('callback function', () => {
       CHECK_INTERVAL_MAX_SECONDS: '300',
     });
     // The same settings as the sweep's, so that a pending outcome is retried on the sweep's schedule.
-    for (const name of ['CHECK_INTERVAL_SECONDS', 'CHECK_INTERVAL_MAX_SECONDS', 'EVENTS_TOPIC_ARN', 'ZEGO_APP_ID', 'TASKS_TABLE']) {
+    for (const name of [
+      'CHECK_INTERVAL_SECONDS',
+      'CHECK_INTERVAL_MAX_SECONDS',
+      'EVENTS_TOPIC_ARN',
+      'ZEGO_APP_ID',
+      'TASKS_TABLE',
+    ]) {
       expect(variables[name], name).toEqual(sweepVariables[name]);
     }
     expect(evaluate(variables.ZEGO_CALLBACK_SECRET_PARAM!)).toBe(`/recwatch/${STAGE}/zego-callback-secret`);
@@ -711,7 +867,8 @@ describe('callback function', () => {
     expect(parameter.AllowedPattern).toBe(serverSecret.AllowedPattern);
     const pattern = new RegExp(String(parameter.AllowedPattern));
     expect(pattern.test(String(parameter.Default))).toBe(true);
-    for (const bad of ['', 'zego-callback-secret', '/recwatch/dev/', 'arn:aws:ssm:us-east-1:123456789012:parameter/x']) expect(pattern.test(bad), bad).toBe(false);
+    for (const bad of ['', 'zego-callback-secret', '/recwatch/dev/', 'arn:aws:ssm:us-east-1:123456789012:parameter/x'])
+      expect(pattern.test(bad), bad).toBe(false);
     expect(String(parameter.ConstraintDescription)).toContain('SSM SecureString');
   });
 
@@ -752,7 +909,9 @@ describe('callback function', () => {
 
   it('alarms when the callback function keeps failing (ZEGO retries a push only twice), as a warning like the sweep', () => {
     const found = alarmsOn('AWS/Lambda', 'Errors').filter(
-      ([, a]) => JSON.stringify(a.Properties.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: 'CallbackLambdaFunction' } }]),
+      ([, a]) =>
+        JSON.stringify(a.Properties.Dimensions) ===
+        JSON.stringify([{ Name: 'FunctionName', Value: { Ref: 'CallbackLambdaFunction' } }]),
     );
     expect(found).toHaveLength(1);
     const [, alarm] = found[0]!;
@@ -769,7 +928,9 @@ describe('callback function', () => {
   });
 
   it('has dashboard graphs of callbacks received, acted on, ignored and refused, by service', () => {
-    const lines = dashboardLines().filter((m) => m[0] === 'recwatch' && Object.values(CALLBACK_METRICS).includes(m[1] as never));
+    const lines = dashboardLines().filter(
+      (m) => m[0] === 'recwatch' && Object.values(CALLBACK_METRICS).includes(m[1] as never),
+    );
     for (const name of Object.values(CALLBACK_METRICS)) {
       const line = lines.find((m) => m[1] === name);
       expect(line, name).toBeDefined();
@@ -780,7 +941,9 @@ describe('callback function', () => {
 
   it('graphs refused callbacks by reason: a search over the reason dimension of the service', () => {
     const expressions = dashboardLines()
-      .flatMap((m) => m.filter((part): part is JsonObject => typeof part === 'object' && typeof part.expression === 'string'))
+      .flatMap((m) =>
+        m.filter((part): part is JsonObject => typeof part === 'object' && typeof part.expression === 'string'),
+      )
       .map((e) => String(e.expression));
     const searches = expressions
       .map((e) => /^SEARCH\('\{([^}]+)\}\s+(.*)',\s*'(\w+)',\s*(\d+)\)$/.exec(e))
@@ -796,7 +959,9 @@ describe('callback function', () => {
   });
 
   it("graphs the callback function's invocations, errors and duration", () => {
-    const ofCallback = dashboardLines().filter((m) => m[0] === 'AWS/Lambda' && m[2] === 'FunctionName' && m[3] === 'CallbackLambdaFunction');
+    const ofCallback = dashboardLines().filter(
+      (m) => m[0] === 'AWS/Lambda' && m[2] === 'FunctionName' && m[3] === 'CallbackLambdaFunction',
+    );
     const metrics = new Set(ofCallback.map((m) => m[1]));
     for (const name of ['Invocations', 'Errors', 'Duration']) expect(metrics, name).toContain(name);
   });

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ApiContext } from '../../lib/http/http-handler';
 import { createDynamoTaskStore } from '../../lib/store/dynamodb-task-store';
 import type { TaskStore } from '../../lib/store/task-store';
-import { lambdaContext, lookup, restEvent, track } from '../support/api-gateway';
+import { lambdaContext, lookup, track } from '../support/api-gateway';
 import { withCapturedOutput } from '../support/capture-output';
-import { startLocalDynamo, TEST_AWS, type LocalDynamo } from '../support/dynamo';
+import { type LocalDynamo, startLocalDynamo, TEST_AWS } from '../support/dynamo';
 import { requestAccepted, responseErrors } from '../support/openapi';
 
 type Handler = (event: APIGatewayProxyEvent, context: ApiContext) => Promise<APIGatewayProxyResult>;
@@ -26,7 +26,10 @@ async function loadHandlers(table: string): Promise<{ track: Handler; lookup: Ha
     TASKS_TABLE: table,
   });
   vi.resetModules();
-  return { track: (await import('../../functions/track')).handler, lookup: (await import('../../functions/lookup')).handler };
+  return {
+    track: (await import('../../functions/track')).handler,
+    lookup: (await import('../../functions/lookup')).handler,
+  };
 }
 
 beforeAll(async () => {
@@ -44,7 +47,10 @@ async function call(handler: Handler, event: APIGatewayProxyEvent) {
   const result = await handler(event, lambdaContext());
   const body = JSON.parse(result.body) as Record<string, unknown>;
   const path = event.resource;
-  expect(responseErrors(path, event.httpMethod.toLowerCase(), result.statusCode, body), `${event.httpMethod} ${path} ${result.statusCode}`).toEqual([]);
+  expect(
+    responseErrors(path, event.httpMethod.toLowerCase(), result.statusCode, body),
+    `${event.httpMethod} ${path} ${result.statusCode}`,
+  ).toEqual([]);
   expect(result.headers?.['content-type']).toMatch(/^application\/json/);
   return { status: result.statusCode, body };
 }
@@ -52,7 +58,10 @@ async function call(handler: Handler, event: APIGatewayProxyEvent) {
 describe('POST /recordings', () => {
   it('tracks a new task (201), due for its first check at once', async () => {
     const before = Date.now();
-    const { status, body } = await call(trackHandler, track(JSON.stringify({ taskId: 'X3CgNeE4I1qAAABN', roomId: 'room-1' })));
+    const { status, body } = await call(
+      trackHandler,
+      track(JSON.stringify({ taskId: 'X3CgNeE4I1qAAABN', roomId: 'room-1' })),
+    );
     expect(status).toBe(201);
     expect(body).toMatchObject({ taskId: 'X3CgNeE4I1qAAABN', roomId: 'room-1', state: 'OPEN', checks: 0 });
     expect(Date.parse(body.trackedAt as string)).toBeGreaterThanOrEqual(before);
@@ -113,7 +122,10 @@ describe('POST /recordings', () => {
   });
 
   it('refuses a body that is not JSON by its Content-Type', async () => {
-    const { status, body } = await call(trackHandler, track('taskId=abc', { 'content-type': 'application/x-www-form-urlencoded' }));
+    const { status, body } = await call(
+      trackHandler,
+      track('taskId=abc', { 'content-type': 'application/x-www-form-urlencoded' }),
+    );
     expect(status).toBe(400);
     expect((body.error as { code: string }).code).toBe('invalid_content_type');
   });
@@ -137,14 +149,40 @@ describe('GET /recordings/{taskId}', () => {
   it('shows a finished recording with its files, as the sweep stored it', async () => {
     const now = Date.now();
     await store.create({
-      taskId: 'done-1', state: 'COMPLETED', trackedAt: now - 60_000, checks: 3, quietChecks: 0, faultStreak: 0, notFoundStreak: 0, version: 0,
-      zegoStatus: 3, recordBeginTimestamp: now - 50_000, recordEndTimestamp: now - 10_000, closedAt: now - 5000, publishedAt: now - 4000,
-      lastCheckedAt: now - 5000, outcomeReason: 'recording ended; every file uploaded',
-      files: [{ status: 3, url: 'https://cdn.example/a.mp4', fileId: 'a.mp4', format: 'mp4', sizeBytes: 10, durationMs: 20, beginTimestamp: 1 }],
+      taskId: 'done-1',
+      state: 'COMPLETED',
+      trackedAt: now - 60_000,
+      checks: 3,
+      quietChecks: 0,
+      faultStreak: 0,
+      notFoundStreak: 0,
+      version: 0,
+      zegoStatus: 3,
+      recordBeginTimestamp: now - 50_000,
+      recordEndTimestamp: now - 10_000,
+      closedAt: now - 5000,
+      publishedAt: now - 4000,
+      lastCheckedAt: now - 5000,
+      outcomeReason: 'recording ended; every file uploaded',
+      files: [
+        {
+          status: 3,
+          url: 'https://cdn.example/a.mp4',
+          fileId: 'a.mp4',
+          format: 'mp4',
+          sizeBytes: 10,
+          durationMs: 20,
+          beginTimestamp: 1,
+        },
+      ],
     });
     const { status, body } = await call(lookupHandler, lookup('done-1'));
     expect(status).toBe(200);
-    expect(body).toMatchObject({ state: 'COMPLETED', zegoStatus: 3, files: [{ url: 'https://cdn.example/a.mp4', status: 3 }] });
+    expect(body).toMatchObject({
+      state: 'COMPLETED',
+      zegoStatus: 3,
+      files: [{ url: 'https://cdn.example/a.mp4', status: 3 }],
+    });
     expect(body.nextCheckAt).toBeUndefined();
   });
 
@@ -181,9 +219,18 @@ describe('unexpected failures', () => {
       const error = body.error as { code: string; message: string; requestId: string };
       expect(error.code).toBe('internal_error');
       const text = JSON.stringify(body);
-      for (const secret of ['no-such-table', 'ResourceNotFound', 'Exception', 'at ', 'dynamodb', '.ts']) expect(text).not.toContain(secret);
-      const logged = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === error.requestId);
-      expect(logged).toMatchObject({ level: 'ERROR', message: 'request failed', status: 500, function: expect.any(String) });
+      for (const secret of ['no-such-table', 'ResourceNotFound', 'Exception', 'at ', 'dynamodb', '.ts'])
+        expect(text).not.toContain(secret);
+      const logged = lines
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.requestId === error.requestId);
+      expect(logged).toMatchObject({
+        level: 'ERROR',
+        message: 'request failed',
+        status: 500,
+        function: expect.any(String),
+      });
       expect(logged?.function_request_id).toBeDefined(); // the Lambda request id, from the invocation's context
     }
   });

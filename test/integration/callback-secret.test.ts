@@ -2,12 +2,12 @@
 // read once per container, and read again once when a signature fails, so that a rotated secret works
 // without a new container, while forged callbacks cannot turn into a stream of SSM reads.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startSsmEndpoint, type SsmEndpoint } from '../../infra/local/ssm-endpoint';
 import { restProxyEvent } from '../../infra/local/rest-event';
+import { type SsmEndpoint, startSsmEndpoint } from '../../infra/local/ssm-endpoint';
 import { zegoCallbackBody } from '../../infra/local/zego-callback';
 import type { ApiHandler } from '../../lib/http/http-handler';
 import { withCapturedOutput } from '../support/capture-output';
-import { APP_ID, startLocalStack, type LocalStack } from '../support/local-stack';
+import { APP_ID, type LocalStack, startLocalStack } from '../support/local-stack';
 
 let stack: LocalStack;
 let ssm: SsmEndpoint;
@@ -20,7 +20,11 @@ beforeAll(async () => {
   stack = await startLocalStack();
   ssm = await startSsmEndpoint();
   ssm.setParameter(PARAM, OLD);
-  const env: Record<string, string | undefined> = { ...stack.sweepEnv(), ZEGO_CALLBACK_SECRET_PARAM: PARAM, AWS_ENDPOINT_URL_SSM: ssm.url };
+  const env: Record<string, string | undefined> = {
+    ...stack.sweepEnv(),
+    ZEGO_CALLBACK_SECRET_PARAM: PARAM,
+    AWS_ENDPOINT_URL_SSM: ssm.url,
+  };
   delete env.ZEGO_CALLBACK_SECRET;
   delete process.env.ZEGO_CALLBACK_SECRET;
   Object.assign(process.env, env);
@@ -35,7 +39,13 @@ afterAll(async () => {
 const post = (secret: string, taskId: string) =>
   withCapturedOutput(() =>
     handler(
-      restProxyEvent({ method: 'POST', resource: '/callbacks/zego', path: '/callbacks/zego', body: JSON.stringify(zegoCallbackBody({ appId: APP_ID, callbackSecret: secret, taskId, eventType: 7 })), apiKey: null }),
+      restProxyEvent({
+        method: 'POST',
+        resource: '/callbacks/zego',
+        path: '/callbacks/zego',
+        body: JSON.stringify(zegoCallbackBody({ appId: APP_ID, callbackSecret: secret, taskId, eventType: 7 })),
+        apiKey: null,
+      }),
       { awsRequestId: taskId },
     ),
   ).then(({ result, lines }) => ({ statusCode: result.statusCode, lines }));
@@ -51,7 +61,9 @@ describe('the CallbackSecret from SSM', () => {
     const afterRotation = await post(NEW, 'rot-4');
 
     // Assess
-    expect([first.statusCode, second.statusCode, rotated.statusCode, afterRotation.statusCode]).toEqual([200, 200, 200, 200]);
+    expect([first.statusCode, second.statusCode, rotated.statusCode, afterRotation.statusCode]).toEqual([
+      200, 200, 200, 200,
+    ]);
     expect(readsBefore).toBe(1);
     expect(ssm.calls(PARAM)).toBe(2);
     for (const line of [first, second, rotated, afterRotation].flatMap((p) => p.lines)) {

@@ -1,15 +1,27 @@
 // The real functions/callback.ts handler against dynalite, the SNS endpoint at the wire and (for the races)
 // the real sweep handler with the ZEGO simulator over HTTP.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { callbackFile, uploadFinishedDetail, zegoCallbackBody, type ZegoCallbackOptions } from '../../infra/local/zego-callback';
 import { restProxyEvent } from '../../infra/local/rest-event';
+import {
+  callbackFile,
+  uploadFinishedDetail,
+  type ZegoCallbackOptions,
+  zegoCallbackBody,
+} from '../../infra/local/zego-callback';
 import { zegoFile } from '../../infra/local/zego-simulator';
 import { MAX_CALLBACK_BYTES } from '../../lib/callback/callback-request';
 import type { OutcomeEvent } from '../../lib/events/outcome-event';
-import type { SweepSummary } from '../../lib/sweep/summary';
 import type { ApiHandler } from '../../lib/http/http-handler';
+import type { SweepSummary } from '../../lib/sweep/summary';
 import { withCapturedOutput } from '../support/capture-output';
-import { APP_ID, CALLBACK_SECRET, lambdaContext, sleep, startLocalStack, type LocalStack } from '../support/local-stack';
+import {
+  APP_ID,
+  CALLBACK_SECRET,
+  type LocalStack,
+  lambdaContext,
+  sleep,
+  startLocalStack,
+} from '../support/local-stack';
 
 let stack: LocalStack;
 let callback: ApiHandler;
@@ -40,53 +52,90 @@ const signed = (options: Partial<ZegoCallbackOptions> & { taskId: string; eventT
   zegoCallbackBody({ appId: APP_ID, callbackSecret: CALLBACK_SECRET, ...options });
 
 const uploaded = (taskId: string, statuses: number[] = [3, 3], extra: Partial<ZegoCallbackOptions> = {}) =>
-  signed({ taskId, eventType: 1, roomId: `room-${taskId}`, detail: uploadFinishedDetail(statuses.map((status, n) => callbackFile({ status, file_id: `${taskId}-${n}.mp4` }))), ...extra });
+  signed({
+    taskId,
+    eventType: 1,
+    roomId: `room-${taskId}`,
+    detail: uploadFinishedDetail(statuses.map((status, n) => callbackFile({ status, file_id: `${taskId}-${n}.mp4` }))),
+    ...extra,
+  });
 
 function post(body: string | Record<string, unknown>) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  const event = restProxyEvent({ method: 'POST', resource: '/callbacks/zego', path: '/callbacks/zego', headers: { 'content-type': 'application/json' }, body: text, apiKey: null, sourceIp: '198.51.100.9' });
+  const event = restProxyEvent({
+    method: 'POST',
+    resource: '/callbacks/zego',
+    path: '/callbacks/zego',
+    headers: { 'content-type': 'application/json' },
+    body: text,
+    apiKey: null,
+    sourceIp: '198.51.100.9',
+  });
   return callback(event, { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 });
 }
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 
 describe('refused callbacks', () => {
-  const base = (): Record<string, unknown> => signed({ taskId: 'refused-task', eventType: 1, detail: uploadFinishedDetail([callbackFile({ status: 3 })]) });
+  const base = (): Record<string, unknown> =>
+    signed({ taskId: 'refused-task', eventType: 1, detail: uploadFinishedDetail([callbackFile({ status: 3 })]) });
   it.each([
     ['a forged signature', () => ({ ...base(), signature: 'a'.repeat(40) }), 401, 'bad_signature'],
     ['a missing signature', () => ({ ...base(), signature: undefined }), 401, 'missing_signature'],
-    ['a replayed (old) timestamp', () => signed({ taskId: 'refused-task', eventType: 1, now: Date.now() - 15 * 60_000 }), 401, 'stale_timestamp'],
-    ['a future timestamp', () => signed({ taskId: 'refused-task', eventType: 1, now: Date.now() + 15 * 60_000 }), 401, 'stale_timestamp'],
-    ['another AppId', () => zegoCallbackBody({ appId: 987654321, callbackSecret: CALLBACK_SECRET, taskId: 'refused-task', eventType: 1 }), 401, 'wrong_app_id'],
+    [
+      'a replayed (old) timestamp',
+      () => signed({ taskId: 'refused-task', eventType: 1, now: Date.now() - 15 * 60_000 }),
+      401,
+      'stale_timestamp',
+    ],
+    [
+      'a future timestamp',
+      () => signed({ taskId: 'refused-task', eventType: 1, now: Date.now() + 15 * 60_000 }),
+      401,
+      'stale_timestamp',
+    ],
+    [
+      'another AppId',
+      () =>
+        zegoCallbackBody({ appId: 987654321, callbackSecret: CALLBACK_SECRET, taskId: 'refused-task', eventType: 1 }),
+      401,
+      'wrong_app_id',
+    ],
     ['a body that is not JSON', () => '<xml>task</xml>', 400, 'invalid_json'],
     ['an array', () => JSON.stringify([base()]), 400, 'invalid_body'],
     ['a missing task_id', () => ({ ...base(), task_id: undefined }), 400, 'invalid_task_id'],
     ['an oversized body', () => ({ ...base(), padding: 'x'.repeat(MAX_CALLBACK_BYTES) }), 400, 'body_too_large'],
-  ])('refuses %s with nothing written, and one warning that carries neither secret nor signature', async (_, make, statusCode, code) => {
-    // Prepare
-    const body = make() as string | Record<string, unknown>;
-    const before = stack.dynamo.operations().length;
+  ])(
+    'refuses %s with nothing written, and one warning that carries neither secret nor signature',
+    async (_, make, statusCode, code) => {
+      // Prepare
+      const body = make() as string | Record<string, unknown>;
+      const before = stack.dynamo.operations().length;
 
-    // Act
-    const { result, lines } = await withCapturedOutput(() => post(body));
+      // Act
+      const { result, lines } = await withCapturedOutput(() => post(body));
 
-    // Assess
-    expect(result.statusCode).toBe(statusCode);
-    expect(JSON.parse(result.body)).toEqual({ error: { code, message: expect.any(String) } });
-    const writes = stack.dynamo.operations().slice(before).filter((op) => WRITES.has(op));
-    expect(writes).toEqual([]);
-    expect(stack.dynamo.operations().slice(before)).toEqual([]); // not even a read
-    const warnings = lines.filter((line) => /"level":"WARN"/.test(line));
-    expect(warnings).toHaveLength(1);
-    expect(JSON.parse(warnings[0]!)).toMatchObject({ message: 'callback refused', reason: code });
-    const signature = typeof body === 'string' ? undefined : body.signature;
-    for (const line of lines) {
-      expect(line).not.toContain(CALLBACK_SECRET);
-      if (typeof signature === 'string') expect(line).not.toContain(signature);
-    }
-    expect(await stack.store.get('refused-task')).toBeUndefined();
-    expect(stack.sns.published()).toHaveLength(0);
-  });
+      // Assess
+      expect(result.statusCode).toBe(statusCode);
+      expect(JSON.parse(result.body)).toEqual({ error: { code, message: expect.any(String) } });
+      const writes = stack.dynamo
+        .operations()
+        .slice(before)
+        .filter((op) => WRITES.has(op));
+      expect(writes).toEqual([]);
+      expect(stack.dynamo.operations().slice(before)).toEqual([]); // not even a read
+      const warnings = lines.filter((line) => /"level":"WARN"/.test(line));
+      expect(warnings).toHaveLength(1);
+      expect(JSON.parse(warnings[0]!)).toMatchObject({ message: 'callback refused', reason: code });
+      const signature = typeof body === 'string' ? undefined : body.signature;
+      for (const line of lines) {
+        expect(line).not.toContain(CALLBACK_SECRET);
+        if (typeof signature === 'string') expect(line).not.toContain(signature);
+      }
+      expect(await stack.store.get('refused-task')).toBeUndefined();
+      expect(stack.sns.published()).toHaveLength(0);
+    },
+  );
 });
 
 describe('upload finished (event 1)', () => {
@@ -103,7 +152,16 @@ describe('upload finished (event 1)', () => {
     expect(events('cb-done')).toHaveLength(1);
     expect(events('cb-done')[0]).toMatchObject({
       eventId: 'cb-done:recording.completed',
-      recording: { state: 'COMPLETED', closedBy: 'callback', roomId: 'room-cb-done', zegoStatus: 3, files: [{ fileId: 'cb-done-0.mp4', status: 3, url: expect.stringMatching(/^https:/) }, { fileId: 'cb-done-1.mp4', status: 4 }] },
+      recording: {
+        state: 'COMPLETED',
+        closedBy: 'callback',
+        roomId: 'room-cb-done',
+        zegoStatus: 3,
+        files: [
+          { fileId: 'cb-done-0.mp4', status: 3, url: expect.stringMatching(/^https:/) },
+          { fileId: 'cb-done-1.mp4', status: 4 },
+        ],
+      },
     });
     expect(events('cb-done')[0]!.recording.warnings?.[0]).toMatch(/backup storage/);
     expect(stack.zego.stats().requests).toBe(0);
@@ -116,13 +174,17 @@ describe('upload finished (event 1)', () => {
     await stack.track('cb-failed');
     const answer = await post(uploaded('cb-failed', [3, 5]));
     expect(JSON.parse(answer.body)).toMatchObject({ action: 'announced', outcome: 'recording.failed' });
-    expect(events('cb-failed')).toMatchObject([{ eventType: 'recording.failed', recording: { state: 'FAILED', outcomeReason: '1 of 2 files failed to upload' } }]);
+    expect(events('cb-failed')).toMatchObject([
+      { eventType: 'recording.failed', recording: { state: 'FAILED', outcomeReason: '1 of 2 files failed to upload' } },
+    ]);
   });
 
   it('tracks a task nobody tracked, with its room, and announces it', async () => {
     const answer = await post(uploaded('cb-untracked', [3]));
     expect(JSON.parse(answer.body)).toMatchObject({ action: 'announced', outcome: 'recording.completed' });
-    expect(events('cb-untracked')).toMatchObject([{ recording: { taskId: 'cb-untracked', roomId: 'room-cb-untracked', state: 'COMPLETED' } }]);
+    expect(events('cb-untracked')).toMatchObject([
+      { recording: { taskId: 'cb-untracked', roomId: 'room-cb-untracked', state: 'COMPLETED' } },
+    ]);
     expect(await stack.store.get('cb-untracked')).toMatchObject({ state: 'COMPLETED', roomId: 'room-cb-untracked' });
   });
 
@@ -130,7 +192,10 @@ describe('upload finished (event 1)', () => {
     await stack.track('cb-uploading');
     const answer = await post(uploaded('cb-uploading', [3, 2]));
     expect(JSON.parse(answer.body)).toMatchObject({ action: 'updated' });
-    expect(await stack.store.get('cb-uploading')).toMatchObject({ state: 'OPEN', files: [{ status: 3 }, { status: 2 }] });
+    expect(await stack.store.get('cb-uploading')).toMatchObject({
+      state: 'OPEN',
+      files: [{ status: 3 }, { status: 2 }],
+    });
     expect(events('cb-uploading')).toHaveLength(0);
   });
 
@@ -156,7 +221,12 @@ describe('upload finished (event 1)', () => {
 });
 
 describe('one event per task, whatever the order', () => {
-  const ended = (name: string) => ({ Status: 3, RecordBeginTimestamp: Date.now() - 60_000, RecordEndTimestamp: Date.now() - 1_000, RecordFiles: [zegoFile({ status: 3, FileId: `${name}-0.mp4` })] });
+  const ended = (name: string) => ({
+    Status: 3,
+    RecordBeginTimestamp: Date.now() - 60_000,
+    RecordEndTimestamp: Date.now() - 1_000,
+    RecordFiles: [zegoFile({ status: 3, FileId: `${name}-0.mp4` })],
+  });
 
   it('callback then poll', async () => {
     await stack.track('order-cp');
@@ -203,7 +273,13 @@ describe('one event per task, whatever the order', () => {
       const sweeping = slowSweep({}, lambdaContext());
       await sleep(150);
       const requestsSoFar = slow.zego.stats().requests;
-      const event = restProxyEvent({ method: 'POST', resource: '/callbacks/zego', path: '/callbacks/zego', body: JSON.stringify(uploaded('race', [3])), apiKey: null });
+      const event = restProxyEvent({
+        method: 'POST',
+        resource: '/callbacks/zego',
+        path: '/callbacks/zego',
+        body: JSON.stringify(uploaded('race', [3])),
+        apiKey: null,
+      });
       const answer = await slowCallback(event, { awsRequestId: 'race', getRemainingTimeInMillis: () => 10_000 });
       const summary = await sweeping;
 
@@ -226,7 +302,11 @@ describe('events that make a task due, and polling as the backstop', () => {
     // Prepare: a task whose next check is an hour away.
     const task = await stack.track('due-5');
     await stack.store.save({ ...task, dueAt: Date.now() + 3_600_000, checks: 3 });
-    stack.zego.setTask('due-5', { Status: 3, RecordBeginTimestamp: Date.now() - 60_000, RecordFiles: [zegoFile({ status: 3 })] });
+    stack.zego.setTask('due-5', {
+      Status: 3,
+      RecordBeginTimestamp: Date.now() - 60_000,
+      RecordFiles: [zegoFile({ status: 3 })],
+    });
 
     // Act
     const answer = await post(signed({ taskId: 'due-5', eventType: 5 }));
@@ -268,7 +348,9 @@ describe('events that make a task due, and polling as the backstop', () => {
     await post(uploaded('closed-late', [3]));
     const closed = await stack.store.get('closed-late');
     for (const eventType of [1, 2, 5, 7]) {
-      const answer = await post(eventType === 1 ? uploaded('closed-late', [5]) : signed({ taskId: 'closed-late', eventType }));
+      const answer = await post(
+        eventType === 1 ? uploaded('closed-late', [5]) : signed({ taskId: 'closed-late', eventType }),
+      );
       expect(JSON.parse(answer.body)).toMatchObject({ action: 'closed_already' });
     }
     expect(await stack.store.get('closed-late')).toEqual(closed);
@@ -277,7 +359,11 @@ describe('events that make a task due, and polling as the backstop', () => {
 
   it('closes a task whose callbacks never arrive by polling', async () => {
     await stack.track('lost-callbacks');
-    stack.zego.setTask('lost-callbacks', { Status: 3, RecordBeginTimestamp: Date.now() - 60_000, RecordFiles: [zegoFile({ status: 3 })] });
+    stack.zego.setTask('lost-callbacks', {
+      Status: 3,
+      RecordBeginTimestamp: Date.now() - 60_000,
+      RecordFiles: [zegoFile({ status: 3 })],
+    });
     const summary = await sweep({}, lambdaContext());
     expect(summary.published).toBeGreaterThanOrEqual(1);
     expect(events('lost-callbacks')).toMatchObject([{ recording: { state: 'COMPLETED', closedBy: 'poll' } }]);
@@ -285,12 +371,16 @@ describe('events that make a task due, and polling as the backstop', () => {
 });
 
 describe('callback metrics (Embedded Metric Format)', () => {
-  type Emf = Record<string, unknown> & { _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] } };
+  type Emf = Record<string, unknown> & {
+    _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+  };
   const emfOf = (lines: string[]) => lines.filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l) as Emf);
   const names = (emf: Emf) => emf._aws.CloudWatchMetrics.flatMap((m) => m.Metrics.map((x) => x.Name)).sort();
 
   it('counts a refused callback in total and by reason', async () => {
-    const { lines } = await withCapturedOutput(() => post({ ...signed({ taskId: 'metric-refused', eventType: 1 }), signature: 'b'.repeat(40) }));
+    const { lines } = await withCapturedOutput(() =>
+      post({ ...signed({ taskId: 'metric-refused', eventType: 1 }), signature: 'b'.repeat(40) }),
+    );
     const emf = emfOf(lines);
     const byReason = emf.find((e) => e._aws.CloudWatchMetrics[0]!.Dimensions[0]!.includes('reason'));
     const total = emf.find((e) => e !== byReason);

@@ -1,11 +1,11 @@
 // Outcome events and their publishing, through the real SNSClient talking to the local SNS endpoint.
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSnsEndpoint, type SnsEndpoint } from '../../infra/local/sns-endpoint';
+import { type SnsEndpoint, startSnsEndpoint } from '../../infra/local/sns-endpoint';
 import { buildOutcomeEvent, type OutcomeEvent } from '../../lib/events/outcome-event';
-import { buildSnsPublishInput, SNS_MAX_MESSAGE_BYTES } from '../../lib/events/sns-message';
 import { createEventPublisher, PublishError } from '../../lib/events/publisher';
-import { BACKUP_STORAGE_WARNING, toRecordingView, type RecordingFile, type Task } from '../../lib/recording';
+import { buildSnsPublishInput, SNS_MAX_MESSAGE_BYTES } from '../../lib/events/sns-message';
+import { BACKUP_STORAGE_WARNING, type RecordingFile, type Task, toRecordingView } from '../../lib/recording';
 
 const TOPIC = 'arn:aws:sns:us-east-1:000000000000:recwatch-events';
 const T0 = Date.parse('2026-11-24T10:00:00.000Z');
@@ -76,7 +76,12 @@ describe('buildOutcomeEvent', () => {
       occurredAt: '2026-11-24T10:05:00.000Z',
       recording: toRecordingView(closed),
     });
-    expect(event.recording).toMatchObject({ taskId: 'X3CgNeE4I1qAAABN', roomId: 'room-1', state: 'COMPLETED', checks: 7 });
+    expect(event.recording).toMatchObject({
+      taskId: 'X3CgNeE4I1qAAABN',
+      roomId: 'room-1',
+      state: 'COMPLETED',
+      checks: 7,
+    });
     expect(event.recording.files?.[0]).not.toHaveProperty('beginTimestamp');
   });
 
@@ -122,14 +127,21 @@ describe('buildSnsPublishInput', () => {
     [task({ files: [file(1)] }), 'Recording X3CgNeE4I1qAAABN completed: 1 file'],
     [task({ files: [] }), 'Recording X3CgNeE4I1qAAABN completed: 0 files'],
     [task({ state: 'FAILED', outcomeReason: 'upload failed' }), 'Recording X3CgNeE4I1qAAABN failed: upload failed'],
-    [task({ state: 'EXPIRED', outcomeReason: 'not finished 3 days after the recording began' }), 'Recording X3CgNeE4I1qAAABN expired'],
+    [
+      task({ state: 'EXPIRED', outcomeReason: 'not finished 3 days after the recording began' }),
+      'Recording X3CgNeE4I1qAAABN expired',
+    ],
   ])('titles the outcome (%#)', (closed, subject) => {
     expect(buildSnsPublishInput(buildOutcomeEvent(closed, T1), TOPIC).Subject).toBe(subject);
   });
 
   it('keeps the Subject ASCII, on one line and under 100 characters', () => {
     // Prepare
-    const closed = task({ taskId: 'T'.repeat(64), state: 'FAILED', outcomeReason: `échec\nde l'envoi 上传失败 ${'x'.repeat(120)}` });
+    const closed = task({
+      taskId: 'T'.repeat(64),
+      state: 'FAILED',
+      outcomeReason: `échec\nde l'envoi 上传失败 ${'x'.repeat(120)}`,
+    });
 
     // Act
     const subject = buildSnsPublishInput(buildOutcomeEvent(closed, T1), TOPIC).Subject ?? '';
@@ -188,7 +200,8 @@ describe('buildSnsPublishInput', () => {
 
     // Assess
     const attributeBytes = Object.entries(input.MessageAttributes ?? {}).reduce(
-      (sum, [name, v]) => sum + Buffer.byteLength(name) + Buffer.byteLength(v.DataType ?? '') + Buffer.byteLength(v.StringValue ?? ''),
+      (sum, [name, v]) =>
+        sum + Buffer.byteLength(name) + Buffer.byteLength(v.DataType ?? '') + Buffer.byteLength(v.StringValue ?? ''),
       0,
     );
     expect(Buffer.byteLength(input.Message ?? '') + attributeBytes).toBeLessThanOrEqual(SNS_MAX_MESSAGE_BYTES);
@@ -206,7 +219,11 @@ describe('event publisher over SNS', () => {
 
   beforeAll(async () => {
     endpoint = await startSnsEndpoint({ topicArn: TOPIC });
-    sns = new SNSClient({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    sns = new SNSClient({
+      region: 'us-east-1',
+      endpoint: endpoint.url,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
   });
   afterAll(async () => {
     sns.destroy();
@@ -217,7 +234,10 @@ describe('event publisher over SNS', () => {
   it('publishes the event and returns the MessageId SNS gave it', async () => {
     // Prepare
     const publisher = createEventPublisher({ sns, topicArn: TOPIC });
-    const event = buildOutcomeEvent(task({ files: [file(1), file(2, { url: 'https://b.example.com/é ü&x=1+2.mp4' })] }), T1);
+    const event = buildOutcomeEvent(
+      task({ files: [file(1), file(2, { url: 'https://b.example.com/é ü&x=1+2.mp4' })] }),
+      T1,
+    );
 
     // Act
     const { messageId } = await publisher.publish(event);
@@ -230,7 +250,10 @@ describe('event publisher over SNS', () => {
       topicArn: TOPIC,
       subject: 'Recording X3CgNeE4I1qAAABN completed: 2 files',
       messageStructure: 'json',
-      attributes: { eventType: { dataType: 'String', value: 'recording.completed' }, roomId: { dataType: 'String', value: 'room-1' } },
+      attributes: {
+        eventType: { dataType: 'String', value: 'recording.completed' },
+        roomId: { dataType: 'String', value: 'room-1' },
+      },
     });
     expect(JSON.parse(String(published?.parsedMessage?.default))).toStrictEqual(event);
     expect(published?.parsedMessage?.email).toContain('https://b.example.com/é ü&x=1+2.mp4');
@@ -249,7 +272,11 @@ describe('event publisher over SNS', () => {
 
   it('turns an SNS failure into a PublishError naming the AWS code', async () => {
     // Prepare
-    endpoint.failNext(1, { status: 403, code: 'AuthorizationError', message: 'User is not authorized to perform: SNS:Publish' });
+    endpoint.failNext(1, {
+      status: 403,
+      code: 'AuthorizationError',
+      message: 'User is not authorized to perform: SNS:Publish',
+    });
     const publisher = createEventPublisher({ sns, topicArn: TOPIC });
 
     // Act
@@ -282,7 +309,12 @@ describe('local SNS endpoint', () => {
 
   beforeAll(async () => {
     endpoint = await startSnsEndpoint();
-    sns = new SNSClient({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    sns = new SNSClient({
+      region: 'us-east-1',
+      endpoint: endpoint.url,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
   });
   afterAll(async () => {
     sns.destroy();
@@ -317,7 +349,9 @@ describe('local SNS endpoint', () => {
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'strict' }));
 
     // Act
-    const error = await sns.send(new PublishCommand({ TopicArn, Message: 'ok', ...overrides })).catch((e: unknown) => e);
+    const error = await sns
+      .send(new PublishCommand({ TopicArn, Message: 'ok', ...overrides }))
+      .catch((e: unknown) => e);
 
     // Assess
     expect(error).toMatchObject({ name, message: expect.stringMatching(message) });

@@ -3,11 +3,11 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { zegoFile } from '../../infra/local/zego-simulator';
-import type { ApiContext } from '../../lib/http/http-handler';
 import type { OutcomeEvent } from '../../lib/events/outcome-event';
+import type { ApiContext } from '../../lib/http/http-handler';
 import type { SweepSummary } from '../../lib/sweep/summary';
 import { lambdaContext as apiContext, list, lookup, track, untrack } from '../support/api-gateway';
-import { lambdaContext, startLocalStack, type LocalStack } from '../support/local-stack';
+import { type LocalStack, lambdaContext, startLocalStack } from '../support/local-stack';
 import { responseErrors } from '../support/openapi';
 
 type Handler = (event: APIGatewayProxyEvent, context: ApiContext) => Promise<APIGatewayProxyResult>;
@@ -32,10 +32,17 @@ afterAll(async () => {
 async function call(handler: Handler, event: APIGatewayProxyEvent) {
   const result = await handler(event, apiContext());
   const body = result.body === '' ? undefined : (JSON.parse(result.body) as Record<string, unknown>);
-  if (body !== undefined) expect(responseErrors(event.resource, event.httpMethod.toLowerCase(), result.statusCode, body), `${event.httpMethod} ${event.resource} ${result.statusCode}`).toEqual([]);
+  if (body !== undefined)
+    expect(
+      responseErrors(event.resource, event.httpMethod.toLowerCase(), result.statusCode, body),
+      `${event.httpMethod} ${event.resource} ${result.statusCode}`,
+    ).toEqual([]);
   return { status: result.statusCode, body };
 }
-type Page = { recordings: Array<{ taskId: string; trackedAt: string; state: string; nextCheckAt?: string }>; nextToken?: string };
+type Page = {
+  recordings: Array<{ taskId: string; trackedAt: string; state: string; nextCheckAt?: string }>;
+  nextToken?: string;
+};
 const page = async (query: string) => {
   const { status, body } = await call(handlers.list, list(query));
   expect(status, JSON.stringify(body)).toBe(200);
@@ -46,7 +53,8 @@ describe('GET /recordings?roomId=', () => {
   it('lists 30 recordings of one room in 3 pages of 10, newest first, none missing or repeated', async () => {
     // Prepare: 30 in room-42 (tracked a millisecond apart), and others elsewhere.
     const t0 = Date.now() - 100_000;
-    for (let i = 0; i < 30; i++) await stack.track(`r42-${String(i).padStart(2, '0')}`, { roomId: 'room-42', trackedAt: t0 + i });
+    for (let i = 0; i < 30; i++)
+      await stack.track(`r42-${String(i).padStart(2, '0')}`, { roomId: 'room-42', trackedAt: t0 + i });
     for (let i = 0; i < 5; i++) await stack.track(`other-${i}`, { roomId: 'room-7', trackedAt: t0 + i });
     await stack.track('roomless', { trackedAt: t0 });
 
@@ -132,9 +140,22 @@ describe('refused listings', () => {
     ['a limit of 101', async () => 'roomId=room-42&limit=101', 'invalid_limit'],
     ['a limit that is not a number', async () => 'roomId=room-42&limit=ten', 'invalid_limit'],
     ['a nextToken the API did not issue', async () => 'roomId=room-42&nextToken=bm90LWEtdG9rZW4', 'invalid_next_token'],
-    ['a nextToken tampered to point at another room', async () => `roomId=room-7&nextToken=${await tampered((t) => ({ ...t, room: 'room-7' }))}`, 'invalid_next_token'],
-    ['a nextToken tampered to start elsewhere in its own room', async () => `roomId=room-42&nextToken=${await tampered((t) => ({ ...t, after: { taskId: 'r42-29', trackedAt: 0 } }))}`, 'invalid_next_token'],
-    ['a room nextToken used for the open listing', async () => `state=OPEN&nextToken=${(await page('roomId=room-42&limit=5')).nextToken}`, 'invalid_next_token'],
+    [
+      'a nextToken tampered to point at another room',
+      async () => `roomId=room-7&nextToken=${await tampered((t) => ({ ...t, room: 'room-7' }))}`,
+      'invalid_next_token',
+    ],
+    [
+      'a nextToken tampered to start elsewhere in its own room',
+      async () =>
+        `roomId=room-42&nextToken=${await tampered((t) => ({ ...t, after: { taskId: 'r42-29', trackedAt: 0 } }))}`,
+      'invalid_next_token',
+    ],
+    [
+      'a room nextToken used for the open listing',
+      async () => `state=OPEN&nextToken=${(await page('roomId=room-42&limit=5')).nextToken}`,
+      'invalid_next_token',
+    ],
     ['an unknown parameter', async () => 'roomId=room-42&sort=asc', 'unknown_parameter'],
     ['a repeated parameter', async () => 'roomId=room-42&roomId=room-7', 'repeated_parameter'],
     ['a malformed room id', async () => 'roomId=has%20space', 'invalid_room_id'],
@@ -177,10 +198,16 @@ describe('DELETE /recordings/{taskId}', () => {
 
   it('wins against a sweep that holds the same task: the task is gone and no event is published', async () => {
     // Prepare: ZEGO answers in 300 ms, so the sweep is waiting on it when the task is dropped.
-    stack.zego.setTask('race-drop', { Status: 3, RecordBeginTimestamp: Date.now() - 60_000, RecordFiles: [zegoFile({ status: 3 })] });
+    stack.zego.setTask('race-drop', {
+      Status: 3,
+      RecordBeginTimestamp: Date.now() - 60_000,
+      RecordFiles: [zegoFile({ status: 3 })],
+    });
     await stack.track('race-drop');
     stack.sns.clear();
-    const { handler: sweep } = (await import('../../functions/sweep')) as { handler: (e: unknown, c: ReturnType<typeof lambdaContext>) => Promise<SweepSummary> };
+    const { handler: sweep } = (await import('../../functions/sweep')) as {
+      handler: (e: unknown, c: ReturnType<typeof lambdaContext>) => Promise<SweepSummary>;
+    };
 
     // Act
     const sweeping = sweep({}, lambdaContext());

@@ -2,7 +2,7 @@
 // local API turns HTTP requests into API Gateway events, and which function log lines reach the console.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startApiServer, type ApiServer } from '../../infra/local/api-server';
+import { type ApiServer, startApiServer } from '../../infra/local/api-server';
 import { callbackCommand } from '../../infra/local/banner';
 import { loadDevConfig, StartError } from '../../infra/local/dev-config';
 import { problemOf } from '../../infra/local/function-logs';
@@ -47,16 +47,35 @@ describe('local API', () => {
 
   it('hands the track handler the body as sent', async () => {
     const { api, seen } = await apiWithEchoHandlers();
-    await fetch(`${api.url}/recordings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"taskId":"t-1"}' });
-    expect(seen[0]).toMatchObject({ httpMethod: 'POST', resource: '/recordings', body: '{"taskId":"t-1"}', pathParameters: null });
+    await fetch(`${api.url}/recordings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"taskId":"t-1"}',
+    });
+    expect(seen[0]).toMatchObject({
+      httpMethod: 'POST',
+      resource: '/recordings',
+      body: '{"taskId":"t-1"}',
+      pathParameters: null,
+    });
   });
 
   it('hands the callback handler ZEGO’s body as sent, on its own resource, asking for no API key', async () => {
     const { api, seen } = await apiWithEchoHandlers();
     const body = '{"app_id":1234567890,"task_id":"t-1","event_type":1}';
-    const answer = await fetch(`${api.url}/callbacks/zego`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const answer = await fetch(`${api.url}/callbacks/zego`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     expect(answer.status).toBe(200);
-    expect(seen[0]).toMatchObject({ httpMethod: 'POST', resource: '/callbacks/zego', path: '/callbacks/zego', body, pathParameters: null });
+    expect(seen[0]).toMatchObject({
+      httpMethod: 'POST',
+      resource: '/callbacks/zego',
+      path: '/callbacks/zego',
+      body,
+      pathParameters: null,
+    });
     expect(seen[0]!.requestContext.identity.apiKey).toBeNull();
   });
 
@@ -75,7 +94,10 @@ describe('local API', () => {
     const answer = await fetch(`${api.url}${path}`, { method });
     expect(answer.status).toBe(status);
     expect(await answer.json()).toEqual({ error: { code, message: expect.any(String) } });
-    if (status === 405) expect(answer.headers.get('allow')).toBe({ '/recordings/t-1': 'GET, DELETE', '/recordings': 'POST, GET' }[path] ?? 'POST');
+    if (status === 405)
+      expect(answer.headers.get('allow')).toBe(
+        { '/recordings/t-1': 'GET, DELETE', '/recordings': 'POST, GET' }[path] ?? 'POST',
+      );
     expect(seen).toEqual([]);
   });
 
@@ -109,8 +131,15 @@ describe('npm start settings', () => {
 
   it('uses the real ZEGO API only when both the AppId and the ServerSecret are given', () => {
     const real = loadDevConfig({ ZEGO_APP_ID: '42', ZEGO_SERVER_SECRET: 's3cret' }, '/repo').zego;
-    expect(real).toEqual({ kind: 'real', appId: '42', serverSecret: 's3cret', apiUrl: 'https://cloudrecord-api.zego.im' });
-    expect(() => loadDevConfig({ ZEGO_SERVER_SECRET: 's3cret' }, '/repo')).toThrow(/set both ZEGO_APP_ID and ZEGO_SERVER_SECRET/);
+    expect(real).toEqual({
+      kind: 'real',
+      appId: '42',
+      serverSecret: 's3cret',
+      apiUrl: 'https://cloudrecord-api.zego.im',
+    });
+    expect(() => loadDevConfig({ ZEGO_SERVER_SECRET: 's3cret' }, '/repo')).toThrow(
+      /set both ZEGO_APP_ID and ZEGO_SERVER_SECRET/,
+    );
     try {
       loadDevConfig({ ZEGO_SERVER_SECRET: 's3cret' }, '/repo');
     } catch (error) {
@@ -121,14 +150,23 @@ describe('npm start settings', () => {
   it('takes the CallbackSecret from ZEGO_CALLBACK_SECRET (never from SSM), without echoing it', () => {
     expect(loadDevConfig({ ZEGO_CALLBACK_SECRET: 'cb-s3cret' }, '/repo').callbackSecret).toBe('cb-s3cret');
     expect(loadDevConfig({}, '/repo')).not.toHaveProperty('callbackSecret');
-    expect(() => loadDevConfig({ ZEGO_CALLBACK_SECRET_PARAM: '/recwatch/cb' }, '/repo')).toThrow(/^ZEGO_CALLBACK_SECRET_PARAM names an SSM parameter/);
+    expect(() => loadDevConfig({ ZEGO_CALLBACK_SECRET_PARAM: '/recwatch/cb' }, '/repo')).toThrow(
+      /^ZEGO_CALLBACK_SECRET_PARAM names an SSM parameter/,
+    );
   });
 
   it('prints an `npm run callback` line that reaches the stack as it runs', () => {
     const config = loadDevConfig({}, '/repo');
-    expect(callbackCommand({ config, callbackUrl: 'http://127.0.0.1:3000/callbacks/zego' }, '/repo', 't-1')).toBe('npm run callback -- t-1');
-    const moved = loadDevConfig({ RECWATCH_DATA_DIR: '/tmp/my data', PORT: '0', ZEGO_APP_ID: '42', ZEGO_SERVER_SECRET: 'x' }, '/repo');
-    expect(callbackCommand({ config: moved, callbackUrl: 'http://127.0.0.1:40123/callbacks/zego' }, '/repo', 't-1')).toBe(
+    expect(callbackCommand({ config, callbackUrl: 'http://127.0.0.1:3000/callbacks/zego' }, '/repo', 't-1')).toBe(
+      'npm run callback -- t-1',
+    );
+    const moved = loadDevConfig(
+      { RECWATCH_DATA_DIR: '/tmp/my data', PORT: '0', ZEGO_APP_ID: '42', ZEGO_SERVER_SECRET: 'x' },
+      '/repo',
+    );
+    expect(
+      callbackCommand({ config: moved, callbackUrl: 'http://127.0.0.1:40123/callbacks/zego' }, '/repo', 't-1'),
+    ).toBe(
       "RECWATCH_DATA_DIR='/tmp/my data' ZEGO_APP_ID=42 npm run callback -- t-1 --url http://127.0.0.1:40123/callbacks/zego",
     );
   });
@@ -140,7 +178,11 @@ describe('npm start settings', () => {
   });
 
   it('keeps the user’s check intervals, lifting the default cap above a longer shortest interval', () => {
-    expect(loadDevConfig({ CHECK_INTERVAL_SECONDS: '60' }, '/repo').functionDefaults).toEqual({ CHECK_INTERVAL_SECONDS: '60', CHECK_INTERVAL_MAX_SECONDS: '60', SWEEP_KEEP_CHECKING: 'off' });
+    expect(loadDevConfig({ CHECK_INTERVAL_SECONDS: '60' }, '/repo').functionDefaults).toEqual({
+      CHECK_INTERVAL_SECONDS: '60',
+      CHECK_INTERVAL_MAX_SECONDS: '60',
+      SWEEP_KEEP_CHECKING: 'off',
+    });
     expect(loadDevConfig({ RECWATCH_DATA_DIR: '/var/tmp/rw' }, '/repo').dataDir).toBe('/var/tmp/rw');
   });
 });
@@ -151,8 +193,16 @@ describe('function log lines on the console', () => {
     expect(problemOf(line({ level: 'INFO', message: 'request', function: 'track' }))).toBeUndefined();
     expect(problemOf(line({ level: 'ERROR', message: 'sweep finished', function: 'sweep' }))).toBeUndefined();
     expect(problemOf('(node:1) Warning: something')).toBeUndefined();
-    expect(problemOf(line({ level: 'ERROR', message: 'publishing an outcome failed', function: 'sweep', taskId: 't-1', error: { name: 'TimeoutError', message: 'timed out' } }))).toBe(
-      'sweep: publishing an outcome failed (taskId t-1; TimeoutError: timed out)',
-    );
+    expect(
+      problemOf(
+        line({
+          level: 'ERROR',
+          message: 'publishing an outcome failed',
+          function: 'sweep',
+          taskId: 't-1',
+          error: { name: 'TimeoutError', message: 'timed out' },
+        }),
+      ),
+    ).toBe('sweep: publishing an outcome failed (taskId t-1; TimeoutError: timed out)');
   });
 });

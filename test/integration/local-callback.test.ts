@@ -3,17 +3,22 @@
 // endpoint at the wire; and its argument checks, in process.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startApiServer, type ApiServer } from '../../infra/local/api-server';
-import { CallbackCommandError, commandBody, readCommand, type CallbackCommand } from '../../infra/local/callback-command';
+import { type ApiServer, startApiServer } from '../../infra/local/api-server';
+import {
+  type CallbackCommand,
+  CallbackCommandError,
+  commandBody,
+  readCommand,
+} from '../../infra/local/callback-command';
 import { callbackSecretFile } from '../../infra/local/data-dir';
 import { verifyCallbackSignature } from '../../lib/callback/signature';
 import type { OutcomeEvent } from '../../lib/events/outcome-event';
-import { APP_ID, CALLBACK_SECRET, startLocalStack, type LocalStack } from '../support/local-stack';
+import { APP_ID, CALLBACK_SECRET, type LocalStack, startLocalStack } from '../support/local-stack';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 let stack: LocalStack;
@@ -41,11 +46,18 @@ afterAll(async () => {
 });
 
 /** Runs what `npm run callback -- <args>` runs, with only these variables (and PATH) set. */
-async function npmRunCallback(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function npmRunCallback(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const pkg = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { scripts: { callback: string } };
   const [command, ...scriptArgs] = pkg.scripts.callback.split(/\s+/);
   expect(command).toBe('node');
-  const child = spawn(process.execPath, [...scriptArgs, ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...scriptArgs, ...args], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -72,7 +84,10 @@ async function closedPort(): Promise<number> {
 describe('npm run callback', () => {
   it('signs with the running stack’s secret and default URL; an untracked task is tracked and closed by its callback', async () => {
     // Act: the secret from the data directory, the URL from PORT, the simulator's AppId.
-    const run = await npmRunCallback(['cb-untracked-1', '--room', 'room-9'], { RECWATCH_DATA_DIR: dataDir, PORT: port });
+    const run = await npmRunCallback(['cb-untracked-1', '--room', 'room-9'], {
+      RECWATCH_DATA_DIR: dataDir,
+      PORT: port,
+    });
 
     // Assess: one line with the answer; the event went out before it, closed by the callback.
     expect(run, run.stderr).toMatchObject({ code: 0, stderr: '' });
@@ -81,7 +96,13 @@ describe('npm run callback', () => {
     );
     const [event, ...more] = eventsOf('cb-untracked-1');
     expect(more).toEqual([]);
-    expect(event?.recording).toMatchObject({ taskId: 'cb-untracked-1', roomId: 'room-9', state: 'COMPLETED', closedBy: 'callback', files: [{ status: 3 }, { status: 3 }] });
+    expect(event?.recording).toMatchObject({
+      taskId: 'cb-untracked-1',
+      roomId: 'room-9',
+      state: 'COMPLETED',
+      closedBy: 'callback',
+      files: [{ status: 3 }, { status: 3 }],
+    });
     expect(run.stdout).not.toContain(CALLBACK_SECRET);
   });
 
@@ -101,16 +122,24 @@ describe('npm run callback', () => {
     // Assess
     expect(failed.code, failed.stderr).toBe(0);
     expect(failed.stdout).toContain('→ 200 {"received":true,"action":"announced","outcome":"recording.failed"}');
-    expect(eventsOf('cb-tracked-2')[0]?.recording).toMatchObject({ state: 'FAILED', closedBy: 'callback', files: [{ status: 3 }, { status: 5 }] });
+    expect(eventsOf('cb-tracked-2')[0]?.recording).toMatchObject({
+      state: 'FAILED',
+      closedBy: 'callback',
+      files: [{ status: 3 }, { status: 5 }],
+    });
     expect(uploading.code, uploading.stderr).toBe(0);
-    expect(uploading.stdout).toContain('event 7 (stopped, uploading) for cb-tracked-3 → 200 {"received":true,"action":"made_due"}');
+    expect(uploading.stdout).toContain(
+      'event 7 (stopped, uploading) for cb-tracked-3 → 200 {"received":true,"action":"made_due"}',
+    );
     expect((await stack.store.get('cb-tracked-3'))?.dueAt).toBeLessThanOrEqual(Date.now());
   });
 
   it('prints a refusal and exits 1; says in one line when nothing answers or no stack left its secret', async () => {
     const dead = await closedPort();
     const [refused, notRunning, noSecret] = await Promise.all([
-      npmRunCallback(['cb-refused-4', '--url', `${api.url}/callbacks/zego`], { ZEGO_CALLBACK_SECRET: 'not-the-secret' }),
+      npmRunCallback(['cb-refused-4', '--url', `${api.url}/callbacks/zego`], {
+        ZEGO_CALLBACK_SECRET: 'not-the-secret',
+      }),
       npmRunCallback(['cb-refused-4'], { ZEGO_CALLBACK_SECRET: CALLBACK_SECRET, PORT: String(dead) }),
       npmRunCallback(['cb-refused-4'], { RECWATCH_DATA_DIR: join(dataDir, 'never-started'), PORT: port }),
     ]);
@@ -122,7 +151,9 @@ describe('npm run callback', () => {
       `npm run callback: nothing answers at http://127.0.0.1:${dead} (connection refused): is \`npm start\` running there? Set PORT or --url if it runs on another port\n`,
     );
     expect(noSecret).toMatchObject({ code: 1, stdout: '' });
-    expect(noSecret.stderr).toMatch(/^npm run callback: no CallbackSecret in .*never-started\/callback-secret: is `npm start` running/);
+    expect(noSecret.stderr).toMatch(
+      /^npm run callback: no CallbackSecret in .*never-started\/callback-secret: is `npm start` running/,
+    );
     expect(noSecret.stderr.trim().split('\n')).toHaveLength(1);
     expect(eventsOf('cb-refused-4')).toEqual([]);
   });
@@ -130,13 +161,16 @@ describe('npm run callback', () => {
   it('exits 2 with one line for bad arguments', async () => {
     const run = await npmRunCallback(['cb-5', '--event', '3'], { ZEGO_CALLBACK_SECRET: CALLBACK_SECRET });
     expect(run).toMatchObject({ code: 2, stdout: '' });
-    expect(run.stderr).toBe('npm run callback: --event must be 1, 2, 5 or 7, got "3" (usage: npm run callback -- <taskId> [--event 1|2|5|7] [--failed] [--room <roomId>] [--url <url>])\n');
+    expect(run.stderr).toBe(
+      'npm run callback: --event must be 1, 2, 5 or 7, got "3" (usage: npm run callback -- <taskId> [--event 1|2|5|7] [--failed] [--room <roomId>] [--url <url>])\n',
+    );
   });
 });
 
 describe('npm run callback arguments', () => {
   const env = { ZEGO_CALLBACK_SECRET: 's' };
-  const read = (args: string[], overrides: Record<string, string> = {}) => readCommand(args, { ...env, ...overrides }, '/repo');
+  const read = (args: string[], overrides: Record<string, string> = {}) =>
+    readCommand(args, { ...env, ...overrides }, '/repo');
   const refusal = (args: string[], overrides: Record<string, string> = {}): string => {
     try {
       read(args, overrides);
@@ -148,8 +182,20 @@ describe('npm run callback arguments', () => {
   };
 
   it('defaults to an upload-finished callback for the simulator’s AppId at port 3000', () => {
-    expect(read(['t-1'])).toEqual({ url: 'http://127.0.0.1:3000/callbacks/zego', taskId: 't-1', eventType: 1, failed: false, appId: 1234567890, callbackSecret: 's' });
-    expect(read(['t-1', '--event', '5', '--room', 'r-1'], { PORT: '3100', ZEGO_APP_ID: '42' })).toMatchObject({ url: 'http://127.0.0.1:3100/callbacks/zego', eventType: 5, roomId: 'r-1', appId: 42 });
+    expect(read(['t-1'])).toEqual({
+      url: 'http://127.0.0.1:3000/callbacks/zego',
+      taskId: 't-1',
+      eventType: 1,
+      failed: false,
+      appId: 1234567890,
+      callbackSecret: 's',
+    });
+    expect(read(['t-1', '--event', '5', '--room', 'r-1'], { PORT: '3100', ZEGO_APP_ID: '42' })).toMatchObject({
+      url: 'http://127.0.0.1:3100/callbacks/zego',
+      eventType: 5,
+      roomId: 'r-1',
+      appId: 42,
+    });
     expect(read(['--help'])).toBe('help');
   });
 
@@ -169,9 +215,24 @@ describe('npm run callback arguments', () => {
   });
 
   it('signs the body as ZEGO does; --failed fails the second file', () => {
-    const command: CallbackCommand = { url: 'http://x', taskId: 't-9', eventType: 1, failed: true, appId: 7, callbackSecret: 'sec' };
+    const command: CallbackCommand = {
+      url: 'http://x',
+      taskId: 't-9',
+      eventType: 1,
+      failed: true,
+      appId: 7,
+      callbackSecret: 'sec',
+    };
     const body = commandBody(command, Date.UTC(2026, 0, 1));
-    expect(body).toMatchObject({ app_id: 7, task_id: 't-9', event_type: 1, timestamp: String(Date.UTC(2026, 0, 1) / 1000), detail: { upload_status: 2, file_info: [{ status: 3 }, { status: 5 }] } });
-    expect(verifyCallbackSignature('sec', body.timestamp as string, body.nonce as string, body.signature as string)).toBe(true);
+    expect(body).toMatchObject({
+      app_id: 7,
+      task_id: 't-9',
+      event_type: 1,
+      timestamp: String(Date.UTC(2026, 0, 1) / 1000),
+      detail: { upload_status: 2, file_info: [{ status: 3 }, { status: 5 }] },
+    });
+    expect(
+      verifyCallbackSignature('sec', body.timestamp as string, body.nonce as string, body.signature as string),
+    ).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 // ServerSecret loading, through the real SSMClient talking to the local SSM endpoint.
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSsmEndpoint, type SsmEndpoint } from '../../infra/local/ssm-endpoint';
+import { type SsmEndpoint, startSsmEndpoint } from '../../infra/local/ssm-endpoint';
 import { createSecretSource, SecretError } from '../../lib/secret';
 
 const SECRET = '0123456789abcdef0123456789abcdef';
@@ -11,11 +11,18 @@ describe('createSecretSource', () => {
   let ssm: SSMClient;
   let n = 0;
   // Each test gets its own parameter, so call counts never mix.
-  const freshName = (): string => `/recwatch/test-${(n += 1)}/zego-server-secret`;
+  const freshName = (): string => {
+    n += 1;
+    return `/recwatch/test-${n}/zego-server-secret`;
+  };
 
   beforeAll(async () => {
     endpoint = await startSsmEndpoint();
-    ssm = new SSMClient({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    ssm = new SSMClient({
+      region: 'us-east-1',
+      endpoint: endpoint.url,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
   });
   afterAll(async () => {
     ssm.destroy();
@@ -71,7 +78,11 @@ describe('createSecretSource', () => {
     // Prepare
     const name = freshName();
     endpoint.setParameter(name, SECRET);
-    endpoint.failNext(1, { status: 400, code: 'AccessDeniedException', message: 'not authorized to perform ssm:GetParameter' });
+    endpoint.failNext(1, {
+      status: 400,
+      code: 'AccessDeniedException',
+      message: 'not authorized to perform ssm:GetParameter',
+    });
     const source = createSecretSource({ kind: 'ssm', parameterName: name }, { ssm });
 
     // Act
@@ -88,7 +99,9 @@ describe('createSecretSource', () => {
     ['a blank SSM value', () => createSecretSource({ kind: 'ssm', parameterName: blankParameter() }, { ssm })],
   ])('refuses %s', async (_, make) => {
     // Act
-    const error = await make().get().catch((e: unknown) => e);
+    const error = await make()
+      .get()
+      .catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(SecretError);
@@ -100,7 +113,10 @@ describe('createSecretSource', () => {
     const name = freshName();
     endpoint.setParameter(name, SECRET);
     let now = 1_000_000;
-    const source = createSecretSource({ kind: 'ssm', parameterName: name }, { ssm, now: () => now, minRefreshIntervalMs: 60_000 });
+    const source = createSecretSource(
+      { kind: 'ssm', parameterName: name },
+      { ssm, now: () => now, minRefreshIntervalMs: 60_000 },
+    );
     await source.get();
     endpoint.setParameter(name, 'rotated-secret');
 
@@ -114,7 +130,13 @@ describe('createSecretSource', () => {
     const nextMinute = await source.refresh();
 
     // Assess
-    expect([cached, refreshed, afterRefresh, tooSoon, nextMinute]).toStrictEqual([SECRET, 'rotated-secret', 'rotated-secret', undefined, 'rotated-secret']);
+    expect([cached, refreshed, afterRefresh, tooSoon, nextMinute]).toStrictEqual([
+      SECRET,
+      'rotated-secret',
+      'rotated-secret',
+      undefined,
+      'rotated-secret',
+    ]);
     expect(endpoint.calls(name)).toBe(3);
   });
 
@@ -123,7 +145,10 @@ describe('createSecretSource', () => {
     const name = freshName();
     endpoint.setParameter(name, SECRET);
     let now = 5_000_000;
-    const source = createSecretSource({ kind: 'ssm', parameterName: name }, { ssm, now: () => now, maxAgeMs: 15 * 60_000 });
+    const source = createSecretSource(
+      { kind: 'ssm', parameterName: name },
+      { ssm, now: () => now, maxAgeMs: 15 * 60_000 },
+    );
     await source.get();
     endpoint.setParameter(name, 'rotated-secret');
 

@@ -2,20 +2,28 @@
 // one run handing over to the next, and when two sweeps start at once in two processes. Nothing is
 // published twice, even when two engines race with no lease at all.
 import { spawn } from 'node:child_process';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { zegoFile } from '../../infra/local/zego-simulator';
 import { systemClock } from '../../lib/clock';
-import { createEventPublisher } from '../../lib/events/publisher';
 import type { OutcomeEvent } from '../../lib/events/outcome-event';
+import { createEventPublisher } from '../../lib/events/publisher';
 import { createLogger } from '../../lib/log';
 import { createDynamoTaskStore } from '../../lib/store/dynamodb-task-store';
 import type { SweepLease } from '../../lib/store/task-store';
 import { runSweep } from '../../lib/sweep/engine';
 import type { SweepSummary } from '../../lib/sweep/summary';
 import { createZegoClient } from '../../lib/zego/client';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { TEST_AWS } from '../support/dynamo';
-import { APP_ID, lambdaContext, SECRET, sleep, startLocalStack, TOPIC_ARN, type LocalStack } from '../support/local-stack';
+import {
+  APP_ID,
+  type LocalStack,
+  lambdaContext,
+  SECRET,
+  sleep,
+  startLocalStack,
+  TOPIC_ARN,
+} from '../support/local-stack';
 
 const LIMIT = 20;
 let stack: LocalStack;
@@ -37,13 +45,18 @@ async function backlog(n: number): Promise<string[]> {
   const batch = ++counter;
   const ids = Array.from({ length: n }, (_, i) => `bk${batch}-${i}`);
   for (const id of ids) {
-    stack.zego.setTask(id, { Status: 3, RecordBeginTimestamp: Date.now() - 60_000, RecordFiles: [zegoFile({ status: 3 })] });
+    stack.zego.setTask(id, {
+      Status: 3,
+      RecordBeginTimestamp: Date.now() - 60_000,
+      RecordFiles: [zegoFile({ status: 3 })],
+    });
     await stack.track(id);
   }
   return ids;
 }
 
-const publishedIds = () => stack.sns.published().map((p) => (JSON.parse(p.parsedMessage!.default as string) as OutcomeEvent).recording.taskId);
+const publishedIds = () =>
+  stack.sns.published().map((p) => (JSON.parse(p.parsedMessage!.default as string) as OutcomeEvent).recording.taskId);
 
 function expectEachOnce(ids: string[]) {
   expect(publishedIds().sort()).toEqual([...ids].sort());
@@ -66,7 +79,10 @@ describe('the rate limit holds for the whole deployment', () => {
 
   it('holds across a run that stops at its deadline and the run that takes over straight after', async () => {
     const ids = await backlog(70);
-    Object.assign(process.env, stack.sweepEnv({ ZEGO_RATE_LIMIT: String(LIMIT), SWEEP_CONCURRENCY: '8', ZEGO_TIMEOUT_MS: '400' }));
+    Object.assign(
+      process.env,
+      stack.sweepEnv({ ZEGO_RATE_LIMIT: String(LIMIT), SWEEP_CONCURRENCY: '8', ZEGO_TIMEOUT_MS: '400' }),
+    );
     vi.resetModules();
     const { handler } = await import('../../functions/sweep');
     // 400 ms timeout → the run stops taking work 2.8 s before its deadline: this one works about 1.5 s.
@@ -87,7 +103,10 @@ describe('the rate limit holds for the whole deployment', () => {
     const env = { ...process.env, ...stack.sweepEnv({ ZEGO_RATE_LIMIT: String(LIMIT), SWEEP_CONCURRENCY: '8' }) };
     const runInProcess = () =>
       new Promise<SweepSummary>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/run-sweep.ts', '30000'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/run-sweep.ts', '30000'], {
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let out = '';
         let err = '';
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -115,19 +134,30 @@ describe('the rate limit holds for the whole deployment', () => {
 
   it('never publishes an outcome twice even when two engines race with no lease at all', async () => {
     const ids = await backlog(30);
-    const noLease: SweepLease = { acquire: async () => ({ carriedOver: [], carriedOverListing: [] }), release: async () => undefined };
+    const noLease: SweepLease = {
+      acquire: async () => ({ carriedOver: [], carriedOverListing: [] }),
+      release: async () => undefined,
+    };
     const engine = () =>
       runSweep(
         {
           store: createDynamoTaskStore({ client: stack.dynamo.doc, table: stack.table, shards: 1, retentionDays: 30 }),
           lease: noLease,
           zego: createZegoClient({ appId: APP_ID, serverSecret: SECRET, baseUrl: stack.zego.url, timeoutMs: 2000 }),
-          publisher: createEventPublisher({ sns: new SNSClient({ ...TEST_AWS, endpoint: stack.sns.url }), topicArn: TOPIC_ARN }),
+          publisher: createEventPublisher({
+            sns: new SNSClient({ ...TEST_AWS, endpoint: stack.sns.url }),
+            topicArn: TOPIC_ARN,
+          }),
           clock: systemClock,
           random: Math.random,
           logger: createLogger({ level: 'ERROR' }),
         },
-        { rateLimit: 8, concurrency: 4, zegoTimeoutMs: 2000, policy: { checkIntervalMs: 1000, checkIntervalMaxMs: 2000 } },
+        {
+          rateLimit: 8,
+          concurrency: 4,
+          zegoTimeoutMs: 2000,
+          policy: { checkIntervalMs: 1000, checkIntervalMaxMs: 2000 },
+        },
         { runId: `race-${Math.random()}`, deadline: Date.now() + 30_000 },
       );
     await sleep(1_100); // let the previous test's requests leave the simulator's window (2 × 8/s fits in 20/s)

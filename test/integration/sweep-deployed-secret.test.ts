@@ -2,9 +2,9 @@
 // wire), read once per cold start; a missing parameter fails the run without touching tasks.
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startSsmEndpoint, type SsmEndpoint } from '../../infra/local/ssm-endpoint';
+import { type SsmEndpoint, startSsmEndpoint } from '../../infra/local/ssm-endpoint';
 import { zegoFile } from '../../infra/local/zego-simulator';
-import { lambdaContext, SECRET, startLocalStack, type LocalStack } from '../support/local-stack';
+import { type LocalStack, lambdaContext, SECRET, startLocalStack } from '../support/local-stack';
 
 let stack: LocalStack;
 let ssm: SsmEndpoint;
@@ -29,7 +29,11 @@ async function load() {
 
 describe('the ServerSecret from SSM', () => {
   it('fails the run while the parameter is missing, then reads it once for every later invocation', async () => {
-    stack.zego.setTask('ssm-1', { Status: 3, RecordBeginTimestamp: Date.now() - 1000, RecordFiles: [zegoFile({ status: 3 })] });
+    stack.zego.setTask('ssm-1', {
+      Status: 3,
+      RecordBeginTimestamp: Date.now() - 1000,
+      RecordFiles: [zegoFile({ status: 3 })],
+    });
     await stack.track('ssm-1');
     const handler = await load();
 
@@ -39,7 +43,11 @@ describe('the ServerSecret from SSM', () => {
 
     ssm.setParameter(PARAM, `${SECRET}\n`); // pasted with a trailing newline
     expect((await handler({}, lambdaContext())).published).toBe(1);
-    stack.zego.setTask('ssm-2', { Status: 3, RecordBeginTimestamp: Date.now() - 1000, RecordFiles: [zegoFile({ status: 3 })] });
+    stack.zego.setTask('ssm-2', {
+      Status: 3,
+      RecordBeginTimestamp: Date.now() - 1000,
+      RecordFiles: [zegoFile({ status: 3 })],
+    });
     await stack.track('ssm-2');
     expect((await handler({}, lambdaContext())).published).toBe(1);
     expect(ssm.calls(PARAM)).toBe(2); // the failed read, then one read for the container's life
@@ -49,7 +57,14 @@ describe('the ServerSecret from SSM', () => {
   it('skips an unreadable task item, keeps its data, and moves it out of the way for an hour', async () => {
     const handler = await load();
     // (trackedAt stays a number: it is a key of the room index, which DynamoDB itself type-checks.)
-    const bad = { taskId: 'corrupt-1', state: 'WEIRD', trackedAt: Date.now(), checks: 'many', dueShard: 'due#0', dueAt: Date.now() - 5 };
+    const bad = {
+      taskId: 'corrupt-1',
+      state: 'WEIRD',
+      trackedAt: Date.now(),
+      checks: 'many',
+      dueShard: 'due#0',
+      dueAt: Date.now() - 5,
+    };
     await stack.dynamo.doc.send(new PutCommand({ TableName: stack.table, Item: bad }));
     const summary = await handler({}, lambdaContext());
     expect(summary.malformed).toBe(1);
@@ -64,7 +79,11 @@ describe('the ServerSecret from SSM', () => {
     // Prepare: a warm container that has signed with the old secret.
     ssm.setParameter(PARAM, SECRET);
     const handler = await load();
-    stack.zego.setTask('rot-1', { Status: 3, RecordBeginTimestamp: Date.now() - 1000, RecordFiles: [zegoFile({ status: 3 })] });
+    stack.zego.setTask('rot-1', {
+      Status: 3,
+      RecordBeginTimestamp: Date.now() - 1000,
+      RecordFiles: [zegoFile({ status: 3 })],
+    });
     await stack.track('rot-1');
     expect((await handler({}, lambdaContext())).published).toBe(1);
     const reads = ssm.calls(PARAM);
@@ -74,7 +93,11 @@ describe('the ServerSecret from SSM', () => {
     stack.zego.setServerSecret(rotated);
     ssm.setParameter(PARAM, rotated);
     for (const id of ['rot-2', 'rot-3', 'rot-4']) {
-      stack.zego.setTask(id, { Status: 3, RecordBeginTimestamp: Date.now() - 1000, RecordFiles: [zegoFile({ status: 3 })] });
+      stack.zego.setTask(id, {
+        Status: 3,
+        RecordBeginTimestamp: Date.now() - 1000,
+        RecordFiles: [zegoFile({ status: 3 })],
+      });
       await stack.track(id);
     }
     stack.zego.resetStats();
@@ -93,7 +116,11 @@ describe('the ServerSecret from SSM', () => {
     ssm.setParameter(PARAM, 'ffffffffffffffffffffffffffffffff');
     const handler = await load();
     for (let i = 0; i < 20; i++) {
-      stack.zego.setTask(`wrong-${i}`, { Status: 3, RecordBeginTimestamp: Date.now() - 1000, RecordFiles: [zegoFile({ status: 3 })] });
+      stack.zego.setTask(`wrong-${i}`, {
+        Status: 3,
+        RecordBeginTimestamp: Date.now() - 1000,
+        RecordFiles: [zegoFile({ status: 3 })],
+      });
       await stack.track(`wrong-${i}`);
     }
     stack.zego.resetStats();

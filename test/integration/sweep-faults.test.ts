@@ -1,11 +1,11 @@
 // Faults from ZEGO, through the real handler: transient ones never end a task, configuration ones stop
 // the run after a handful of requests and leave every task untouched.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { zegoFile, type SimulatorFault } from '../../infra/local/zego-simulator';
+import { type SimulatorFault, zegoFile } from '../../infra/local/zego-simulator';
 import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { SweepSummary } from '../../lib/sweep/summary';
 import { withCapturedOutput } from '../support/capture-output';
-import { lambdaContext, sleep, startLocalStack, type LocalStack } from '../support/local-stack';
+import { type LocalStack, lambdaContext, sleep, startLocalStack } from '../support/local-stack';
 
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<SweepSummary>;
 let stack: LocalStack;
@@ -23,7 +23,12 @@ afterAll(async () => {
   await stack.close();
 });
 
-const ended = { Status: 3, RecordBeginTimestamp: Date.now() - 60_000, RecordEndTimestamp: Date.now() - 1000, RecordFiles: [zegoFile({ status: 3 })] };
+const ended = {
+  Status: 3,
+  RecordBeginTimestamp: Date.now() - 60_000,
+  RecordEndTimestamp: Date.now() - 1000,
+  RecordFiles: [zegoFile({ status: 3 })],
+};
 
 describe('faults', () => {
   it('ends every task in its right state after 5xx, hangs, truncated and malformed bodies, resets and error codes', async () => {
@@ -56,7 +61,12 @@ describe('faults', () => {
     expect(stack.zego.stats().byTask['flt-reset']).toBe(2);
     for (const taskId of Object.keys(faults)) {
       const task = await stack.store.get(taskId);
-      expect(task, taskId).toMatchObject({ state: 'OPEN', faultStreak: 1, checks: 1, lastError: { kind: 'transient' } });
+      expect(task, taskId).toMatchObject({
+        state: 'OPEN',
+        faultStreak: 1,
+        checks: 1,
+        lastError: { kind: 'transient' },
+      });
     }
     expect((await stack.store.get('flt-system'))?.lastError).toMatchObject({ code: 300010000 });
     expect((await stack.store.get('flt-hang'))?.lastError?.message).toMatch(/timed out/i);
@@ -73,27 +83,34 @@ describe('faults', () => {
   it.each<[string, Record<string, string>, RegExp]>([
     ['a wrong ServerSecret', { ZEGO_SERVER_SECRET: 'ffffffffffffffffffffffffffffffff' }, /100000005/],
     ['an unknown AppId', { ZEGO_APP_ID: '42' }, /1000000\d\d/],
-    ['a wrong ServerSecret with triage on (DescribeTasks refused first)', { ZEGO_SERVER_SECRET: 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee', SWEEP_TRIAGE: 'on' }, /100000005/],
-  ])('stops at the first configuration fault on %s (at most SWEEP_CONCURRENCY requests), fails the invocation and leaves every task as it was', async (_name, env, code) => {
-    const prefix = `cfg-${env.ZEGO_APP_ID ?? 'secret'}-${env.SWEEP_TRIAGE ?? 'off'}`;
-    for (let i = 0; i < 40; i++) {
-      stack.zego.setTask(`${prefix}-${i}`, ended);
-      await stack.track(`${prefix}-${i}`);
-    }
-    const before = await Promise.all(Array.from({ length: 40 }, (_, i) => stack.store.get(`${prefix}-${i}`)));
-    const handler = await loadHandler({ ...env, SWEEP_CONCURRENCY: '4', ZEGO_RATE_LIMIT: '50' });
-    stack.zego.resetStats();
-    const published = stack.sns.published().length;
+    [
+      'a wrong ServerSecret with triage on (DescribeTasks refused first)',
+      { ZEGO_SERVER_SECRET: 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee', SWEEP_TRIAGE: 'on' },
+      /100000005/,
+    ],
+  ])(
+    'stops at the first configuration fault on %s (at most SWEEP_CONCURRENCY requests), fails the invocation and leaves every task as it was',
+    async (_name, env, code) => {
+      const prefix = `cfg-${env.ZEGO_APP_ID ?? 'secret'}-${env.SWEEP_TRIAGE ?? 'off'}`;
+      for (let i = 0; i < 40; i++) {
+        stack.zego.setTask(`${prefix}-${i}`, ended);
+        await stack.track(`${prefix}-${i}`);
+      }
+      const before = await Promise.all(Array.from({ length: 40 }, (_, i) => stack.store.get(`${prefix}-${i}`)));
+      const handler = await loadHandler({ ...env, SWEEP_CONCURRENCY: '4', ZEGO_RATE_LIMIT: '50' });
+      stack.zego.resetStats();
+      const published = stack.sns.published().length;
 
-    await expect(handler({}, lambdaContext())).rejects.toThrow(code);
+      await expect(handler({}, lambdaContext())).rejects.toThrow(code);
 
-    const { requests, listRequests } = stack.zego.stats();
-    expect(requests + listRequests).toBeGreaterThanOrEqual(1);
-    expect(requests + listRequests).toBeLessThanOrEqual(4); // SWEEP_CONCURRENCY
-    const after = await Promise.all(Array.from({ length: 40 }, (_, i) => stack.store.get(`${prefix}-${i}`)));
-    expect(after).toEqual(before);
-    expect(stack.sns.published().length).toBe(published);
-  });
+      const { requests, listRequests } = stack.zego.stats();
+      expect(requests + listRequests).toBeGreaterThanOrEqual(1);
+      expect(requests + listRequests).toBeLessThanOrEqual(4); // SWEEP_CONCURRENCY
+      const after = await Promise.all(Array.from({ length: 40 }, (_, i) => stack.store.get(`${prefix}-${i}`)));
+      expect(after).toEqual(before);
+      expect(stack.sns.published().length).toBe(published);
+    },
+  );
 
   it('never puts the ServerSecret in its log lines', async () => {
     const { lines } = await withCapturedOutput(async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { zegoFile } from '../../infra/local/zego-simulator';
 import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { SweepSummary } from '../../lib/sweep/summary';
-import { lambdaContext, sleep, startLocalStack, type LocalStack } from '../support/local-stack';
+import { type LocalStack, lambdaContext, sleep, startLocalStack } from '../support/local-stack';
 
 let stack: LocalStack;
 let handler: (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<SweepSummary>;
@@ -32,26 +32,55 @@ describe('sweep lifecycle through the real handler', () => {
     const { zego, track, store } = stack;
     const done = (name: string, status = 3) => zegoFile({ status, FileId: `${name}.mp4` });
     // a: recording → uploading → completed
-    zego.setTask('life-a', { Status: 2, RecordBeginTimestamp: begin, RecordFiles: [zegoFile({ status: 1, FileId: 'a1.mp4' })] });
+    zego.setTask('life-a', {
+      Status: 2,
+      RecordBeginTimestamp: begin,
+      RecordFiles: [zegoFile({ status: 1, FileId: 'a1.mp4' })],
+    });
     // b: an upload that failed; c: abnormal end with good files; d: unknown to ZEGO; e: ended with no files; f: still recording
-    zego.setTask('life-b', { Status: 3, RecordBeginTimestamp: begin, RecordEndTimestamp: begin + 5000, RecordFiles: [done('b1'), done('b2', 5)] });
-    zego.setTask('life-c', { Status: 4, RecordBeginTimestamp: begin, RecordEndTimestamp: begin + 9000, RecordFiles: [done('c1')] });
+    zego.setTask('life-b', {
+      Status: 3,
+      RecordBeginTimestamp: begin,
+      RecordEndTimestamp: begin + 5000,
+      RecordFiles: [done('b1'), done('b2', 5)],
+    });
+    zego.setTask('life-c', {
+      Status: 4,
+      RecordBeginTimestamp: begin,
+      RecordEndTimestamp: begin + 9000,
+      RecordFiles: [done('c1')],
+    });
     zego.setTask('life-d', 'missing');
     zego.setTask('life-e', { Status: 3, RecordBeginTimestamp: begin, RecordEndTimestamp: begin + 1000 });
-    zego.setTask('life-f', { Status: 2, RecordBeginTimestamp: begin, RecordFiles: [zegoFile({ status: 1, FileId: 'f1.mp4' })] });
-    for (const id of ['life-a', 'life-b', 'life-c', 'life-d', 'life-e', 'life-f']) await track(id, { roomId: `room-${id}` });
+    zego.setTask('life-f', {
+      Status: 2,
+      RecordBeginTimestamp: begin,
+      RecordFiles: [zegoFile({ status: 1, FileId: 'f1.mp4' })],
+    });
+    for (const id of ['life-a', 'life-b', 'life-c', 'life-d', 'life-e', 'life-f'])
+      await track(id, { roomId: `room-${id}` });
 
     const first = await run();
     expect(first).toMatchObject({ due: 6, checked: 6, published: 3 });
     expect(first.outcomes).toEqual({ 'recording.completed': 2, 'recording.failed': 1, 'recording.expired': 0 });
 
-    zego.setTask('life-a', { Status: 3, RecordBeginTimestamp: begin, RecordEndTimestamp: begin + 7000, RecordFiles: [zegoFile({ status: 2, FileId: 'a1.mp4' })] });
+    zego.setTask('life-a', {
+      Status: 3,
+      RecordBeginTimestamp: begin,
+      RecordEndTimestamp: begin + 7000,
+      RecordFiles: [zegoFile({ status: 2, FileId: 'a1.mp4' })],
+    });
     await sleep(1_100);
     const second = await run();
     expect(second).toMatchObject({ checked: 3, published: 1 }); // a (uploading), d (confirmed missing → failed), f
     expect((await store.get('life-a'))?.state).toBe('OPEN');
 
-    zego.setTask('life-a', { Status: 3, RecordBeginTimestamp: begin, RecordEndTimestamp: begin + 7000, RecordFiles: [done('a1'), done('a2', 4)] });
+    zego.setTask('life-a', {
+      Status: 3,
+      RecordBeginTimestamp: begin,
+      RecordEndTimestamp: begin + 7000,
+      RecordFiles: [done('a1'), done('a2', 4)],
+    });
     await sleep(2_100);
     const third = await run();
     expect(third.published).toBe(1);
@@ -76,11 +105,19 @@ describe('sweep lifecycle through the real handler', () => {
     ]);
     expect(byTask.get('life-a')!.recording.warnings?.[0]).toMatch(/backup storage/);
     expect(byTask.get('life-b')).toMatchObject({ eventType: 'recording.failed', recording: { state: 'FAILED' } });
-    expect(byTask.get('life-c')).toMatchObject({ eventType: 'recording.completed', recording: { zegoStatus: 4, files: [{ fileId: 'c1.mp4', status: 3 }] } });
-    expect(byTask.get('life-d')).toMatchObject({ eventType: 'recording.failed', recording: { state: 'FAILED', checks: 2, lastError: { kind: 'task', code: 300001000 } } });
+    expect(byTask.get('life-c')).toMatchObject({
+      eventType: 'recording.completed',
+      recording: { zegoStatus: 4, files: [{ fileId: 'c1.mp4', status: 3 }] },
+    });
+    expect(byTask.get('life-d')).toMatchObject({
+      eventType: 'recording.failed',
+      recording: { state: 'FAILED', checks: 2, lastError: { kind: 'task', code: 300001000 } },
+    });
     expect(byTask.get('life-e')).toMatchObject({ eventType: 'recording.completed', recording: { files: [] } });
 
-    const published = stack.sns.published().find((p) => p.attributes.eventType?.value === 'recording.completed' && p.subject?.includes('life-a'))!;
+    const published = stack.sns
+      .published()
+      .find((p) => p.attributes.eventType?.value === 'recording.completed' && p.subject?.includes('life-a'))!;
     expect(published.subject).toBe('Recording life-a completed: 2 files');
     expect(published.attributes.roomId).toEqual({ dataType: 'String', value: 'room-life-a' });
     expect(published.parsedMessage!.email).toContain('https://storage.example.com/record/a2.mp4');
@@ -115,16 +152,31 @@ describe('sweep lifecycle through the real handler', () => {
 
   it('publishes an outcome left pending by a run that died between recording and publishing', async () => {
     const now = Date.now();
-    await stack.track('orphan', { state: 'EXPIRED', closedAt: now - 10_000, dueAt: now - 1, outcomeReason: 'not finished 3 days after tracking began' });
+    await stack.track('orphan', {
+      state: 'EXPIRED',
+      closedAt: now - 10_000,
+      dueAt: now - 1,
+      outcomeReason: 'not finished 3 days after tracking began',
+    });
     const summary = await run();
     expect(summary).toMatchObject({ republished: 1, published: 1 });
     expect(stack.zego.stats().byTask.orphan).toBeUndefined();
-    expect(events()).toEqual([expect.objectContaining({ eventId: 'orphan:recording.expired', occurredAt: new Date(now - 10_000).toISOString() })]);
+    expect(events()).toEqual([
+      expect.objectContaining({
+        eventId: 'orphan:recording.expired',
+        occurredAt: new Date(now - 10_000).toISOString(),
+      }),
+    ]);
   });
 
   it('takes an announced task that an older version left in the due index out of it, without announcing it again', async () => {
     const now = Date.now();
-    await stack.track('stale-index', { state: 'COMPLETED', closedAt: now - 5000, publishedAt: now - 4000, dueAt: now - 1 });
+    await stack.track('stale-index', {
+      state: 'COMPLETED',
+      closedAt: now - 5000,
+      publishedAt: now - 4000,
+      dueAt: now - 1,
+    });
     const summary = await run();
     expect(summary.published).toBe(0);
     expect(events().filter((e) => e.recording.taskId === 'stale-index')).toEqual([]);
@@ -136,6 +188,11 @@ describe('sweep lifecycle through the real handler', () => {
     const summary = await run();
     expect(summary.outcomes['recording.expired']).toBe(1);
     expect(stack.zego.stats().byTask.ancient).toBeUndefined();
-    expect(events()).toEqual([expect.objectContaining({ eventType: 'recording.expired', recording: expect.objectContaining({ taskId: 'ancient', state: 'EXPIRED' }) })]);
+    expect(events()).toEqual([
+      expect.objectContaining({
+        eventType: 'recording.expired',
+        recording: expect.objectContaining({ taskId: 'ancient', state: 'EXPIRED' }),
+      }),
+    ]);
   });
 });

@@ -4,19 +4,22 @@
 import { randomBytes } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { zegoFile, type ZegoRecordFile } from '../../infra/local/zego-simulator';
+import { type ZegoRecordFile, zegoFile } from '../../infra/local/zego-simulator';
 import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import { SNS_MAX_MESSAGE_BYTES } from '../../lib/events/sns-message';
 import type { RecordingView } from '../../lib/recording';
-import { FILES_GZIP_ATTR, ITEM_MAX_BYTES } from '../../lib/store/task-item';
 import { newTask } from '../../lib/recording';
+import { FILES_GZIP_ATTR, ITEM_MAX_BYTES } from '../../lib/store/task-item';
 import type { SweepSummary } from '../../lib/sweep/summary';
-import { lookup, lambdaContext as apiContext } from '../support/api-gateway';
-import { lambdaContext, sleep, startLocalStack, type LocalStack } from '../support/local-stack';
+import { lambdaContext as apiContext, lookup } from '../support/api-gateway';
+import { type LocalStack, lambdaContext, sleep, startLocalStack } from '../support/local-stack';
 
 let stack: LocalStack;
 let sweep: (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<SweepSummary>;
-let lookupHandler: (event: ReturnType<typeof lookup>, context: ReturnType<typeof apiContext>) => Promise<{ statusCode: number; body: string }>;
+let lookupHandler: (
+  event: ReturnType<typeof lookup>,
+  context: ReturnType<typeof apiContext>,
+) => Promise<{ statusCode: number; body: string }>;
 
 beforeAll(async () => {
   stack = await startLocalStack({ rateLimit: 50 });
@@ -38,11 +41,29 @@ function files(taskId: string, count: number): ZegoRecordFile[] {
   return Array.from({ length: count }, (_, n) => {
     const stream = `stream_${n % 40}`;
     const FileId = `${taskId}_room_${stream}_VA_2026112410${String(n).padStart(5, '0')}.mp4`;
-    return zegoFile({ status: 3, FileId, StreamId: stream, UserId: `user_${n % 40}`, UserName: `user_${n % 40}`, FileUrl: `https://records.example-storage.com/app/1234567890/2026/11/24/${FileId}` });
+    return zegoFile({
+      status: 3,
+      FileId,
+      StreamId: stream,
+      UserId: `user_${n % 40}`,
+      UserName: `user_${n % 40}`,
+      FileUrl: `https://records.example-storage.com/app/1234567890/2026/11/24/${FileId}`,
+    });
   });
 }
-const ended = (taskId: string, count: number) => ({ Status: 3, RoomId: 'big-room', RecordBeginTimestamp: Date.now() - 3_600_000, RecordEndTimestamp: Date.now() - 1_000, RecordFiles: files(taskId, count) });
-const events = () => stack.sns.published().map((p) => ({ bytes: Buffer.byteLength(p.message) , event: JSON.parse(p.parsedMessage!.default as string) as OutcomeEvent, email: String(p.parsedMessage!.email) }));
+const ended = (taskId: string, count: number) => ({
+  Status: 3,
+  RoomId: 'big-room',
+  RecordBeginTimestamp: Date.now() - 3_600_000,
+  RecordEndTimestamp: Date.now() - 1_000,
+  RecordFiles: files(taskId, count),
+});
+const events = () =>
+  stack.sns.published().map((p) => ({
+    bytes: Buffer.byteLength(p.message),
+    event: JSON.parse(p.parsedMessage!.default as string) as OutcomeEvent,
+    email: String(p.parsedMessage!.email),
+  }));
 const view = async (taskId: string) => {
   const answer = await lookupHandler(lookup(taskId), apiContext());
   return { status: answer.statusCode, view: JSON.parse(answer.body) as RecordingView };
@@ -82,7 +103,9 @@ describe('big recordings', () => {
 
     // Assess
     expect(summary).toMatchObject({ published: 1, filesTruncated: 0 });
-    const { Item } = await stack.dynamo.doc.send(new (await import('@aws-sdk/lib-dynamodb')).GetCommand({ TableName: stack.table, Key: { taskId: 'big-8k' } }));
+    const { Item } = await stack.dynamo.doc.send(
+      new (await import('@aws-sdk/lib-dynamodb')).GetCommand({ TableName: stack.table, Key: { taskId: 'big-8k' } }),
+    );
     expect(Item?.[FILES_GZIP_ATTR]).toBeInstanceOf(Uint8Array);
     expect((Item![FILES_GZIP_ATTR] as Uint8Array).byteLength).toBeLessThan(ITEM_MAX_BYTES);
     const { view: stored } = await view('big-8k');
@@ -93,7 +116,10 @@ describe('big recordings', () => {
 
   it('keeps as many files as an item holds when even compressed they do not fit, and says so in the view, the event and a metric', async () => {
     // Prepare: 20,000 files whose URLs carry a signature each (random: about 500 KB even compressed).
-    const many = files('big-20k', 20_000).map((file) => ({ ...file, FileUrl: `${file.FileUrl}?sig=${randomBytes(24).toString('base64url')}` }));
+    const many = files('big-20k', 20_000).map((file) => ({
+      ...file,
+      FileUrl: `${file.FileUrl}?sig=${randomBytes(24).toString('base64url')}`,
+    }));
     stack.zego.setTask('big-20k', { ...ended('big-20k', 0), RecordFiles: many });
     await stack.track('big-20k');
 
@@ -123,7 +149,10 @@ describe('big recordings', () => {
     // Assess
     expect(first, JSON.stringify(first)).toMatchObject({ published: 0, faults: { task: 1 } });
     expect(second).toMatchObject({ published: 1 });
-    expect(events()[0]!.event).toMatchObject({ eventType: 'recording.failed', recording: { outcomeReason: expect.stringContaining('larger than recwatch reads (response larger than 16 MiB)') } });
+    expect(events()[0]!.event).toMatchObject({
+      eventType: 'recording.failed',
+      recording: { outcomeReason: expect.stringContaining('larger than recwatch reads (response larger than 16 MiB)') },
+    });
   }, 60_000);
 });
 
@@ -132,7 +161,9 @@ describe('a poison task', () => {
     // Prepare: an item an older version or a hand edit left with a 400 KB room id (the rule is 128
     // characters): any write of it with files is over DynamoDB's 400 KB, so processing it throws every time.
     const { dueAt: _due, ...poison } = newTask('poison-1', Date.now(), { roomId: 'r'.repeat(400_000) });
-    await stack.dynamo.doc.send(new PutCommand({ TableName: stack.table, Item: { ...poison, dueShard: 'due#0', dueAt: Date.now() - 1_000 } }));
+    await stack.dynamo.doc.send(
+      new PutCommand({ TableName: stack.table, Item: { ...poison, dueShard: 'due#0', dueAt: Date.now() - 1_000 } }),
+    );
     stack.zego.setTask('poison-1', ended('poison-1', 60));
     for (const id of ['fine-1', 'fine-2']) {
       stack.zego.setTask(id, ended(id, 2));
@@ -147,7 +178,13 @@ describe('a poison task', () => {
     expect(runs[1]!.errors + runs[2]!.errors).toBe(0); // set aside: not retried in the next runs
     expect(stack.zego.stats().byTask['poison-1']).toBe(1);
     const { view: stored } = await view('poison-1');
-    expect(stored).toMatchObject({ state: 'OPEN', lastError: { kind: 'processing', message: expect.stringContaining('could not process this task (1 time in a row)') } });
+    expect(stored).toMatchObject({
+      state: 'OPEN',
+      lastError: {
+        kind: 'processing',
+        message: expect.stringContaining('could not process this task (1 time in a row)'),
+      },
+    });
     expect(Date.parse(stored.nextCheckAt!)).toBeGreaterThan(Date.now());
   });
 });

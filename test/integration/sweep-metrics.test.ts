@@ -1,16 +1,21 @@
 // One sweep's metrics, read back from the Embedded Metric Format lines the real code writes to stdout.
+
+import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { zegoFile } from '../../infra/local/zego-simulator';
 import { systemClock } from '../../lib/clock';
 import { loadSweepConfig } from '../../lib/config';
+import { createDocumentClient } from '../../lib/store/document-client';
 import { createSweep } from '../../lib/sweep/sweep-app';
 import { withCapturedOutput } from '../support/capture-output';
-import { lambdaContext, startLocalStack, type LocalStack } from '../support/local-stack';
-import { createDocumentClient } from '../../lib/store/document-client';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { TEST_AWS } from '../support/dynamo';
+import { type LocalStack, lambdaContext, startLocalStack } from '../support/local-stack';
 
-type Emf = Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] } };
+type Emf = Record<string, unknown> & {
+  _aws: {
+    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+  };
+};
 let stack: LocalStack;
 
 beforeAll(async () => {
@@ -26,7 +31,11 @@ async function emfOf(act: () => Promise<unknown>): Promise<Emf[]> {
   return lines.filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l) as Emf);
 }
 
-const ended = (status: number, fileStatus = 3) => ({ Status: status, RecordBeginTimestamp: Date.now() - 60_000, RecordFiles: [zegoFile({ status: fileStatus })] });
+const ended = (status: number, fileStatus = 3) => ({
+  Status: status,
+  RecordBeginTimestamp: Date.now() - 60_000,
+  RecordFiles: [zegoFile({ status: fileStatus })],
+});
 
 describe('sweep metrics (Embedded Metric Format)', () => {
   it('reports what one sweep did, with units, in the recwatch namespace under the service dimension', async () => {
@@ -39,7 +48,8 @@ describe('sweep metrics (Embedded Metric Format)', () => {
     stack.zego.setTask('m-flaky', ended(3));
     stack.zego.injectFault({ type: 'http', status: 503 }, { taskId: 'm-flaky' });
     stack.zego.setTask('m-running', { Status: 2, RecordBeginTimestamp: Date.now() - 60_000 });
-    for (const id of ['m-done-1', 'm-done-2', 'm-upload-failed', 'm-unknown', 'm-flaky', 'm-running']) await stack.track(id, { dueAt });
+    for (const id of ['m-done-1', 'm-done-2', 'm-upload-failed', 'm-unknown', 'm-flaky', 'm-running'])
+      await stack.track(id, { dueAt });
     Object.assign(process.env, stack.sweepEnv({ POWERTOOLS_SERVICE_NAME: 'recwatch-test' }));
     vi.resetModules();
     const { handler } = await import('../../functions/sweep');
@@ -53,7 +63,13 @@ describe('sweep metrics (Embedded Metric Format)', () => {
     expect(directive).toMatchObject({ Namespace: 'recwatch', Dimensions: [['service']] });
     expect(emf!.service).toBe('recwatch-test');
     const units = Object.fromEntries(directive!.Metrics.map((m) => [m.Name, m.Unit]));
-    expect(units).toMatchObject({ TasksChecked: 'Count', PeakRequestsPerSecond: 'Count/Second', SweepDuration: 'Milliseconds', SweepLag: 'Seconds', RateBudgetUsed: 'Percent' });
+    expect(units).toMatchObject({
+      TasksChecked: 'Count',
+      PeakRequestsPerSecond: 'Count/Second',
+      SweepDuration: 'Milliseconds',
+      SweepLag: 'Seconds',
+      RateBudgetUsed: 'Percent',
+    });
     expect(emf).toMatchObject({
       Sweeps: 1,
       TasksDue: 6,
@@ -102,7 +118,8 @@ describe('sweep metrics (Embedded Metric Format)', () => {
     const open = emf[0]!.OpenTasks as number;
     // Every task still needing work after this run (it finished the others): the recording still running.
     const left: string[] = [];
-    for await (const entry of stack.store.listDue(Number.MAX_SAFE_INTEGER)) if ('task' in entry) left.push(entry.task.taskId);
+    for await (const entry of stack.store.listDue(Number.MAX_SAFE_INTEGER))
+      if ('task' in entry) left.push(entry.task.taskId);
     expect(left).toEqual(['m-running']);
     expect(open).toBe(1);
   });

@@ -2,10 +2,10 @@
 // simulator's DescribeTasks and DescribeRecordStatus over HTTP, and SNS at the wire.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { zegoFile, type SimulatedTask } from '../../infra/local/zego-simulator';
+import { type SimulatedTask, zegoFile } from '../../infra/local/zego-simulator';
 import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { SweepSummary } from '../../lib/sweep/summary';
-import { lambdaContext, sleep, startLocalStack, type LocalStack } from '../support/local-stack';
+import { type LocalStack, lambdaContext, sleep, startLocalStack } from '../support/local-stack';
 
 let stack: LocalStack;
 let batch = 0;
@@ -23,14 +23,35 @@ beforeEach(() => {
 
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<SweepSummary>;
 async function sweepWith(overrides: Record<string, string> = {}): Promise<Handler> {
-  Object.assign(process.env, stack.sweepEnv({ SWEEP_TRIAGE: 'on', ZEGO_RATE_LIMIT: '50', ZEGO_DESCRIBE_TASKS_RATE_LIMIT: '50', SWEEP_CONCURRENCY: '8', DISCOVER_TASKS: 'off', ...overrides }));
+  Object.assign(
+    process.env,
+    stack.sweepEnv({
+      SWEEP_TRIAGE: 'on',
+      ZEGO_RATE_LIMIT: '50',
+      ZEGO_DESCRIBE_TASKS_RATE_LIMIT: '50',
+      SWEEP_CONCURRENCY: '8',
+      DISCOVER_TASKS: 'off',
+      ...overrides,
+    }),
+  );
   vi.resetModules();
   return (await import('../../functions/sweep')).handler;
 }
 
 const begin = () => Date.now() - 120_000;
-const recording = (name: string, at = begin()): SimulatedTask => ({ Status: 2, RoomId: `room-${name}`, RecordBeginTimestamp: at, RecordFiles: [zegoFile({ status: 1, FileId: `${name}.mp4` })] });
-const ended = (name: string, at = begin()): SimulatedTask => ({ Status: 3, RoomId: `room-${name}`, RecordBeginTimestamp: at, RecordEndTimestamp: Date.now() - 1_000, RecordFiles: [zegoFile({ status: 3, FileId: `${name}.mp4` })] });
+const recording = (name: string, at = begin()): SimulatedTask => ({
+  Status: 2,
+  RoomId: `room-${name}`,
+  RecordBeginTimestamp: at,
+  RecordFiles: [zegoFile({ status: 1, FileId: `${name}.mp4` })],
+});
+const ended = (name: string, at = begin()): SimulatedTask => ({
+  Status: 3,
+  RoomId: `room-${name}`,
+  RecordBeginTimestamp: at,
+  RecordEndTimestamp: Date.now() - 1_000,
+  RecordFiles: [zegoFile({ status: 3, FileId: `${name}.mp4` })],
+});
 const events = () => stack.sns.published().map((p) => JSON.parse(p.parsedMessage!.default as string) as OutcomeEvent);
 
 /** `n` recordings in progress, tracked as the API would track them. */
@@ -46,7 +67,13 @@ const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
 const writesDuring = async <T>(act: () => Promise<T>): Promise<{ result: T; writes: number }> => {
   const before = stack.dynamo.operations().length;
   const result = await act();
-  return { result, writes: stack.dynamo.operations().slice(before).filter((op) => WRITES.has(op)).length };
+  return {
+    result,
+    writes: stack.dynamo
+      .operations()
+      .slice(before)
+      .filter((op) => WRITES.has(op)).length,
+  };
 };
 
 describe('triage with DescribeTasks', () => {
@@ -76,11 +103,18 @@ describe('triage with DescribeTasks', () => {
     const next = await sweep({}, lambdaContext());
     expect(next.published).toBe(25);
     expect(next.requests).toBe(25);
-    expect(events().map((e) => e.recording.taskId).sort()).toEqual([...ending].sort());
+    expect(
+      events()
+        .map((e) => e.recording.taskId)
+        .sort(),
+    ).toEqual([...ending].sort());
 
     // Clean up: the rest end, so later tests start from an empty due index.
     stack.zego.setTasks(ids.slice(25).map((id) => [id, ended(id)] as const));
-    await (await sweepWith({ SWEEP_KEEP_CHECKING: 'off', ZEGO_RATE_LIMIT: '200', SWEEP_CONCURRENCY: '20' }))({}, lambdaContext(60_000));
+    await (await sweepWith({ SWEEP_KEEP_CHECKING: 'off', ZEGO_RATE_LIMIT: '200', SWEEP_CONCURRENCY: '20' }))(
+      {},
+      lambdaContext(60_000),
+    );
     expect(await stack.store.countDue()).toBe(0);
   }, 120_000);
 
@@ -102,7 +136,10 @@ describe('triage with DescribeTasks', () => {
   it('also works when the listing shows initialising and paused tasks as in progress', async () => {
     const other = await startLocalStack({ inProgressListing: [1, 2, 5], rateLimit: 50, describeTasksRateLimit: 50 });
     try {
-      Object.assign(process.env, other.sweepEnv({ SWEEP_TRIAGE: 'on', ZEGO_RATE_LIMIT: '50', ZEGO_DESCRIBE_TASKS_RATE_LIMIT: '50' }));
+      Object.assign(
+        process.env,
+        other.sweepEnv({ SWEEP_TRIAGE: 'on', ZEGO_RATE_LIMIT: '50', ZEGO_DESCRIBE_TASKS_RATE_LIMIT: '50' }),
+      );
       vi.resetModules();
       const { handler } = await import('../../functions/sweep');
       other.zego.setTask('init', { Status: 1, RecordBeginTimestamp: begin() });
@@ -208,12 +245,27 @@ describe('each action’s rate limit holds across two processes', () => {
     try {
       const running = Array.from({ length: 400 }, (_, i) => `lim-run-${i}`);
       const done = Array.from({ length: 30 }, (_, i) => `lim-done-${i}`);
-      limited.zego.setTasks([...running.map((id) => [id, recording(id)] as const), ...done.map((id) => [id, ended(id)] as const)]);
+      limited.zego.setTasks([
+        ...running.map((id) => [id, recording(id)] as const),
+        ...done.map((id) => [id, ended(id)] as const),
+      ]);
       for (const id of [...running, ...done]) await limited.track(id);
-      const env = { ...process.env, ...limited.sweepEnv({ SWEEP_TRIAGE: 'on', SWEEP_KEEP_CHECKING: 'on', ZEGO_RATE_LIMIT: '6', ZEGO_DESCRIBE_TASKS_RATE_LIMIT: '4', SWEEP_CONCURRENCY: '4' }) };
+      const env = {
+        ...process.env,
+        ...limited.sweepEnv({
+          SWEEP_TRIAGE: 'on',
+          SWEEP_KEEP_CHECKING: 'on',
+          ZEGO_RATE_LIMIT: '6',
+          ZEGO_DESCRIBE_TASKS_RATE_LIMIT: '4',
+          SWEEP_CONCURRENCY: '4',
+        }),
+      };
       const runInProcess = (remainingMs: number) =>
         new Promise<SweepSummary>((resolve, reject) => {
-          const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/run-sweep.ts', String(remainingMs)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+          const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/run-sweep.ts', String(remainingMs)], {
+            env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
           let out = '';
           let err = '';
           child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -221,7 +273,8 @@ describe('each action’s rate limit holds across two processes', () => {
           child.on('error', reject);
           child.on('close', (code) => {
             const line = out.split('\n').find((l) => l.startsWith('SUMMARY '));
-            if (code !== 0 || line === undefined) reject(new Error(`sweep process exited ${code}: ${err.slice(-2000)}`));
+            if (code !== 0 || line === undefined)
+              reject(new Error(`sweep process exited ${code}: ${err.slice(-2000)}`));
             else resolve(JSON.parse(line.slice('SUMMARY '.length)) as SweepSummary);
           });
         });
@@ -239,7 +292,9 @@ describe('each action’s rate limit holds across two processes', () => {
       expect(stats.maxListInAnyWindow).toBeLessThanOrEqual(4);
       expect(stats.maxInAnyWindow).toBeLessThanOrEqual(6);
       expect(stats.listRequests).toBeGreaterThanOrEqual(8 * 2); // it did page, more than once
-      const announced = limited.sns.published().map((p) => (JSON.parse(p.parsedMessage!.default as string) as OutcomeEvent).recording.taskId);
+      const announced = limited.sns
+        .published()
+        .map((p) => (JSON.parse(p.parsedMessage!.default as string) as OutcomeEvent).recording.taskId);
       expect(announced.sort()).toEqual([...done].sort());
     } finally {
       await limited.close();

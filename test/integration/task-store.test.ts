@@ -4,7 +4,7 @@ import type { Task } from '../../lib/recording';
 import { createDynamoSweepLease, createDynamoTaskStore, LEASE_KEY } from '../../lib/store/dynamodb-task-store';
 import { shardOf } from '../../lib/store/task-item';
 import type { DueEntry, TaskStore } from '../../lib/store/task-store';
-import { startLocalDynamo, type LocalDynamo } from '../support/dynamo';
+import { type LocalDynamo, startLocalDynamo } from '../support/dynamo';
 
 let dynamo: LocalDynamo;
 let tableCounter = 0;
@@ -24,7 +24,18 @@ async function freshStore(shards = 1): Promise<{ store: TaskStore; table: string
 }
 
 function task(taskId: string, overrides: Partial<Task> = {}): Task {
-  return { taskId, state: 'OPEN', trackedAt: T0, checks: 0, quietChecks: 0, faultStreak: 0, notFoundStreak: 0, version: 0, dueAt: T0, ...overrides };
+  return {
+    taskId,
+    state: 'OPEN',
+    trackedAt: T0,
+    checks: 0,
+    quietChecks: 0,
+    faultStreak: 0,
+    notFoundStreak: 0,
+    version: 0,
+    dueAt: T0,
+    ...overrides,
+  };
 }
 
 async function collect(entries: AsyncIterable<DueEntry>): Promise<DueEntry[]> {
@@ -69,7 +80,8 @@ describe('DynamoDB task store (against dynalite)', () => {
   it('counts the items needing work across shards (due or not yet), never the closed history', async () => {
     const { store } = await freshStore(3);
     for (let i = 0; i < 12; i++) await store.create(task(`open-${i}`, { dueAt: T0 + i * 60_000 }));
-    for (let i = 0; i < 20; i++) await store.create(task(`closed-${i}`, { state: 'COMPLETED', publishedAt: T0, closedAt: T0, dueAt: undefined }));
+    for (let i = 0; i < 20; i++)
+      await store.create(task(`closed-${i}`, { state: 'COMPLETED', publishedAt: T0, closedAt: T0, dueAt: undefined }));
     await store.create(task('pending', { state: 'FAILED', closedAt: T0, dueAt: T0 + 1 }));
     const before = dynamo.operations().length;
     expect(await store.countDue()).toBe(13);
@@ -102,7 +114,12 @@ describe('DynamoDB task store (against dynalite)', () => {
 
   it('reads items written by an older version (no counters, no version) and claims them on the first write', async () => {
     const { store, table } = await freshStore();
-    await dynamo.doc.send(new PutCommand({ TableName: table, Item: { taskId: 'legacy', state: 'OPEN', trackedAt: T0, dueShard: 'due#0', dueAt: T0 } }));
+    await dynamo.doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: { taskId: 'legacy', state: 'OPEN', trackedAt: T0, dueShard: 'due#0', dueAt: T0 },
+      }),
+    );
     const [entry] = await collect(store.listDue(T0));
     expect(entry).toEqual({ task: task('legacy', { version: 0 }) });
     const saved = await store.save({ ...(entry as { task: Task }).task, checks: 1 });
@@ -129,7 +146,10 @@ describe('sweep lease', () => {
     expect(await lease.acquire('run-a', T0, T0 + 60_000)).toEqual({ carriedOver: [], carriedOverListing: [] });
     expect(await lease.acquire('run-b', T0 + 1, T0 + 60_001)).toBeUndefined();
     await lease.release('run-a', [T0 + 900, T0 + 950], [T0 + 800]);
-    expect(await lease.acquire('run-b', T0 + 2, T0 + 60_002)).toEqual({ carriedOver: [T0 + 900, T0 + 950], carriedOverListing: [T0 + 800] });
+    expect(await lease.acquire('run-b', T0 + 2, T0 + 60_002)).toEqual({
+      carriedOver: [T0 + 900, T0 + 950],
+      carriedOverListing: [T0 + 800],
+    });
     // run-b dies without releasing: after its lease runs out, run-c gets in.
     expect(await lease.acquire('run-c', T0 + 30_000, T0 + 90_000)).toBeUndefined();
     expect(await lease.acquire('run-c', T0 + 60_002, T0 + 120_000)).toBeDefined();

@@ -150,7 +150,11 @@ describe('createZegoClient against the simulator', () => {
     const result = await client.describeRecordStatus(TASK);
 
     // Assess
-    expect(result).toMatchObject({ kind: 'transient', message: expect.stringMatching(/^connection closed/), attempts: 2 });
+    expect(result).toMatchObject({
+      kind: 'transient',
+      message: expect.stringMatching(/^connection closed/),
+      attempts: 2,
+    });
     expect(sim.stats().requests).toBe(2);
   });
 
@@ -224,7 +228,10 @@ describe('createZegoClient against the simulator', () => {
       acquire: async () => {
         events.push(`acquire (server saw ${sim.stats().requests})`);
         const acquiredAt = performance.now();
-        return () => events.push(`release (server saw ${sim.stats().requests}, after ${performance.now() - acquiredAt >= 50 ? '≥' : '<'} 50 ms)`);
+        return () =>
+          events.push(
+            `release (server saw ${sim.stats().requests}, after ${performance.now() - acquiredAt >= 50 ? '≥' : '<'} 50 ms)`,
+          );
       },
     };
 

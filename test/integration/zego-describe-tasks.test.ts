@@ -41,12 +41,22 @@ describe('describeTasks against the simulator', () => {
 
     // Act
     const pages: ListResult[] = [];
-    for (let pageOffset = 1; pageOffset <= 4; pageOffset++) pages.push(await client.describeTasks({ ...query, pageOffset }));
+    for (let pageOffset = 1; pageOffset <= 4; pageOffset++)
+      pages.push(await client.describeTasks({ ...query, pageOffset }));
 
     // Assess
-    const expected = ids.map((id, i) => ({ id, i })).sort((a, b) => a.i % 40 - b.i % 40 || a.i - b.i).map((e) => e.id);
-    expect(pages.map((p) => p.kind === 'ok' && [p.page.pageOffset, p.page.pageSize, p.page.totalCount, p.page.tasks.length]))
-      .toEqual([[1, 50, 120, 50], [2, 50, 120, 50], [3, 50, 120, 20], [4, 50, 120, 0]]);
+    const expected = ids
+      .map((id, i) => ({ id, i }))
+      .sort((a, b) => (a.i % 40) - (b.i % 40) || a.i - b.i)
+      .map((e) => e.id);
+    expect(
+      pages.map((p) => p.kind === 'ok' && [p.page.pageOffset, p.page.pageSize, p.page.totalCount, p.page.tasks.length]),
+    ).toEqual([
+      [1, 50, 120, 50],
+      [2, 50, 120, 50],
+      [3, 50, 120, 20],
+      [4, 50, 120, 0],
+    ]);
     expect(pages.flatMap(idsOf)).toEqual(expected);
     expect(pages[0]).toMatchObject({ kind: 'ok', attempts: 1, requestId: expect.stringMatching(/^sim-/) });
     expect(pages[0]?.kind === 'ok' && pages[0].page.tasks[0]).toStrictEqual({
@@ -99,7 +109,10 @@ describe('describeTasks against the simulator', () => {
 
     // Assess
     expect(idsOf(all)).toEqual(['ended-a', 'broke-a', 'ended-b']);
-    expect(roomA.kind === 'ok' && roomA.page.tasks.map((t) => [t.taskId, t.status])).toEqual([['ended-a', 3], ['broke-a', 4]]);
+    expect(roomA.kind === 'ok' && roomA.page.tasks.map((t) => [t.taskId, t.status])).toEqual([
+      ['ended-a', 3],
+      ['broke-a', 4],
+    ]);
     expect(idsOf(liveInA)).toEqual(['live-a']);
   });
 
@@ -234,7 +247,11 @@ describe('describeTasks against the simulator', () => {
       listRefusals: 1,
       maxListInAnyWindow: 11,
     });
-    expect(sim.listArrivals()).toEqual([...Array.from({ length: 10 }, (_, i) => start + i * 50), start + 999, start + 1_600]);
+    expect(sim.listArrivals()).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => start + i * 50),
+      start + 999,
+      start + 1_600,
+    ]);
     expect(sim.arrivals()).toHaveLength(10);
   });
 
@@ -361,7 +378,10 @@ describe('describeTasks against the simulator', () => {
     const { sim, client } = await setup({ describeTasksRateLimit: 100_000 });
     const begin = Date.now() - HOUR;
     sim.setTasks(
-      Array.from({ length: 10_000 }, (_, i) => [`bulk-${String(i).padStart(5, '0')}`, live(begin + (i % 997), { RoomId: `r${i}` })]),
+      Array.from({ length: 10_000 }, (_, i) => [
+        `bulk-${String(i).padStart(5, '0')}`,
+        live(begin + (i % 997), { RoomId: `r${i}` }),
+      ]),
     );
     const started = performance.now();
 
@@ -369,7 +389,13 @@ describe('describeTasks against the simulator', () => {
     const seen = new Set<string>();
     let totalCount = -1;
     for (let pageOffset = 1; pageOffset <= 200; pageOffset++) {
-      const result = await client.describeTasks({ status: 2, startTime: begin, endTime: begin + HOUR, pageOffset, pageSize: 50 });
+      const result = await client.describeTasks({
+        status: 2,
+        startTime: begin,
+        endTime: begin + HOUR,
+        pageOffset,
+        pageSize: 50,
+      });
       if (result.kind !== 'ok') throw new Error(result.message);
       totalCount = result.page.totalCount;
       for (const task of result.page.tasks) seen.add(task.taskId);
@@ -395,8 +421,16 @@ describe('the simulator’s DescribeTasks checks', () => {
     ['EndTime a string', { ...valid, EndTime: String(NOW) }, 'EndTime'],
     ['EndTime equal to StartTime', { ...valid, EndTime: NOW - HOUR }, 'EndTime must be after StartTime'],
     ['EndTime before StartTime', { ...valid, EndTime: NOW - 2 * HOUR }, 'EndTime must be after StartTime'],
-    ['a span over 3 days', { ...valid, StartTime: NOW - 3 * DAY + 1, EndTime: NOW + 2 }, 'the time range is longer than 3 days'],
-    ['StartTime over 3 days ago', { ...valid, StartTime: NOW - 3 * DAY - 1, EndTime: NOW - DAY }, 'StartTime is more than 3 days ago'],
+    [
+      'a span over 3 days',
+      { ...valid, StartTime: NOW - 3 * DAY + 1, EndTime: NOW + 2 },
+      'the time range is longer than 3 days',
+    ],
+    [
+      'StartTime over 3 days ago',
+      { ...valid, StartTime: NOW - 3 * DAY - 1, EndTime: NOW - DAY },
+      'StartTime is more than 3 days ago',
+    ],
     ['PageSize 0', { ...valid, PageSize: 0 }, 'PageSize'],
     ['PageSize 51', { ...valid, PageSize: 51 }, 'PageSize'],
     ['PageOffset -1', { ...valid, PageOffset: -1 }, 'PageOffset'],
@@ -419,7 +453,12 @@ describe('the simulator’s DescribeTasks checks', () => {
     const { sim } = await setup({ now: () => NOW });
 
     // Act
-    const answer = await postSigned(sim.url, 'DescribeTasks', { Status: 3, StartTime: NOW - 3 * DAY, EndTime: NOW }, NOW);
+    const answer = await postSigned(
+      sim.url,
+      'DescribeTasks',
+      { Status: 3, StartTime: NOW - 3 * DAY, EndTime: NOW },
+      NOW,
+    );
 
     // Assess
     expect(answer).toMatchObject({ Code: 0, Data: { PageOffset: 1, PageSize: 50, TotalCount: 0, TaskidList: [] } });

@@ -74,6 +74,10 @@ describe('startZegoSimulator', () => {
     const seen = [await statusAt(0), await statusAt(999), await statusAt(1_000)];
 
     // Assess
-    expect(seen).toEqual([[2, 0], [2, 0], [3, 1]]);
+    expect(seen).toEqual([
+      [2, 0],
+      [2, 0],
+      [3, 1],
+    ]);
   });
 });

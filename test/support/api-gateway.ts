@@ -30,9 +30,20 @@ export const track = (body: string | null, headers?: Record<string, string>) =>
   restEvent({ method: 'POST', resource: '/recordings', path: '/recordings', body, ...(headers ? { headers } : {}) });
 
 export const lookup = (taskId: string) =>
-  restEvent({ method: 'GET', resource: '/recordings/{taskId}', path: `/recordings/${encodeURIComponent(taskId)}`, pathParameters: { taskId } });
+  restEvent({
+    method: 'GET',
+    resource: '/recordings/{taskId}',
+    path: `/recordings/${encodeURIComponent(taskId)}`,
+    pathParameters: { taskId },
+  });
 
-export const list = (query: string) => restEvent({ method: 'GET', resource: '/recordings', path: '/recordings', query: new URLSearchParams(query) });
+export const list = (query: string) =>
+  restEvent({ method: 'GET', resource: '/recordings', path: '/recordings', query: new URLSearchParams(query) });
 
 export const untrack = (taskId: string) =>
-  restEvent({ method: 'DELETE', resource: '/recordings/{taskId}', path: `/recordings/${encodeURIComponent(taskId)}`, pathParameters: { taskId } });
+  restEvent({
+    method: 'DELETE',
+    resource: '/recordings/{taskId}',
+    path: `/recordings/${encodeURIComponent(taskId)}`,
+    pathParameters: { taskId },
+  });

@@ -5,10 +5,17 @@ import { vi } from 'vitest';
 export async function withCapturedOutput<T>(act: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
   const lines: string[] = [];
   const capture = (chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter((line) => line !== ''));
+    lines.push(
+      ...String(chunk)
+        .split('\n')
+        .filter((line) => line !== ''),
+    );
     return true;
   };
-  const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture),
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture),
+  ];
   try {
     return { result: await act(), lines };
   } finally {

@@ -40,7 +40,12 @@ export const callbackSecretArn = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/rec
  */
 export function evaluate(template: Pick<Template, 'Parameters'>, value: Json): string {
   const ref = (name: string): string => {
-    const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, 'AWS::URLSuffix': 'amazonaws.com' };
+    const pseudo: Record<string, string> = {
+      'AWS::Partition': 'aws',
+      'AWS::Region': REGION,
+      'AWS::AccountId': ACCOUNT,
+      'AWS::URLSuffix': 'amazonaws.com',
+    };
     if (pseudo[name] !== undefined) return pseudo[name];
     if (template.Parameters[name]) return String(template.Parameters[name].Default);
     if (name === 'ApiGatewayRestApi') return restApiId;
@@ -55,7 +60,8 @@ export function evaluate(template: Pick<Template, 'Parameters'>, value: Json): s
     const getAtt = value['Fn::GetAtt'];
     if (Array.isArray(getAtt) && getAtt[0] === 'TasksTable' && getAtt[1] === 'Arn') return tableArn;
     const join = value['Fn::Join'];
-    if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) return join[1].map((part) => evaluate(template, part)).join(join[0]);
+    if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1]))
+      return join[1].map((part) => evaluate(template, part)).join(join[0]);
     const sub = value['Fn::Sub'];
     if (typeof sub === 'string') return sub.replace(/\$\{([^}]+)\}/g, (_, name: string) => ref(name));
   }
@@ -72,7 +78,8 @@ export function holds(condition: Json, values: Record<string, string>): boolean 
     }
     return operand;
   };
-  if (!condition || typeof condition !== 'object' || Array.isArray(condition)) throw new Error(`not a condition: ${JSON.stringify(condition)}`);
+  if (!condition || typeof condition !== 'object' || Array.isArray(condition))
+    throw new Error(`not a condition: ${JSON.stringify(condition)}`);
   const [fn, args] = Object.entries(condition)[0]!;
   const list = args as Json[];
   switch (fn) {

@@ -2,12 +2,12 @@
 // simulator, and a wire-level SNS endpoint. `sweepEnv()` gives the environment the real function reads.
 import { randomUUID } from 'node:crypto';
 import { localFunctionEnv } from '../../infra/local/function-env';
-import { startSnsEndpoint, type SnsEndpoint } from '../../infra/local/sns-endpoint';
-import { startZegoSimulator, type SimulatorOptions, type ZegoSimulator } from '../../infra/local/zego-simulator';
-import { createDynamoTaskStore } from '../../lib/store/dynamodb-task-store';
+import { type SnsEndpoint, startSnsEndpoint } from '../../infra/local/sns-endpoint';
+import { type SimulatorOptions, startZegoSimulator, type ZegoSimulator } from '../../infra/local/zego-simulator';
 import { newTask, type Task } from '../../lib/recording';
+import { createDynamoTaskStore } from '../../lib/store/dynamodb-task-store';
 import type { TaskStore } from '../../lib/store/task-store';
-import { startLocalDynamo, type LocalDynamo } from './dynamo';
+import { type LocalDynamo, startLocalDynamo } from './dynamo';
 
 export const APP_ID = 1234567890;
 export const SECRET = '9193cc662a4c0ec135ec71fb57194b38';

@@ -5,7 +5,14 @@ import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { EventPublisher } from '../../lib/events/publisher';
 import type { Task } from '../../lib/recording';
 import type { DueEntry, SweepLease, TaskStore } from '../../lib/store/task-store';
-import type { DescribeResult, DescribeTasksQuery, ListedTask, ListResult, RequestGate, ZegoClient } from '../../lib/zego/types';
+import type {
+  DescribeResult,
+  DescribeTasksQuery,
+  ListedTask,
+  ListResult,
+  RequestGate,
+  ZegoClient,
+} from '../../lib/zego/types';
 
 export class MemoryStore implements TaskStore {
   readonly tasks = new Map<string, Task>();
@@ -21,11 +28,14 @@ export class MemoryStore implements TaskStore {
     return { created: true, task };
   }
   async *listDue(now: number): AsyncIterable<DueEntry> {
-    const due = [...this.tasks.values()].filter((t) => t.dueAt !== undefined && t.dueAt <= now).sort((a, b) => a.dueAt! - b.dueAt!);
+    const due = [...this.tasks.values()]
+      .filter((t) => t.dueAt !== undefined && t.dueAt <= now)
+      .sort((a, b) => a.dueAt! - b.dueAt!);
     for (const task of due) yield { task };
   }
   async save(task: Task) {
-    if (this.poisoned.has(task.taskId)) throw new Error('ValidationException: Item size has exceeded the maximum allowed size');
+    if (this.poisoned.has(task.taskId))
+      throw new Error('ValidationException: Item size has exceeded the maximum allowed size');
     const stored = this.tasks.get(task.taskId);
     if (stored === undefined || stored.version !== task.version) return undefined;
     this.writes++;
@@ -44,7 +54,13 @@ export class MemoryStore implements TaskStore {
   readonly poisoned = new Set<string>();
   async setAside(taskId: string, aside: { until: number; errors: number; error: { message: string; at: number } }) {
     const stored = this.tasks.get(taskId);
-    if (stored) this.tasks.set(taskId, { ...stored, dueAt: aside.until, processingErrors: aside.errors, lastError: { kind: 'processing', ...aside.error } });
+    if (stored)
+      this.tasks.set(taskId, {
+        ...stored,
+        dueAt: aside.until,
+        processingErrors: aside.errors,
+        lastError: { kind: 'processing', ...aside.error },
+      });
   }
   async postpone(taskId: string, dueAt: number) {
     const stored = this.tasks.get(taskId);
@@ -52,7 +68,10 @@ export class MemoryStore implements TaskStore {
   }
 }
 
-export const memoryLease = (): SweepLease => ({ acquire: async () => ({ carriedOver: [], carriedOverListing: [] }), release: async () => undefined });
+export const memoryLease = (): SweepLease => ({
+  acquire: async () => ({ carriedOver: [], carriedOverListing: [] }),
+  release: async () => undefined,
+});
 
 export class MemoryPublisher implements EventPublisher {
   readonly events: OutcomeEvent[] = [];
@@ -97,7 +116,16 @@ export class ScriptedZego implements ZegoClient {
       const all = this.inProgress(this.now());
       const size = query.pageSize ?? 50;
       const offset = query.pageOffset ?? 1;
-      return { kind: 'ok', page: { pageOffset: offset, pageSize: size, totalCount: all.length, tasks: all.slice((offset - 1) * size, offset * size) }, attempts: 1 };
+      return {
+        kind: 'ok',
+        page: {
+          pageOffset: offset,
+          pageSize: size,
+          totalCount: all.length,
+          tasks: all.slice((offset - 1) * size, offset * size),
+        },
+        attempts: 1,
+      };
     } finally {
       release();
     }

@@ -4,8 +4,14 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 
-type Doc = { paths: Record<string, Record<string, Operation>>; components: { responses: Record<string, ResponseObject> } };
-type Operation = { requestBody?: { content: Record<string, unknown> }; responses: Record<string, ResponseObject | { $ref: string }> };
+type Doc = {
+  paths: Record<string, Record<string, Operation>>;
+  components: { responses: Record<string, ResponseObject> };
+};
+type Operation = {
+  requestBody?: { content: Record<string, unknown> };
+  responses: Record<string, ResponseObject | { $ref: string }>;
+};
 type ResponseObject = { content?: Record<string, unknown> };
 
 const doc = parse(readFileSync(new URL('../../docs/openapi.yaml', import.meta.url), 'utf8')) as Doc;
@@ -27,7 +33,10 @@ export function responseErrors(path: string, method: string, status: number, bod
   const responses = operation(path, method).responses;
   const response = responses[String(status)];
   if (!response) throw new Error(`docs/openapi.yaml does not document ${status} for ${method.toUpperCase()} ${path}`);
-  const ref = '$ref' in response ? (response.$ref as string).replace('#/', '') : pointer('paths', path, method, 'responses', String(status));
+  const ref =
+    '$ref' in response
+      ? (response.$ref as string).replace('#/', '')
+      : pointer('paths', path, method, 'responses', String(status));
   const validate = ajv.compile({ $ref: `openapi#/${ref}/content/${pointer('application/json')}/schema` });
   return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }
@@ -35,5 +44,8 @@ export function responseErrors(path: string, method: string, status: number, bod
 /** Whether the documented request schema accepts `body`. */
 export function requestAccepted(path: string, method: string, body: unknown): boolean {
   operation(path, method);
-  return ajv.validate({ $ref: `openapi#/${pointer('paths', path, method, 'requestBody', 'content', 'application/json', 'schema')}` }, body);
+  return ajv.validate(
+    { $ref: `openapi#/${pointer('paths', path, method, 'requestBody', 'content', 'application/json', 'schema')}` },
+    body,
+  );
 }

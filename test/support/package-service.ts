@@ -49,7 +49,8 @@ export async function packageService<Template>(options: PackageOptions = {}): Pr
       AWS_SHARED_CREDENTIALS_FILE: join(workDir, 'no-aws-credentials'),
       ...options.env,
     };
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[name];
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'])
+      delete env[name];
     const params = Object.entries(options.params ?? {}).flatMap(([name, value]) => ['--param', `${name}=${value}`]);
     try {
       await promisify(execFile)('npx', ['--no', 'serverless', 'package', '--package', outDir, ...params], {
@@ -62,7 +63,9 @@ export async function packageService<Template>(options: PackageOptions = {}): Pr
       const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
       throw new Error(`serverless package failed:\n${`${stdout}\n${stderr}`.trim().slice(-4000)}`, { cause: error });
     }
-    const template = JSON.parse(await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+    const template = JSON.parse(
+      await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'),
+    ) as Template;
     return { outDir, template, cleanup };
   } catch (error) {
     await cleanup();

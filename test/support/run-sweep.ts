@@ -5,5 +5,8 @@ import { handler } from '../../functions/sweep';
 
 const remaining = Number(process.argv[2] ?? 20_000);
 const deadline = Date.now() + remaining;
-const summary = await handler({}, { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => deadline - Date.now() });
+const summary = await handler(
+  {},
+  { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => deadline - Date.now() },
+);
 process.stdout.write(`SUMMARY ${JSON.stringify(summary)}\n`);

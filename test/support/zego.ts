@@ -1,15 +1,21 @@
 // The ZEGO simulator with a real client pointed at it, shared by the client's tests and the simulator's own.
-import { startZegoSimulator, zegoFile } from '../../infra/local/zego-simulator';
+
 import type { SimulatorOptions, ZegoSimulator } from '../../infra/local/zego-simulator';
-import { createZegoClient } from '../../lib/zego/client';
+import { startZegoSimulator, zegoFile } from '../../infra/local/zego-simulator';
 import type { ZegoClientOptions } from '../../lib/zego/client';
+import { createZegoClient } from '../../lib/zego/client';
 import { buildActionUrl, signRequest } from '../../lib/zego/signature';
 import type { ZegoClient } from '../../lib/zego/types';
 
 export const APP_ID = 1234567890;
 export const SECRET = '9193cc662a4c0ec135ec71fb57194b38';
 export const TASK = 'X3CgNeE4I1qAAABN';
-export const ENDED = { Status: 3, RoomId: 'room-1', RecordBeginTimestamp: 1601221452099, RecordEndTimestamp: 1601221508795 };
+export const ENDED = {
+  Status: 3,
+  RoomId: 'room-1',
+  RecordBeginTimestamp: 1601221452099,
+  RecordEndTimestamp: 1601221508795,
+};
 
 const cleanups: Array<() => Promise<void>> = [];
 
@@ -31,7 +37,13 @@ export async function setup(
   const sim = await startZegoSimulator({ appId: APP_ID, serverSecret: SECRET, ...simOptions });
   deferCleanup(() => sim.close());
   sim.setTask(TASK, { ...ENDED, RecordFiles: [zegoFile({ status: 3 })] });
-  const client = createZegoClient({ appId: APP_ID, serverSecret: SECRET, baseUrl: sim.url, timeoutMs: 2_000, ...clientOptions });
+  const client = createZegoClient({
+    appId: APP_ID,
+    serverSecret: SECRET,
+    baseUrl: sim.url,
+    timeoutMs: 2_000,
+    ...clientOptions,
+  });
   deferCleanup(() => client.close());
   return { sim, client };
 }

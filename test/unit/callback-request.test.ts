@@ -43,10 +43,27 @@ describe('callback signature', () => {
 });
 
 function body(fields: Record<string, unknown> = {}, at = NOW): Record<string, unknown> {
-  return { app_id: APP_ID, task_id: 'X3CgNeE4I1qAAABN', room_id: 'room-1', event_type: 5, sequence: 3, detail: {}, ...signCallback(SECRET, at), ...fields };
+  return {
+    app_id: APP_ID,
+    task_id: 'X3CgNeE4I1qAAABN',
+    room_id: 'room-1',
+    event_type: 5,
+    sequence: 3,
+    detail: {},
+    ...signCallback(SECRET, at),
+    ...fields,
+  };
 }
-const checks = { appId: APP_ID, now: NOW, verifySignature: async (t: string, n: string, s: string) => verifyCallbackSignature(SECRET, t, n, s) };
-const refusal = (text: string) => readCallback(text, checks).then(() => undefined, (error: unknown) => error as CallbackRefusal);
+const checks = {
+  appId: APP_ID,
+  now: NOW,
+  verifySignature: async (t: string, n: string, s: string) => verifyCallbackSignature(SECRET, t, n, s),
+};
+const refusal = (text: string) =>
+  readCallback(text, checks).then(
+    () => undefined,
+    (error: unknown) => error as CallbackRefusal,
+  );
 
 describe('readCallback', () => {
   it('reads a signed callback, tolerating fields it does not know', async () => {
@@ -54,12 +71,22 @@ describe('readCallback', () => {
     const callback = await readCallback(JSON.stringify(body({ new_field: { nested: true }, message: 'x' })), checks);
 
     // Assess
-    expect(callback).toEqual({ taskId: 'X3CgNeE4I1qAAABN', eventType: 5, roomId: 'room-1', sentAt: Math.floor(NOW / 1000) * 1000, sequence: 3, detail: {} });
+    expect(callback).toEqual({
+      taskId: 'X3CgNeE4I1qAAABN',
+      eventType: 5,
+      roomId: 'room-1',
+      sentAt: Math.floor(NOW / 1000) * 1000,
+      sequence: 3,
+      detail: {},
+    });
   });
 
   it('accepts a numeric timestamp and a numeric-string app_id', async () => {
     const signed = signCallback(SECRET, NOW);
-    const callback = await readCallback(JSON.stringify(body({ ...signed, timestamp: Number(signed.timestamp), app_id: String(APP_ID) })), checks);
+    const callback = await readCallback(
+      JSON.stringify(body({ ...signed, timestamp: Number(signed.timestamp), app_id: String(APP_ID) })),
+      checks,
+    );
     expect(callback.taskId).toBe('X3CgNeE4I1qAAABN');
   });
 
@@ -78,8 +105,18 @@ describe('readCallback', () => {
     ['a missing task_id', () => JSON.stringify(body({ task_id: undefined })), 400, 'invalid_task_id'],
     ['a task_id outside the taskId rule', () => JSON.stringify(body({ task_id: 'a/b' })), 400, 'invalid_task_id'],
     ['a missing event_type', () => JSON.stringify(body({ event_type: undefined })), 400, 'invalid_event_type'],
-    ['an event_type that is not an integer', () => JSON.stringify(body({ event_type: '1' })), 400, 'invalid_event_type'],
-    ['an oversized body', () => JSON.stringify(body({ padding: 'x'.repeat(MAX_CALLBACK_BYTES) })), 400, 'body_too_large'],
+    [
+      'an event_type that is not an integer',
+      () => JSON.stringify(body({ event_type: '1' })),
+      400,
+      'invalid_event_type',
+    ],
+    [
+      'an oversized body',
+      () => JSON.stringify(body({ padding: 'x'.repeat(MAX_CALLBACK_BYTES) })),
+      400,
+      'body_too_large',
+    ],
   ])('refuses %s', async (_, make, statusCode, reason) => {
     // Act
     const error = await refusal(make());
@@ -90,8 +127,12 @@ describe('readCallback', () => {
   });
 
   it('accepts a timestamp 9 minutes off either way', async () => {
-    await expect(readCallback(JSON.stringify(body({}, NOW - 9 * 60_000)), checks)).resolves.toMatchObject({ eventType: 5 });
-    await expect(readCallback(JSON.stringify(body({}, NOW + 9 * 60_000)), checks)).resolves.toMatchObject({ eventType: 5 });
+    await expect(readCallback(JSON.stringify(body({}, NOW - 9 * 60_000)), checks)).resolves.toMatchObject({
+      eventType: 5,
+    });
+    await expect(readCallback(JSON.stringify(body({}, NOW + 9 * 60_000)), checks)).resolves.toMatchObject({
+      eventType: 5,
+    });
   });
 
   it('checks the signature before the AppId, so an unsigned probe learns nothing of the AppId', async () => {
@@ -117,7 +158,21 @@ describe('recordOfUploadFinished', () => {
       {
         upload_status: 1,
         file_info: [
-          { file_id: 'a.mp4', file_url: 'https://s/a.mp4', stream_id: 's1', user_id: 'u1', output_file_format: 'mp4', file_size: 10, duration: 20, resolution_width: 1280, resolution_height: 720, media_track_type: 3, begin_timestamp: 5, status: 3, unknown: 'kept out' },
+          {
+            file_id: 'a.mp4',
+            file_url: 'https://s/a.mp4',
+            stream_id: 's1',
+            user_id: 'u1',
+            output_file_format: 'mp4',
+            file_size: 10,
+            duration: 20,
+            resolution_width: 1280,
+            resolution_height: 720,
+            media_track_type: 3,
+            begin_timestamp: 5,
+            status: 3,
+            unknown: 'kept out',
+          },
         ],
       },
       undefined,
@@ -126,7 +181,22 @@ describe('recordOfUploadFinished', () => {
     // Assess
     expect(record).toEqual({
       status: 3,
-      files: [{ fileId: 'a.mp4', url: 'https://s/a.mp4', streamId: 's1', userId: 'u1', format: 'mp4', sizeBytes: 10, durationMs: 20, width: 1280, height: 720, mediaTrackType: 3, beginTimestamp: 5, status: 3 }],
+      files: [
+        {
+          fileId: 'a.mp4',
+          url: 'https://s/a.mp4',
+          streamId: 's1',
+          userId: 'u1',
+          format: 'mp4',
+          sizeBytes: 10,
+          durationMs: 20,
+          width: 1280,
+          height: 720,
+          mediaTrackType: 3,
+          beginTimestamp: 5,
+          status: 3,
+        },
+      ],
     });
   });
 
@@ -135,7 +205,9 @@ describe('recordOfUploadFinished', () => {
   });
 
   it('reads a file without a status as uploaded only when every file uploaded', () => {
-    expect(recordOfUploadFinished({ upload_status: 1, file_info: [{ file_id: 'a' }] }, 2)?.files).toEqual([{ fileId: 'a', status: 3 }]);
+    expect(recordOfUploadFinished({ upload_status: 1, file_info: [{ file_id: 'a' }] }, 2)?.files).toEqual([
+      { fileId: 'a', status: 3 },
+    ]);
     expect(recordOfUploadFinished({ upload_status: 2, file_info: [{ file_id: 'a' }] }, 2)).toBeUndefined();
   });
 

@@ -17,7 +17,13 @@ describe('sweep configuration', () => {
       indexShards: 1,
       retentionDays: 30,
       eventsTopicArn: valid.EVENTS_TOPIC_ARN,
-      zego: { appId: 1234567890, serverSecret: { kind: 'ssm', parameterName: '/recwatch/dev/zego-server-secret' }, apiUrl: 'https://cloudrecord-api.zego.im', timeoutMs: 5000, rateLimit: 10 },
+      zego: {
+        appId: 1234567890,
+        serverSecret: { kind: 'ssm', parameterName: '/recwatch/dev/zego-server-secret' },
+        apiUrl: 'https://cloudrecord-api.zego.im',
+        timeoutMs: 5000,
+        rateLimit: 10,
+      },
       concurrency: 5,
       checkIntervalMs: 30_000,
       checkIntervalMaxMs: 300_000,
@@ -78,7 +84,10 @@ describe('sweep configuration', () => {
     [{ ZEGO_RATE_LIMIT: '10.5' }, /^ZEGO_RATE_LIMIT must be a whole number/],
     [{ ZEGO_TIMEOUT_MS: 'soon' }, /^ZEGO_TIMEOUT_MS/],
     [{ SWEEP_CONCURRENCY: '0' }, /^SWEEP_CONCURRENCY/],
-    [{ CHECK_INTERVAL_SECONDS: '60', CHECK_INTERVAL_MAX_SECONDS: '30' }, /^CHECK_INTERVAL_MAX_SECONDS \(30\) must not be below/],
+    [
+      { CHECK_INTERVAL_SECONDS: '60', CHECK_INTERVAL_MAX_SECONDS: '30' },
+      /^CHECK_INTERVAL_MAX_SECONDS \(30\) must not be below/,
+    ],
     [{ TASK_INDEX_SHARDS: '65' }, /^TASK_INDEX_SHARDS/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of DEBUG, INFO, WARN, ERROR, SILENT/],
     [{ POWERTOOLS_SERVICE_NAME: 'has space' }, /^POWERTOOLS_SERVICE_NAME must be/],
@@ -111,7 +120,12 @@ describe('sweep configuration', () => {
 });
 
 describe('callback configuration', () => {
-  const callbackEnv = { TASKS_TABLE: valid.TASKS_TABLE, EVENTS_TOPIC_ARN: valid.EVENTS_TOPIC_ARN, ZEGO_APP_ID: valid.ZEGO_APP_ID, ZEGO_CALLBACK_SECRET_PARAM: '/recwatch/dev/zego-callback-secret' };
+  const callbackEnv = {
+    TASKS_TABLE: valid.TASKS_TABLE,
+    EVENTS_TOPIC_ARN: valid.EVENTS_TOPIC_ARN,
+    ZEGO_APP_ID: valid.ZEGO_APP_ID,
+    ZEGO_CALLBACK_SECRET_PARAM: '/recwatch/dev/zego-callback-secret',
+  };
 
   it('applies the defaults, and reads the CallbackSecret from SSM or directly', () => {
     expect(loadCallbackConfig(callbackEnv)).toEqual({
@@ -125,12 +139,19 @@ describe('callback configuration', () => {
       checkIntervalMs: 30_000,
       checkIntervalMaxMs: 300_000,
     });
-    const local = loadCallbackConfig({ ...callbackEnv, ZEGO_CALLBACK_SECRET_PARAM: undefined, ZEGO_CALLBACK_SECRET: ' local-secret ' });
+    const local = loadCallbackConfig({
+      ...callbackEnv,
+      ZEGO_CALLBACK_SECRET_PARAM: undefined,
+      ZEGO_CALLBACK_SECRET: ' local-secret ',
+    });
     expect(local.callbackSecret).toEqual({ kind: 'value', value: 'local-secret' });
   });
 
   it.each([
-    [{ ZEGO_CALLBACK_SECRET_PARAM: undefined }, /^ZEGO_CALLBACK_SECRET_PARAM \(or ZEGO_CALLBACK_SECRET for local use\) is required/],
+    [
+      { ZEGO_CALLBACK_SECRET_PARAM: undefined },
+      /^ZEGO_CALLBACK_SECRET_PARAM \(or ZEGO_CALLBACK_SECRET for local use\) is required/,
+    ],
     [{ ZEGO_CALLBACK_SECRET: 'x' }, /^set only one of ZEGO_CALLBACK_SECRET and ZEGO_CALLBACK_SECRET_PARAM/],
     [{ ZEGO_CALLBACK_SECRET_PARAM: 'has space' }, /^ZEGO_CALLBACK_SECRET_PARAM is not a valid SSM parameter name/],
     [{ ZEGO_APP_ID: undefined }, /^ZEGO_APP_ID is required/],
@@ -146,9 +167,13 @@ describe('callback configuration', () => {
 
 describe('list configuration', () => {
   it('needs a PAGE_TOKEN_KEY of 16 characters or more, to sign the nextTokens', () => {
-    expect(loadListConfig({ TASKS_TABLE: 'recwatch-dev-tasks', PAGE_TOKEN_KEY: 'arn:aws:cloudformation:x' }).pageTokenKey).toBe('arn:aws:cloudformation:x');
+    expect(
+      loadListConfig({ TASKS_TABLE: 'recwatch-dev-tasks', PAGE_TOKEN_KEY: 'arn:aws:cloudformation:x' }).pageTokenKey,
+    ).toBe('arn:aws:cloudformation:x');
     expect(() => loadListConfig({ TASKS_TABLE: 'recwatch-dev-tasks' })).toThrow(/^PAGE_TOKEN_KEY is required/);
-    expect(() => loadListConfig({ TASKS_TABLE: 'recwatch-dev-tasks', PAGE_TOKEN_KEY: 'short' })).toThrow(/^PAGE_TOKEN_KEY must be at least 16 characters/);
+    expect(() => loadListConfig({ TASKS_TABLE: 'recwatch-dev-tasks', PAGE_TOKEN_KEY: 'short' })).toThrow(
+      /^PAGE_TOKEN_KEY must be at least 16 characters/,
+    );
   });
 });
 
@@ -167,6 +192,10 @@ describe('cold start of functions/sweep.ts', () => {
       process.env = saved;
     }
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'error', message: 'cold start failed', error: { name: 'ConfigError', message: 'ZEGO_APP_ID is required but not set' } });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 'error',
+      message: 'cold start failed',
+      error: { name: 'ConfigError', message: 'ZEGO_APP_ID is required but not set' },
+    });
   });
 });

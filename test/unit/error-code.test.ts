@@ -4,13 +4,16 @@ import { errorCode } from '../../lib/error-code';
 
 describe('errorCode', () => {
   it('takes the first listed field that holds a non-empty string', () => {
-    const snsError = Object.assign(new Error('not allowed'), { name: 'AuthorizationErrorException', Code: 'AuthorizationError' });
+    const snsError = Object.assign(new Error('not allowed'), {
+      name: 'AuthorizationErrorException',
+      Code: 'AuthorizationError',
+    });
     expect(errorCode(snsError, ['Code', 'code', 'name'])).toBe('AuthorizationError');
     expect(errorCode(snsError, ['code', 'name'])).toBe('AuthorizationErrorException');
     expect(errorCode(Object.assign(new Error('x'), { code: '' }), ['code', 'name'])).toBe('Error');
   });
 
-  it('reads a wrapped error\'s code', () => {
+  it("reads a wrapped error's code", () => {
     const undiciError = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } });
     expect(errorCode(undiciError, ['code', 'cause.code', 'name'])).toBe('ECONNRESET');
     expect(errorCode({ cause: null }, ['cause.code'])).toBeUndefined();
@@ -18,8 +21,14 @@ describe('errorCode', () => {
 
   it('skips what the caller does not accept', () => {
     const plain = new Error('boom');
-    expect(errorCode(plain, ['code', 'name'], (candidate, field) => !(field === 'name' && candidate === 'Error'))).toBeUndefined();
-    expect(errorCode({ code: 'has spaces', name: 'SocketError' }, ['code', 'name'], (candidate) => /^[A-Za-z_]+$/.test(candidate))).toBe('SocketError');
+    expect(
+      errorCode(plain, ['code', 'name'], (candidate, field) => !(field === 'name' && candidate === 'Error')),
+    ).toBeUndefined();
+    expect(
+      errorCode({ code: 'has spaces', name: 'SocketError' }, ['code', 'name'], (candidate) =>
+        /^[A-Za-z_]+$/.test(candidate),
+      ),
+    ).toBe('SocketError');
   });
 
   it.each([undefined, null, 'ECONNREFUSED', 42])('finds nothing in %j', (thrown) => {

@@ -9,15 +9,35 @@ const NOW = Date.UTC(2026, 10, 24, 10, 0, 0);
 const options = { now: NOW, policy, random: () => 0.5 };
 
 function openTask(overrides: Partial<Task> = {}): Task {
-  return { taskId: 'X3CgNeE4I1qAAABN', state: 'OPEN', trackedAt: NOW - 60_000, checks: 0, quietChecks: 0, faultStreak: 0, notFoundStreak: 0, version: 1, dueAt: NOW, ...overrides };
+  return {
+    taskId: 'X3CgNeE4I1qAAABN',
+    state: 'OPEN',
+    trackedAt: NOW - 60_000,
+    checks: 0,
+    quietChecks: 0,
+    faultStreak: 0,
+    notFoundStreak: 0,
+    version: 1,
+    dueAt: NOW,
+    ...overrides,
+  };
 }
-const file = (status: number, id = `f${status}`): RecordingFile => ({ status, fileId: id, url: `https://cdn.example/${id}.mp4` });
+const file = (status: number, id = `f${status}`): RecordingFile => ({
+  status,
+  fileId: id,
+  url: `https://cdn.example/${id}.mp4`,
+});
 const ok = (status: number, files: RecordingFile[] = [], extra: Partial<RecordStatus> = {}): DescribeResult => ({
   kind: 'ok',
   attempts: 1,
   record: { status, files, recordBeginTimestamp: NOW - 120_000, ...extra },
 });
-const fault = (kind: 'transient' | 'task', code?: number): DescribeResult => ({ kind, code, message: `Code ${code}`, attempts: 1 });
+const fault = (kind: 'transient' | 'task', code?: number): DescribeResult => ({
+  kind,
+  code,
+  message: `Code ${code}`,
+  attempts: 1,
+});
 
 describe('outcome rules (contract: Outcomes)', () => {
   it.each([1, 2, 5])('keeps a task with Status %i open and schedules the next check', (status) => {
@@ -49,7 +69,11 @@ describe('outcome rules (contract: Outcomes)', () => {
     [3, [file(3), file(5, 'b')], 'recording.failed', 'FAILED'],
     [4, [file(5)], 'recording.failed', 'FAILED'],
   ] as const)('Status %i with files %j closes as %s', (status, files, event, state) => {
-    const { task, outcome } = applyResult(openTask(), ok(status, [...files], { recordEndTimestamp: NOW - 1000 }), options);
+    const { task, outcome } = applyResult(
+      openTask(),
+      ok(status, [...files], { recordEndTimestamp: NOW - 1000 }),
+      options,
+    );
     expect(outcome).toBe(event);
     expect(task.state).toBe(state);
     expect(task.closedAt).toBe(NOW);
@@ -61,7 +85,9 @@ describe('outcome rules (contract: Outcomes)', () => {
 
   it('takes the room id from ZEGO when the task was tracked without one, but never overwrites one', () => {
     expect(applyResult(openTask(), ok(2, [], { roomId: 'room-z' }), options).task.roomId).toBe('room-z');
-    expect(applyResult(openTask({ roomId: 'mine' }), ok(2, [], { roomId: 'room-z' }), options).task.roomId).toBe('mine');
+    expect(applyResult(openTask({ roomId: 'mine' }), ok(2, [], { roomId: 'room-z' }), options).task.roomId).toBe(
+      'mine',
+    );
   });
 
   it('fails a task only when ZEGO says it does not exist twice in a row', () => {
@@ -135,7 +161,11 @@ describe('outcome rules (contract: Outcomes)', () => {
   });
 
   it('expires a recording that ZEGO still reports running 3 days after it began', () => {
-    const { outcome } = applyResult(openTask(), ok(2, [], { recordBeginTimestamp: NOW - QUERY_WINDOW_MS - 1 }), options);
+    const { outcome } = applyResult(
+      openTask(),
+      ok(2, [], { recordBeginTimestamp: NOW - QUERY_WINDOW_MS - 1 }),
+      options,
+    );
     expect(outcome).toBe('recording.expired');
   });
 });

@@ -1,15 +1,26 @@
 // The planner and the listing window: pure, no I/O.
 import { describe, expect, it } from 'vitest';
 import { newTask, type Task } from '../../lib/recording';
-import { listingWindow, planPass, withListedFacts, type Listing } from '../../lib/sweep/planner';
 import { QUERY_WINDOW_MS } from '../../lib/sweep/outcome';
+import { type Listing, listingWindow, planPass, withListedFacts } from '../../lib/sweep/planner';
 import type { ListedTask } from '../../lib/zego/types';
 
 const NOW = 1_800_000_000_000;
-const task = (taskId: string, extra: Partial<Task> = {}): Task => newTask(taskId, NOW - 60_000, { dueAt: NOW - 1_000, ...extra });
-const listed = (taskId: string, status = 2, extra: Partial<ListedTask> = {}): ListedTask => ({ taskId, status, roomId: `room-${taskId}`, recordBeginTimestamp: NOW - 50_000, ...extra });
-const listing = (...tasks: ListedTask[]): Listing => ({ tasks: new Map(tasks.map((t) => [t.taskId, t])), complete: true });
-const kinds = (plan: ReturnType<typeof planPass>) => plan.work.map((w) => `${w.kind}:${w.kind === 'expire' ? w.decision.task.taskId : w.task.taskId}`);
+const task = (taskId: string, extra: Partial<Task> = {}): Task =>
+  newTask(taskId, NOW - 60_000, { dueAt: NOW - 1_000, ...extra });
+const listed = (taskId: string, status = 2, extra: Partial<ListedTask> = {}): ListedTask => ({
+  taskId,
+  status,
+  roomId: `room-${taskId}`,
+  recordBeginTimestamp: NOW - 50_000,
+  ...extra,
+});
+const listing = (...tasks: ListedTask[]): Listing => ({
+  tasks: new Map(tasks.map((t) => [t.taskId, t])),
+  complete: true,
+});
+const kinds = (plan: ReturnType<typeof planPass>) =>
+  plan.work.map((w) => `${w.kind}:${w.kind === 'expire' ? w.decision.task.taskId : w.task.taskId}`);
 
 describe('planPass', () => {
   it('asks ZEGO about every due task when there is no listing (triage off, or the listing failed)', () => {
@@ -34,11 +45,21 @@ describe('planPass', () => {
     expect(kinds(plan)).toEqual(['refresh:b', 'check:c']);
     expect(plan.inProgress).toBe(2);
     const refreshed = plan.work[0]!;
-    expect(refreshed.kind === 'refresh' && refreshed.task).toMatchObject({ taskId: 'b', zegoStatus: 2, roomId: 'room-b', recordBeginTimestamp: NOW - 50_000, dueAt: NOW - 1_000 });
+    expect(refreshed.kind === 'refresh' && refreshed.task).toMatchObject({
+      taskId: 'b',
+      zegoStatus: 2,
+      roomId: 'room-b',
+      recordBeginTimestamp: NOW - 50_000,
+      dueAt: NOW - 1_000,
+    });
   });
 
   it('counts initialising and paused tasks as not ended when the listing shows them, and checks a listed ended one', () => {
-    const plan = planPass([task('init'), task('paused'), task('ended')], listing(listed('init', 1), listed('paused', 5), listed('ended', 3)), NOW);
+    const plan = planPass(
+      [task('init'), task('paused'), task('ended')],
+      listing(listed('init', 1), listed('paused', 5), listed('ended', 3)),
+      NOW,
+    );
     expect(kinds(plan).filter((k) => k.startsWith('check'))).toEqual(['check:ended']);
     expect(plan.inProgress).toBe(2);
   });
@@ -63,7 +84,11 @@ describe('planPass', () => {
   });
 
   it('measures lag over the tasks that needed work, not the listed ones that stay due', () => {
-    const plan = planPass([task('listed', { dueAt: NOW - 600_000 }), task('late', { dueAt: NOW - 7_000 })], listing(listed('listed')), NOW);
+    const plan = planPass(
+      [task('listed', { dueAt: NOW - 600_000 }), task('late', { dueAt: NOW - 7_000 })],
+      listing(listed('listed')),
+      NOW,
+    );
     expect(plan.lagMs).toBe(7_000);
   });
 });
@@ -84,7 +109,11 @@ describe('listingWindow', () => {
   const earliest = NOW - QUERY_WINDOW_MS + 60_000;
 
   it('starts just before the earliest recording start among the open due tasks', () => {
-    const window = listingWindow([task('a', { recordBeginTimestamp: NOW - 3_600_000 }), task('b', { recordBeginTimestamp: NOW - 60_000 })], NOW, false);
+    const window = listingWindow(
+      [task('a', { recordBeginTimestamp: NOW - 3_600_000 }), task('b', { recordBeginTimestamp: NOW - 60_000 })],
+      NOW,
+      false,
+    );
     expect(window).toEqual({ startTime: NOW - 3_600_000 - 1_000, endTime: NOW });
   });
 

@@ -24,7 +24,11 @@ function worstCaseInAnyWindow(attempts: Attempt[], windowMs = 1000): number {
 }
 
 /** Runs `workers` loops of acquire → request of the given latency → release, for `durationMs` of fake time. */
-async function drive(gate: RequestGate, clock: FakeClock, options: { workers: number; durationMs: number; latency: (i: number) => number }) {
+async function drive(
+  gate: RequestGate,
+  clock: FakeClock,
+  options: { workers: number; durationMs: number; latency: (i: number) => number },
+) {
   const attempts: Attempt[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
@@ -59,14 +63,21 @@ describe('request gate: at most `limit` per rolling second, at most `concurrency
     { limit: 10, concurrency: 10, latency: jittery },
     { limit: 3, concurrency: 3, latency: (i: number) => (i % 2 === 0 ? 1 : 700) },
     { limit: 200, concurrency: 10, latency: () => 20 },
-  ])('holds for limit $limit, concurrency $concurrency whatever the latency', async ({ limit, concurrency, latency }) => {
-    const clock = new FakeClock();
-    const gate = createRequestGate({ limit, concurrency, clock });
-    const { attempts, maxInFlight } = await drive(gate, clock, { workers: concurrency + 3, durationMs: 8_000, latency });
-    expect(attempts.length).toBeGreaterThan(limit * 2);
-    expect(worstCaseInAnyWindow(attempts)).toBeLessThanOrEqual(limit);
-    expect(maxInFlight).toBeLessThanOrEqual(concurrency);
-  });
+  ])(
+    'holds for limit $limit, concurrency $concurrency whatever the latency',
+    async ({ limit, concurrency, latency }) => {
+      const clock = new FakeClock();
+      const gate = createRequestGate({ limit, concurrency, clock });
+      const { attempts, maxInFlight } = await drive(gate, clock, {
+        workers: concurrency + 3,
+        durationMs: 8_000,
+        latency,
+      });
+      expect(attempts.length).toBeGreaterThan(limit * 2);
+      expect(worstCaseInAnyWindow(attempts)).toBeLessThanOrEqual(limit);
+      expect(maxInFlight).toBeLessThanOrEqual(concurrency);
+    },
+  );
 
   it('spends nearly the whole budget when answers are quick', async () => {
     const clock = new FakeClock();
@@ -99,11 +110,13 @@ describe('request gate: at most `limit` per rolling second, at most `concurrency
     // Sliding log of *send* times: exact at the sender, but arrivals may bunch up by the latency spread.
     const clock2 = new FakeClock(0);
     const sendTimed = createRequestGate({ limit: 10, concurrency: 10, clock: clock2, windowMs: 1000, marginMs: 0 });
-    const sends = { acquire: async () => {
-      const release = await sendTimed.acquire();
-      release(); // released at send: the window is timed from the send
-      return () => undefined;
-    } };
+    const sends = {
+      acquire: async () => {
+        const release = await sendTimed.acquire();
+        release(); // released at send: the window is timed from the send
+        return () => undefined;
+      },
+    };
     const result2 = await drive(sends, clock2, { workers: 10, durationMs: 3_000, latency: jittery });
     expect(worstCaseInAnyWindow(result2.attempts)).toBeGreaterThan(10);
   });

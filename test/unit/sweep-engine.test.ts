@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/log';
 import { newTask } from '../../lib/recording';
-import { runSweep, stopReserveMs, type SweepSettings } from '../../lib/sweep/engine';
+import { runSweep, type SweepSettings, stopReserveMs } from '../../lib/sweep/engine';
 import type { DescribeResult, ListedTask } from '../../lib/zego/types';
 import { FakeClock } from '../support/fake-clock';
-import { memoryLease, MemoryPublisher, MemoryStore, ScriptedZego } from '../support/memory-ports';
+import { MemoryPublisher, MemoryStore, memoryLease, ScriptedZego } from '../support/memory-ports';
 
 const START = 1_800_000_000_000;
 const settings: SweepSettings = {
@@ -19,8 +19,17 @@ const settings: SweepSettings = {
   keepChecking: true,
 };
 const running = (): DescribeResult => ({ kind: 'ok', record: { status: 2, files: [] }, attempts: 1 });
-const ended = (): DescribeResult => ({ kind: 'ok', record: { status: 3, files: [{ status: 3, fileId: 'f.mp4' }] }, attempts: 1 });
-const listed = (taskId: string): ListedTask => ({ taskId, status: 2, roomId: `room-${taskId}`, recordBeginTimestamp: START - 60_000 });
+const ended = (): DescribeResult => ({
+  kind: 'ok',
+  record: { status: 3, files: [{ status: 3, fileId: 'f.mp4' }] },
+  attempts: 1,
+});
+const listed = (taskId: string): ListedTask => ({
+  taskId,
+  status: 2,
+  roomId: `room-${taskId}`,
+  recordBeginTimestamp: START - 60_000,
+});
 
 function setup(endsAt: Record<string, number>) {
   const clock = new FakeClock(START);
@@ -29,9 +38,20 @@ function setup(endsAt: Record<string, number>) {
   const zego = new ScriptedZego(
     () => clock.now(),
     (taskId, now) => (now >= (endsAt[taskId] ?? Infinity) ? ended() : running()),
-    (now) => Object.keys(endsAt).filter((id) => now < endsAt[id]!).map(listed),
+    (now) =>
+      Object.keys(endsAt)
+        .filter((id) => now < endsAt[id]!)
+        .map(listed),
   );
-  const deps = { store, lease: memoryLease(), zego, publisher, clock, random: () => 0.5, logger: createLogger({ level: 'SILENT' }) };
+  const deps = {
+    store,
+    lease: memoryLease(),
+    zego,
+    publisher,
+    clock,
+    random: () => 0.5,
+    logger: createLogger({ level: 'SILENT' }),
+  };
   return { clock, store, publisher, zego, deps };
 }
 
@@ -158,6 +178,10 @@ describe('sweep engine on a fake clock', () => {
     expect(failures).toBeGreaterThanOrEqual(3);
     expect(failures).toBeLessThanOrEqual(6);
     expect(env.zego.statusRequests.filter((id) => id === 'poison')).toHaveLength(failures);
-    expect(env.store.tasks.get('poison')).toMatchObject({ state: 'OPEN', processingErrors: failures, lastError: { kind: 'processing' } });
+    expect(env.store.tasks.get('poison')).toMatchObject({
+      state: 'OPEN',
+      processingErrors: failures,
+      lastError: { kind: 'processing' },
+    });
   });
 });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { interpretDescribeBody, parseRecordStatus } from '../../lib/zego/describe-response';
-import { classifyListingCode, interpretDescribeTasksBody, parseTaskListPage } from '../../lib/zego/describe-tasks-response';
+import {
+  classifyListingCode,
+  interpretDescribeTasksBody,
+  parseTaskListPage,
+} from '../../lib/zego/describe-tasks-response';
 import { classifyCode, isRateRefusal } from '../../lib/zego/return-codes';
 
 describe('classifyCode', () => {
@@ -132,14 +136,38 @@ describe('interpretDescribeBody', () => {
     ['Data.Status a string', withData({ Status: '3' }), 'malformed response: Data.Status is not an integer'],
     ['Data.Status fractional', withData({ Status: 2.5 }), 'malformed response: Data.Status is not an integer'],
     ['RoomId a number', withData({ Status: 3, RoomId: 7 }), 'malformed response: Data.RoomId is not a string'],
-    ['timestamp a string', withData({ Status: 3, RecordEndTimestamp: '1' }), 'malformed response: Data.RecordEndTimestamp is not a number'],
-    ['RecordFiles an object', withData({ Status: 3, RecordFiles: {} }), 'malformed response: Data.RecordFiles is not an array'],
+    [
+      'timestamp a string',
+      withData({ Status: 3, RecordEndTimestamp: '1' }),
+      'malformed response: Data.RecordEndTimestamp is not a number',
+    ],
+    [
+      'RecordFiles an object',
+      withData({ Status: 3, RecordFiles: {} }),
+      'malformed response: Data.RecordFiles is not an array',
+    ],
     ['file not an object', withFile('f'), 'malformed response: Data.RecordFiles[1] is not an object'],
     ['file Status missing', withFile({ FileUrl: 'u' }), 'malformed response: Data.RecordFiles[1].Status is missing'],
-    ['file Status a string', withFile({ Status: '3' }), 'malformed response: Data.RecordFiles[1].Status is not an integer'],
-    ['FileSize a string', withFile({ Status: 3, FileSize: '12' }), 'malformed response: Data.RecordFiles[1].FileSize is not a number'],
-    ['Duration infinite-ish', withFile({ Status: 3, Duration: Number.NaN }), 'malformed response: Data.RecordFiles[1].Duration is not a number'],
-    ['FileUrl a number', withFile({ Status: 3, FileUrl: 1 }), 'malformed response: Data.RecordFiles[1].FileUrl is not a string'],
+    [
+      'file Status a string',
+      withFile({ Status: '3' }),
+      'malformed response: Data.RecordFiles[1].Status is not an integer',
+    ],
+    [
+      'FileSize a string',
+      withFile({ Status: 3, FileSize: '12' }),
+      'malformed response: Data.RecordFiles[1].FileSize is not a number',
+    ],
+    [
+      'Duration infinite-ish',
+      withFile({ Status: 3, Duration: Number.NaN }),
+      'malformed response: Data.RecordFiles[1].Duration is not a number',
+    ],
+    [
+      'FileUrl a number',
+      withFile({ Status: 3, FileUrl: 1 }),
+      'malformed response: Data.RecordFiles[1].FileUrl is not a string',
+    ],
   ])('makes a transient fault, never a throw, when %s', (_name, body, message) => {
     // Act
     const result = interpretDescribeBody(body, 1);
@@ -208,7 +236,8 @@ const listSample = {
 };
 
 const withListData = (data: unknown): unknown => ({ ...listSample, Data: data });
-const withItem = (item: unknown): unknown => withListData({ ...listSample.Data, TaskidList: [listSample.Data.TaskidList[0], item] });
+const withItem = (item: unknown): unknown =>
+  withListData({ ...listSample.Data, TaskidList: [listSample.Data.TaskidList[0], item] });
 
 describe('interpretDescribeTasksBody', () => {
   it('maps a listing to our names, leaving out absent fields', () => {
@@ -238,10 +267,17 @@ describe('interpretDescribeTasksBody', () => {
     ['empty', []],
   ])('gives no tasks when TaskidList is %s', (_name, list) => {
     // Act
-    const result = interpretDescribeTasksBody({ Code: 0, Data: { PageOffset: 3, PageSize: 50, TotalCount: 100, TaskidList: list } }, 2);
+    const result = interpretDescribeTasksBody(
+      { Code: 0, Data: { PageOffset: 3, PageSize: 50, TotalCount: 100, TaskidList: list } },
+      2,
+    );
 
     // Assess
-    expect(result).toStrictEqual({ kind: 'ok', attempts: 2, page: { pageOffset: 3, pageSize: 50, totalCount: 100, tasks: [] } });
+    expect(result).toStrictEqual({
+      kind: 'ok',
+      attempts: 2,
+      page: { pageOffset: 3, pageSize: 50, totalCount: 100, tasks: [] },
+    });
   });
 
   it.each([
@@ -249,18 +285,54 @@ describe('interpretDescribeTasksBody', () => {
     ['Code missing', { Data: listSample.Data }, 'malformed response: Code is not an integer'],
     ['Data missing', { Code: 0 }, 'malformed response: Data is missing'],
     ['Data an array', withListData([]), 'malformed response: Data is not an object'],
-    ['PageOffset missing', withListData({ PageSize: 50, TotalCount: 0 }), 'malformed response: Data.PageOffset is missing'],
-    ['PageSize a string', withListData({ ...listSample.Data, PageSize: '50' }), 'malformed response: Data.PageSize is not an integer'],
-    ['TotalCount negative', withListData({ ...listSample.Data, TotalCount: -1 }), 'malformed response: Data.TotalCount is negative'],
-    ['TotalCount fractional', withListData({ ...listSample.Data, TotalCount: 1.5 }), 'malformed response: Data.TotalCount is not an integer'],
-    ['TaskidList an object', withListData({ ...listSample.Data, TaskidList: {} }), 'malformed response: Data.TaskidList is not an array'],
+    [
+      'PageOffset missing',
+      withListData({ PageSize: 50, TotalCount: 0 }),
+      'malformed response: Data.PageOffset is missing',
+    ],
+    [
+      'PageSize a string',
+      withListData({ ...listSample.Data, PageSize: '50' }),
+      'malformed response: Data.PageSize is not an integer',
+    ],
+    [
+      'TotalCount negative',
+      withListData({ ...listSample.Data, TotalCount: -1 }),
+      'malformed response: Data.TotalCount is negative',
+    ],
+    [
+      'TotalCount fractional',
+      withListData({ ...listSample.Data, TotalCount: 1.5 }),
+      'malformed response: Data.TotalCount is not an integer',
+    ],
+    [
+      'TaskidList an object',
+      withListData({ ...listSample.Data, TaskidList: {} }),
+      'malformed response: Data.TaskidList is not an array',
+    ],
     ['an item not an object', withItem('X3Cg'), 'malformed response: Data.TaskidList[1] is not an object'],
     ['TaskId missing', withItem({ Status: 2 }), 'malformed response: Data.TaskidList[1].TaskId is missing'],
-    ['TaskId empty', withItem({ TaskId: '', Status: 2 }), 'malformed response: Data.TaskidList[1].TaskId is not a non-empty string'],
-    ['TaskId a number', withItem({ TaskId: 7, Status: 2 }), 'malformed response: Data.TaskidList[1].TaskId is not a non-empty string'],
+    [
+      'TaskId empty',
+      withItem({ TaskId: '', Status: 2 }),
+      'malformed response: Data.TaskidList[1].TaskId is not a non-empty string',
+    ],
+    [
+      'TaskId a number',
+      withItem({ TaskId: 7, Status: 2 }),
+      'malformed response: Data.TaskidList[1].TaskId is not a non-empty string',
+    ],
     ['Status missing', withItem({ TaskId: 't' }), 'malformed response: Data.TaskidList[1].Status is missing'],
-    ['Status a string', withItem({ TaskId: 't', Status: '2' }), 'malformed response: Data.TaskidList[1].Status is not an integer'],
-    ['RoomId a number', withItem({ TaskId: 't', Status: 2, RoomId: 1 }), 'malformed response: Data.TaskidList[1].RoomId is not a string'],
+    [
+      'Status a string',
+      withItem({ TaskId: 't', Status: '2' }),
+      'malformed response: Data.TaskidList[1].Status is not an integer',
+    ],
+    [
+      'RoomId a number',
+      withItem({ TaskId: 't', Status: 2, RoomId: 1 }),
+      'malformed response: Data.TaskidList[1].RoomId is not a string',
+    ],
     [
       'RecordBeginTimestamp a string',
       withItem({ TaskId: 't', Status: 2, RecordBeginTimestamp: '1' }),
@@ -318,6 +390,9 @@ describe('parseTaskListPage', () => {
     });
 
     // Assess
-    expect(result).toStrictEqual({ ok: true, page: { pageOffset: 1, pageSize: 50, totalCount: 1, tasks: [{ taskId: 't', status: 3 }] } });
+    expect(result).toStrictEqual({
+      ok: true,
+      page: { pageOffset: 1, pageSize: 50, totalCount: 1, tasks: [{ taskId: 't', status: 3 }] },
+    });
   });
 });

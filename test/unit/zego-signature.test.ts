@@ -10,7 +10,11 @@ describe('signRequest', () => {
     const signed = signRequest(12345, '9193cc662a4c0ec135ec71fb57194b38', nowMs, '4fd24687296dd9f3');
 
     // Assess
-    expect(signed).toEqual({ nonce: '4fd24687296dd9f3', timestamp: 1615186943, signature: '43e5cfcca828314675f91b001390566a' });
+    expect(signed).toEqual({
+      nonce: '4fd24687296dd9f3',
+      timestamp: 1615186943,
+      signature: '43e5cfcca828314675f91b001390566a',
+    });
     expect(computeSignature(12345, '4fd24687296dd9f3', '9193cc662a4c0ec135ec71fb57194b38', 1615186943)).toBe(
       '43e5cfcca828314675f91b001390566a',
     );
