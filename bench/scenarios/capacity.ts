@@ -10,6 +10,7 @@ import { stopReserveMs } from '../../lib/sweep/engine';
 import type { SweepSummary } from '../../lib/sweep/summary';
 import type { Builds } from '../build';
 import { startContainer } from '../container';
+import { runOnSchedule } from '../schedule';
 import { type BenchStack, finished, openTask, recording } from '../stack';
 
 export interface CapacityOptions {
@@ -73,7 +74,6 @@ const DEPLOYED = {
   timeoutS: 60,
   zegoTimeoutMs: 5_000,
 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 export async function runCapacity(
   stack: BenchStack,
@@ -167,23 +167,18 @@ async function runOne(
   );
   zego.resetStats();
   stack.meter.reset();
-  const summaries: SweepSummary[] = [];
   const startedAt = Date.now();
+  let summaries: SweepSummary[];
   try {
-    let running: Promise<void> | undefined;
-    const hardStop = now + warmupMs + windowMs + 1.5 * spreadMs + 4 * schedulePeriodMs;
-    for (let tick = 0; publishedAt.size < completions && Date.now() < hardStop; tick++) {
-      if (running === undefined) {
-        running = container.invoke({}, remainingMs).then((report) => {
-          if (report.error) throw new Error(`capacity: a sweep failed: ${report.error}`);
-          summaries.push(report.result as SweepSummary);
-          running = undefined;
-        });
-        running.catch(() => undefined);
-      }
-      await sleep(startedAt + (tick + 1) * schedulePeriodMs - Date.now());
-    }
-    await running;
+    ({ summaries } = await runOnSchedule({
+      container,
+      periodMs: schedulePeriodMs,
+      remainingMs,
+      startedAt,
+      hardStop: now + warmupMs + windowMs + 1.5 * spreadMs + 4 * schedulePeriodMs,
+      done: () => publishedAt.size >= completions,
+      label: 'capacity',
+    }));
   } finally {
     unhook();
     await container.close();

@@ -6,6 +6,7 @@ import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { SweepSummary } from '../../lib/sweep/summary';
 import type { Builds } from '../build';
 import { startContainer } from '../container';
+import { runOnSchedule } from '../schedule';
 import { type BenchStack, finished, openTask, recording } from '../stack';
 
 export interface LatencyOptions {
@@ -35,7 +36,6 @@ export interface LatencyResult extends LatencyOptions {
 const ZEGO_TIMEOUT_MS = 1_000;
 /** The compressed Lambda timeout: each run stops taking work 2 × ZEGO_TIMEOUT_MS + 2 s before it. */
 const RUN_TIMEOUT_MS = 10_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 export async function runLatency(stack: BenchStack, builds: Builds, options: LatencyOptions): Promise<LatencyResult> {
   const { tasks, rateLimit, intervalSeconds, schedulePeriodMs, finishWindowMs } = options;
@@ -77,24 +77,18 @@ export async function runLatency(stack: BenchStack, builds: Builds, options: Lat
       CHECK_INTERVAL_MAX_SECONDS: String(intervalSeconds),
     }),
   );
-  const summaries: SweepSummary[] = [];
-  let skippedTicks = 0;
+  let summaries: SweepSummary[];
+  let skippedTicks: number;
   try {
-    let running: Promise<void> | undefined;
-    const hardStop = now + settleMs + finishWindowMs + 4 * boundMs + 10_000;
-    for (let tick = 0; publishedAt.size < tasks && Date.now() < hardStop; tick++) {
-      if (running) skippedTicks++;
-      else {
-        running = container.invoke({}, RUN_TIMEOUT_MS).then((report) => {
-          if (report.error) throw new Error(`latency: a sweep failed: ${report.error}`);
-          summaries.push(report.result as SweepSummary);
-          running = undefined;
-        });
-        running.catch(() => undefined);
-      }
-      await sleep(now + (tick + 1) * schedulePeriodMs - Date.now());
-    }
-    await running;
+    ({ summaries, skippedTicks } = await runOnSchedule({
+      container,
+      periodMs: schedulePeriodMs,
+      remainingMs: RUN_TIMEOUT_MS,
+      startedAt: now,
+      hardStop: now + settleMs + finishWindowMs + 4 * boundMs + 10_000,
+      done: () => publishedAt.size >= tasks,
+      label: 'latency',
+    }));
   } finally {
     unhook();
     await container.close();

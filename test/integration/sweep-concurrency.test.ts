@@ -1,7 +1,6 @@
 // The rate limit is a promise to ZEGO for the whole deployment: it must hold under a backlog, across
 // one run handing over to the next, and when two sweeps start at once in two processes. Nothing is
 // published twice, even when two engines race with no lease at all.
-import { spawn } from 'node:child_process';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { zegoFile } from '../../infra/local/zego-simulator';
@@ -12,7 +11,6 @@ import { createLogger } from '../../lib/log';
 import { createDynamoTaskStore } from '../../lib/store/dynamodb-task-store';
 import type { SweepLease } from '../../lib/store/task-store';
 import { runSweep } from '../../lib/sweep/engine';
-import type { SweepSummary } from '../../lib/sweep/summary';
 import { createZegoClient } from '../../lib/zego/client';
 import { TEST_AWS } from '../support/dynamo';
 import {
@@ -24,6 +22,7 @@ import {
   startLocalStack,
   TOPIC_ARN,
 } from '../support/local-stack';
+import { runSweepInProcess } from '../support/sweep-process';
 
 const LIMIT = 20;
 let stack: LocalStack;
@@ -101,23 +100,7 @@ describe('the rate limit holds for the whole deployment', () => {
   it('lets only one of two sweeps started at once in two processes work, and publishes nothing twice', async () => {
     const ids = await backlog(60);
     const env = { ...process.env, ...stack.sweepEnv({ ZEGO_RATE_LIMIT: String(LIMIT), SWEEP_CONCURRENCY: '8' }) };
-    const runInProcess = () =>
-      new Promise<SweepSummary>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/run-sweep.ts', '30000'], {
-          env,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        child.on('error', reject);
-        child.on('close', (code) => {
-          const line = out.split('\n').find((l) => l.startsWith('SUMMARY '));
-          if (code !== 0 || line === undefined) reject(new Error(`sweep process exited ${code}: ${err.slice(-2000)}`));
-          else resolve(JSON.parse(line.slice('SUMMARY '.length)) as SweepSummary);
-        });
-      });
+    const runInProcess = () => runSweepInProcess(env, 30000);
 
     const summaries = await Promise.all([runInProcess(), runInProcess()]);
 

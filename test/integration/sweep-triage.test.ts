@@ -1,11 +1,12 @@
 // Triage, runs that keep checking, and discovery: the real sweep handler against dynalite, the ZEGO
 // simulator's DescribeTasks and DescribeRecordStatus over HTTP, and SNS at the wire.
-import { spawn } from 'node:child_process';
+
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type SimulatedTask, zegoFile } from '../../infra/local/zego-simulator';
 import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { SweepSummary } from '../../lib/sweep/summary';
 import { type LocalStack, lambdaContext, sleep, startLocalStack } from '../support/local-stack';
+import { runSweepInProcess } from '../support/sweep-process';
 
 let stack: LocalStack;
 let batch = 0;
@@ -260,24 +261,7 @@ describe('each action’s rate limit holds across two processes', () => {
           SWEEP_CONCURRENCY: '4',
         }),
       };
-      const runInProcess = (remainingMs: number) =>
-        new Promise<SweepSummary>((resolve, reject) => {
-          const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/run-sweep.ts', String(remainingMs)], {
-            env,
-            stdio: ['ignore', 'pipe', 'pipe'],
-          });
-          let out = '';
-          let err = '';
-          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-          child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-          child.on('error', reject);
-          child.on('close', (code) => {
-            const line = out.split('\n').find((l) => l.startsWith('SUMMARY '));
-            if (code !== 0 || line === undefined)
-              reject(new Error(`sweep process exited ${code}: ${err.slice(-2000)}`));
-            else resolve(JSON.parse(line.slice('SUMMARY '.length)) as SweepSummary);
-          });
-        });
+      const runInProcess = (remainingMs: number) => runSweepInProcess(env, remainingMs);
 
       // Act
       const together = await Promise.all([runInProcess(10_000), runInProcess(10_000)]);

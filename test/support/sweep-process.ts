@@ -1,0 +1,23 @@
+// Runs the real sweep handler in an OS process of its own (test/support/run-sweep.ts), as a second Lambda
+// container would, and resolves with the summary it prints.
+import { spawn } from 'node:child_process';
+import type { SweepSummary } from '../../lib/sweep/summary';
+
+export function runSweepInProcess(env: NodeJS.ProcessEnv, remainingMs: number): Promise<SweepSummary> {
+  return new Promise<SweepSummary>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/run-sweep.ts', String(remainingMs)], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('SUMMARY '));
+      if (code !== 0 || line === undefined) reject(new Error(`sweep process exited ${code}: ${err.slice(-2000)}`));
+      else resolve(JSON.parse(line.slice('SUMMARY '.length)) as SweepSummary);
+    });
+  });
+}
