@@ -103,7 +103,7 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) tasks.push(fromItem(item));
+      tasks.push(...readable(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined && tasks.length < limit);
     return { tasks, more: startKey !== undefined };
@@ -127,9 +127,10 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
             after === undefined ? undefined : { taskId: after.taskId, roomId, trackedAt: after.trackedAt },
         }),
       );
-      const tasks = (page.Items ?? []).slice(0, limit).map((item) => fromItem(item));
+      const tasks = readable((page.Items ?? []).slice(0, limit));
       const last = tasks.at(-1);
-      const more = (page.Items?.length ?? 0) > limit;
+      // DynamoDB also stops a Query at 1 MB of items: a key to go on from means more, however few came.
+      const more = (page.Items?.length ?? 0) > limit || page.LastEvaluatedKey !== undefined;
       return !more || last === undefined
         ? { tasks }
         : { tasks, next: { taskId: last.taskId, trackedAt: last.trackedAt } };
@@ -254,16 +255,18 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
       return total;
     },
 
-    async setAside(taskId, { until, errors, error }) {
+    async setAside(taskId, { version, until, errors, error }) {
       await client
         .send(
           new UpdateCommand({
             TableName: table,
             Key: { taskId },
             UpdateExpression: 'SET #due = :due, processingErrors = :n, lastError = :error',
-            ConditionExpression: 'attribute_exists(#shard)',
-            ExpressionAttributeNames: { '#due': DUE_ATTR, '#shard': SHARD_ATTR },
+            // Only the version the sweep read: a writer that got there first (a callback's publish claim) keeps its due time.
+            ConditionExpression: `attribute_exists(#shard) AND (${version === 0 ? 'attribute_not_exists(#v) OR ' : ''}#v = :v)`,
+            ExpressionAttributeNames: { '#due': DUE_ATTR, '#shard': SHARD_ATTR, '#v': 'version' },
             ExpressionAttributeValues: {
+              ':v': version,
               ':due': until,
               ':n': errors,
               ':error': { kind: 'processing', message: error.message, at: error.at },
@@ -292,6 +295,14 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
         });
     },
   };
+}
+
+/** The items that can be read; an unreadable one is left out of an API listing (the sweep reports and postpones it). */
+function readable(items: TaskItem[]): Task[] {
+  return items.flatMap((item) => {
+    const entry = entryOf(item);
+    return 'task' in entry ? [entry.task] : [];
+  });
 }
 
 function entryOf(item: TaskItem): DueEntry {

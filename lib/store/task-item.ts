@@ -100,7 +100,7 @@ export function fitTask(
   const fitted: Task = {
     ...task,
     files: files.slice(0, low),
-    fileCount: task.fileCount ?? files.length,
+    fileCount: task.filesTruncated === true && task.fileCount !== undefined ? task.fileCount : files.length,
     filesTruncated: true,
   };
   return { item: { ...withFiles(fitted.files!), fileCount: fitted.fileCount, filesTruncated: true }, fitted };

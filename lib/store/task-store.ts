@@ -57,11 +57,12 @@ export interface TaskStore {
   postpone(taskId: string, dueAt: number): Promise<void>;
   /**
    * Sets a task whose processing failed aside until `until`: its due time, its count of such failures and
-   * a `processing` lastError, without touching anything else (its data may be what breaks the write).
+   * a `processing` lastError, without touching anything else (its data may be what breaks the write); only
+   * at `version`, so that a writer that got there first keeps what it wrote.
    */
   setAside(
     taskId: string,
-    aside: { until: number; errors: number; error: { message: string; at: number } },
+    aside: { version: number; until: number; errors: number; error: { message: string; at: number } },
   ): Promise<void>;
 }
 

@@ -9,6 +9,7 @@ import type { EventPublisher } from '../events/publisher';
 import type { Logger } from '../log';
 import { newTask, type Task } from '../recording';
 import type { SweepLease, TaskStore } from '../store/task-store';
+import { ROOM_ID } from '../tracking/track-request';
 import type { ListedTask, RequestGate, ZegoClient } from '../zego/types';
 import { RETURN_CODE } from '../zego/vocabulary';
 import { backoffDelay, type CheckPolicy } from './backoff';
@@ -233,7 +234,7 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     if (known.has(listed.taskId)) return;
     known.add(listed.taskId);
     const facts: Partial<Task> = { zegoStatus: listed.status, trackedBy: 'discovery' };
-    if (listed.roomId) facts.roomId = listed.roomId;
+    if (listed.roomId !== undefined && ROOM_ID.test(listed.roomId)) facts.roomId = listed.roomId;
     if (listed.recordBeginTimestamp !== undefined) facts.recordBeginTimestamp = listed.recordBeginTimestamp;
     // A conditional put: a task somebody tracked already (just not due now) is left as it is.
     const { created } = await store.create(newTask(listed.taskId, clock.now(), facts));
@@ -263,7 +264,7 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     });
     const message = `recwatch could not process this task (${errors} time${errors === 1 ? '' : 's'} in a row); it tries again at ${new Date(until).toISOString()}: see the sweep's logs`;
     await store
-      .setAside(task.taskId, { until, errors, error: { message, at: now } })
+      .setAside(task.taskId, { version: task.version, until, errors, error: { message, at: now } })
       .catch((failure: unknown) =>
         logger.error('could not set the task aside; it stays due', { taskId: task.taskId, error: failure }),
       );
@@ -277,9 +278,18 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   const workThrough = async (jobs: Iterable<Job> | AsyncIterable<Job>): Promise<void> => {
     const source =
       Symbol.asyncIterator in jobs ? jobs[Symbol.asyncIterator]() : (jobs as Iterable<Job>)[Symbol.iterator]();
+    // A failed read of the due index ends the pass, but only once every worker's request in flight is
+    // answered: the run then fails with the lease given back after them, never beside them.
+    let failure: { error: unknown } | undefined;
     const worker = async (): Promise<void> => {
-      while (!stop.signal.aborted) {
-        const next = await source.next();
+      while (!stop.signal.aborted && failure === undefined) {
+        let next: IteratorResult<Job>;
+        try {
+          next = await source.next();
+        } catch (error) {
+          failure ??= { error };
+          return;
+        }
         if (next.done) return;
         const { run, owner } = next.value;
         try {
@@ -297,6 +307,7 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
       }
     };
     await Promise.all(Array.from({ length: settings.concurrency }, worker));
+    if (failure !== undefined) throw failure.error;
   };
 
   /** The due tasks now, earliest first: unreadable items are put aside, and (without keepChecking) seen ones skipped. */

@@ -1,12 +1,16 @@
 // Triage's listing: every recording in progress over a window, through DescribeTasks, a page of 50 at a
 // time on its own gate. Pages after the first are fetched `concurrency` at a time. A page that fails leaves
 // the listing incomplete, which is still safe: a task the listing does not show is simply checked.
+
+import { TASK_ID } from '../tracking/task-id';
 import type { ListedTask, ListResult, RequestGate, ZegoClient } from '../zego/types';
 import { LIST_STATUS } from '../zego/vocabulary';
 import type { Listing } from './planner';
 
 // ZEGO: DescribeTasks pages hold at most 50 tasks; PageOffset counts from 1.
 const PAGE_SIZE = 50;
+/** 100,000 recordings in progress: far past what one AppId's budget lists in a pass. */
+const MAX_PAGES = 2_000;
 
 export type ListingFault = Exclude<ListResult, { kind: 'ok' }>;
 
@@ -49,9 +53,12 @@ export async function listInProgress(
       missing = true;
       return;
     }
-    for (const task of result.page.tasks) tasks.set(task.taskId, task);
-    // ZEGO: tasks start and stop between pages; the largest total seen decides how far to page.
-    lastPage = Math.max(lastPage, Math.ceil(result.page.totalCount / PAGE_SIZE));
+    // Untrusted: a listed id recwatch could not track, look up or untrack is left out (it is never checked either).
+    for (const task of result.page.tasks) if (TASK_ID.test(task.taskId)) tasks.set(task.taskId, task);
+    // ZEGO: tasks start and stop between pages; the largest total seen decides how far to page, within a
+    // bound (a TotalCount that is wrong must not spend the listing budget on empty pages), and a short page ends it.
+    if (result.page.tasks.length < PAGE_SIZE) lastPage = Math.min(lastPage, pageOffset);
+    else lastPage = Math.min(MAX_PAGES, Math.max(lastPage, Math.ceil(result.page.totalCount / PAGE_SIZE)));
   };
 
   await fetchPage(nextPage++);

@@ -8,6 +8,7 @@ import {
   type TaskError,
   type TaskState,
 } from '../recording';
+import { ROOM_ID } from '../tracking/track-request';
 import type { DescribeResult, RecordStatus } from '../zego/types';
 import { FILE_STATUS, RECORD_STATUS } from '../zego/vocabulary';
 import { backoffDelay, type CheckPolicy } from './backoff';
@@ -78,8 +79,13 @@ export function applyRecordStatus(task: Task, record: RecordStatus, options: Dec
   const { now, policy, random } = options;
   const progressed = fingerprint(task.zegoStatus, task.files) !== fingerprint(record.status, record.files);
   const next: Task = { ...task, zegoStatus: record.status, files: record.files, notFoundStreak: 0, faultStreak: 0 };
+  // A new file list: whether it fits an item is the store's to say again.
+  delete next.fileCount;
+  delete next.filesTruncated;
   delete next.lastError;
-  if (next.roomId === undefined && record.roomId) next.roomId = record.roomId;
+  // ZEGO's answer is untrusted: a room id is adopted only when it follows the API's rule for one.
+  if (next.roomId === undefined && record.roomId !== undefined && ROOM_ID.test(record.roomId))
+    next.roomId = record.roomId;
   if (record.recordBeginTimestamp !== undefined) next.recordBeginTimestamp = record.recordBeginTimestamp;
   if (record.recordEndTimestamp !== undefined) next.recordEndTimestamp = record.recordEndTimestamp;
 

@@ -2,6 +2,7 @@
 // recordings in progress. A task the listing shows as not ended gets no status request; every other due
 // task gets one, as without triage. Nothing here does I/O.
 import type { Task } from '../recording';
+import { ROOM_ID } from '../tracking/track-request';
 import type { ListedTask } from '../zego/types';
 import { RECORD_STATUS } from '../zego/vocabulary';
 import { type Decision, expireIfPastWindow, QUERY_WINDOW_MS } from './outcome';
@@ -76,7 +77,8 @@ export function planPass(due: readonly Task[], listing: Listing | undefined, now
 export function withListedFacts(task: Task, listed: ListedTask): Task | undefined {
   const next: Task = { ...task };
   if (task.zegoStatus !== listed.status) next.zegoStatus = listed.status;
-  if (task.roomId === undefined && listed.roomId !== undefined && listed.roomId !== '') next.roomId = listed.roomId;
+  if (task.roomId === undefined && listed.roomId !== undefined && ROOM_ID.test(listed.roomId))
+    next.roomId = listed.roomId;
   if (listed.recordBeginTimestamp !== undefined && task.recordBeginTimestamp !== listed.recordBeginTimestamp) {
     next.recordBeginTimestamp = listed.recordBeginTimestamp;
   }

@@ -26,7 +26,7 @@ const encode = (key: string, token: Token): string => {
 };
 
 function decode(key: string, text: string): Record<string, unknown> {
-  const match = /^([A-Za-z0-9_-]{1,4096})\.([A-Za-z0-9_-]{22})$/.exec(text);
+  const match = /^([A-Za-z0-9_-]{1,16384})\.([A-Za-z0-9_-]{22})$/.exec(text);
   if (!match) return refuse();
   const [, body, signature] = match as unknown as [string, string, string];
   const given = Buffer.from(signature, 'base64url');

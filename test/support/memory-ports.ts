@@ -52,7 +52,10 @@ export class MemoryStore implements TaskStore {
   }
   /** Task ids whose save throws (a write DynamoDB refuses every time, say). */
   readonly poisoned = new Set<string>();
-  async setAside(taskId: string, aside: { until: number; errors: number; error: { message: string; at: number } }) {
+  async setAside(
+    taskId: string,
+    aside: { version: number; until: number; errors: number; error: { message: string; at: number } },
+  ) {
     const stored = this.tasks.get(taskId);
     if (stored)
       this.tasks.set(taskId, {

@@ -189,3 +189,19 @@ describe('backoff with jitter', () => {
     expect(draws.size).toBeGreaterThan(40);
   });
 });
+
+describe('a new file list', () => {
+  it("clears an earlier cut (fileCount, filesTruncated): whether the new list fits is the store's to say again", async () => {
+    const { applyRecordStatus } = await import('../../lib/sweep/outcome');
+    const { newTask } = await import('../../lib/recording');
+    const cut = { ...newTask('cut', 1_000), fileCount: 8_000, filesTruncated: true as const, files: [{ status: 3 }] };
+    const decision = applyRecordStatus(
+      cut,
+      { status: 2, files: [{ status: 1 }, { status: 1 }] },
+      { now: 2_000, policy: { checkIntervalMs: 1_000, checkIntervalMaxMs: 2_000 }, random: () => 0.5 },
+    );
+    expect(decision.task.fileCount).toBeUndefined();
+    expect(decision.task.filesTruncated).toBeUndefined();
+    expect(decision.task.files).toHaveLength(2);
+  });
+});

@@ -134,3 +134,35 @@ describe('listingWindow', () => {
     expect(listingWindow([task('done', { state: 'COMPLETED' })], NOW, false)).toBeUndefined();
   });
 });
+
+describe('listInProgress', () => {
+  it('stops at a short page, whatever TotalCount says (an untrusted total cannot spend the listing budget)', async () => {
+    // Prepare: ZEGO says a billion, and has three.
+    const { listInProgress } = await import('../../lib/sweep/lister');
+    let requests = 0;
+    const zego = {
+      describeRecordStatus: async () => ({ kind: 'transient' as const, message: 'unused', attempts: 1 }),
+      describeTasks: async (query: { pageOffset?: number }) => {
+        requests++;
+        const tasks = query.pageOffset === 1 ? [listed('a'), listed('b'), listed('c')] : [];
+        return {
+          kind: 'ok' as const,
+          page: { pageOffset: query.pageOffset ?? 1, pageSize: 50, totalCount: 1_000_000_000, tasks },
+          attempts: 1,
+        };
+      },
+      close: async () => undefined,
+    };
+
+    // Act
+    const outcome = await listInProgress(
+      { startTime: NOW - 1_000, endTime: NOW },
+      { zego, gate: { acquire: async () => () => undefined }, concurrency: 4, signal: new AbortController().signal },
+    );
+
+    // Assess
+    expect([...outcome.listing!.tasks.keys()]).toEqual(['a', 'b', 'c']);
+    expect(requests).toBe(1);
+    expect(outcome.listing!.complete).toBe(true);
+  });
+});
