@@ -8,6 +8,7 @@ import { type LocalDynamo, startLocalDynamo } from '../infra/local/dynamo';
 import { localFunctionEnv } from '../infra/local/function-env';
 import { type SnsEndpoint, startSnsEndpoint } from '../infra/local/sns-endpoint';
 import { startZegoSimulator, type ZegoRecordData, type ZegoSimulator, zegoFile } from '../infra/local/zego-simulator';
+import type { OutcomeEvent } from '../lib/events/outcome-event';
 import { newTask, type Task } from '../lib/recording';
 import { toItem } from '../lib/store/task-item';
 import { type DynamoMeter, meterDynamo } from './dynamo-meter';
@@ -150,4 +151,14 @@ export function finished(taskId: string, beganAt: number, endedAt: number): Zego
 
 function files(taskId: string, status: number) {
   return [0, 1].map((n) => zegoFile({ status, FileId: `${taskId}_${n}.mp4`, StreamId: `s${n}`, UserId: `u${n}` }));
+}
+
+/** When each task's first event reached the SNS endpoint (epoch ms), from now until `unhook()`. */
+export function firstPublishTimes(sns: SnsEndpoint): { publishedAt: Map<string, number>; unhook: () => void } {
+  const publishedAt = new Map<string, number>();
+  const unhook = sns.onPublish((message) => {
+    const event = JSON.parse(String(message.parsedMessage?.default ?? message.message)) as OutcomeEvent;
+    if (!publishedAt.has(event.recording.taskId)) publishedAt.set(event.recording.taskId, Date.now());
+  });
+  return { publishedAt, unhook };
 }

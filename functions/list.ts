@@ -3,13 +3,13 @@
 
 import { setUpOrFailColdStart } from '../lib/cold-start';
 import { loadListConfig } from '../lib/config';
+import { createFunctionBase } from '../lib/function-base';
 import { httpHandler } from '../lib/http/http-handler';
 import { json } from '../lib/http/responses';
-import { createApiApp } from '../lib/tracking/api-app';
 import { listRecordings, parseListingQuery } from '../lib/tracking/listing';
 
 const config = setUpOrFailColdStart(() => loadListConfig(process.env));
-const { store, logger } = setUpOrFailColdStart(() => createApiApp(config, 'list'));
+const { store, logger } = setUpOrFailColdStart(() => createFunctionBase(config, 'list'));
 
 export const handler = httpHandler(logger, async (event) => {
   const query = parseListingQuery(event.multiValueQueryStringParameters);

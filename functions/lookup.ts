@@ -2,13 +2,13 @@
 
 import { setUpOrFailColdStart } from '../lib/cold-start';
 import { loadStoreConfig } from '../lib/config';
+import { createFunctionBase } from '../lib/function-base';
 import { httpHandler } from '../lib/http/http-handler';
 import { HttpError, json } from '../lib/http/responses';
-import { createApiApp } from '../lib/tracking/api-app';
 import { parseTaskId } from '../lib/tracking/task-id';
 import { lookupRecording } from '../lib/tracking/tracking';
 
-const { store, logger } = setUpOrFailColdStart(() => createApiApp(loadStoreConfig(process.env), 'lookup'));
+const { store, logger } = setUpOrFailColdStart(() => createFunctionBase(loadStoreConfig(process.env), 'lookup'));
 
 export const handler = httpHandler(logger, async (event) => {
   const taskId = parseTaskId(event.pathParameters?.taskId);

@@ -3,14 +3,14 @@
 
 import { setUpOrFailColdStart } from '../lib/cold-start';
 import { loadStoreConfig } from '../lib/config';
+import { createFunctionBase } from '../lib/function-base';
 import { httpHandler } from '../lib/http/http-handler';
 import { readJsonObject } from '../lib/http/json-body';
 import { json } from '../lib/http/responses';
-import { createApiApp } from '../lib/tracking/api-app';
 import { parseTrackRequest } from '../lib/tracking/track-request';
 import { trackRecording } from '../lib/tracking/tracking';
 
-const { store, logger } = setUpOrFailColdStart(() => createApiApp(loadStoreConfig(process.env), 'track'));
+const { store, logger } = setUpOrFailColdStart(() => createFunctionBase(loadStoreConfig(process.env), 'track'));
 
 export const handler = httpHandler(logger, async (event) => {
   const request = parseTrackRequest(readJsonObject(event));

@@ -3,13 +3,13 @@
 
 import { setUpOrFailColdStart } from '../lib/cold-start';
 import { loadStoreConfig } from '../lib/config';
+import { createFunctionBase } from '../lib/function-base';
 import { httpHandler } from '../lib/http/http-handler';
 import { HttpError } from '../lib/http/responses';
-import { createApiApp } from '../lib/tracking/api-app';
 import { untrackRecording } from '../lib/tracking/listing';
 import { parseTaskId } from '../lib/tracking/task-id';
 
-const { store, logger } = setUpOrFailColdStart(() => createApiApp(loadStoreConfig(process.env), 'untrack'));
+const { store, logger } = setUpOrFailColdStart(() => createFunctionBase(loadStoreConfig(process.env), 'untrack'));
 
 export const handler = httpHandler(logger, async (event) => {
   const taskId = parseTaskId(event.pathParameters?.taskId);

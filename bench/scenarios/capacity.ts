@@ -1,17 +1,9 @@
-// Scenario 7: capacity. How long after a recording completes its event is published, with N recordings in
-// progress per AppId, triage on beside triage off, the sweep invoked on a schedule as EventBridge would.
-// Time is compressed K times, as in scenario 4: both ZEGO budgets are K × 10 a second, every interval,
-// the schedule and each run's working time are ÷ K; latencies are reported × K, as real-time equivalents.
-// Each mode starts from its own steady state: with triage, every in-progress task is due and its listing
-// facts known; without, each was checked often enough to sit at the backoff cap, its next check spread
-// over the cap (or over a round of the budget, when the budget cannot go round within the cap).
-import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import { stopReserveMs } from '../../lib/sweep/engine';
 import type { SweepSummary } from '../../lib/sweep/summary';
 import type { Builds } from '../build';
 import { startContainer } from '../container';
 import { runOnSchedule } from '../schedule';
-import { type BenchStack, finished, openTask, recording } from '../stack';
+import { type BenchStack, finished, firstPublishTimes, openTask, recording } from '../stack';
 
 export interface CapacityOptions {
   /** Open recordings per run; each is run with triage on and with triage off. */
@@ -145,11 +137,7 @@ async function runOne(
     }),
   );
 
-  const publishedAt = new Map<string, number>();
-  const unhook = stack.sns.onPublish((message) => {
-    const event = JSON.parse(String(message.parsedMessage?.default ?? message.message)) as OutcomeEvent;
-    if (!publishedAt.has(event.recording.taskId)) publishedAt.set(event.recording.taskId, Date.now());
-  });
+  const { publishedAt, unhook } = firstPublishTimes(stack.sns);
   const sweep = builds.functions.find((f) => f.name === 'sweep')!;
   const container = await startContainer(
     builds.runtime,

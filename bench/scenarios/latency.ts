@@ -1,13 +1,8 @@
-// Scenario 4: how long after a recording finishes its outcome is published, with the sweep invoked on a
-// schedule as EventBridge would (compressed in time). Every open task is rechecked every
-// CHECK_INTERVAL_SECONDS (= CHECK_INTERVAL_MAX_SECONDS, so backoff does not stretch the interval) and the
-// budget takes open ÷ limit seconds to go round all of them: the polling bound is interval + open ÷ limit.
-import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { SweepSummary } from '../../lib/sweep/summary';
 import type { Builds } from '../build';
 import { startContainer } from '../container';
 import { runOnSchedule } from '../schedule';
-import { type BenchStack, finished, openTask, recording } from '../stack';
+import { type BenchStack, finished, firstPublishTimes, openTask, recording } from '../stack';
 
 export interface LatencyOptions {
   tasks: number;
@@ -59,11 +54,7 @@ export async function runLatency(stack: BenchStack, builds: Builds, options: Lat
     table,
     ids.map((id, i) => openTask(id, now - tasks + i)),
   );
-  const publishedAt = new Map<string, number>();
-  const unhook = stack.sns.onPublish((message) => {
-    const event = JSON.parse(String(message.parsedMessage?.default ?? message.message)) as OutcomeEvent;
-    if (!publishedAt.has(event.recording.taskId)) publishedAt.set(event.recording.taskId, Date.now());
-  });
+  const { publishedAt, unhook } = firstPublishTimes(stack.sns);
 
   const sweep = builds.functions.find((f) => f.name === 'sweep')!;
   const container = await startContainer(

@@ -7,10 +7,9 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../clock';
 import type { CallbackConfig } from '../config';
 import { createEventPublisher } from '../events/publisher';
-import { createLogger, type Logger } from '../log';
+import { createFunctionBase } from '../function-base';
+import type { Logger } from '../log';
 import { createSecretSource } from '../secret';
-import { createDocumentClient } from '../store/document-client';
-import { createDynamoTaskStore } from '../store/dynamodb-task-store';
 import { createRecorder } from '../sweep/recorder';
 import { createMetrics } from '../sweep/sweep-metrics';
 import { type CallbackFigures, publishCallbackMetrics, type RefusalReason } from './callback-metrics';
@@ -40,25 +39,12 @@ export interface CallbackApp {
 }
 
 export function createCallbackApp(config: CallbackConfig, overrides: CallbackAppOverrides = {}): CallbackApp {
-  const { observability } = config;
-  const logger =
-    overrides.logger ??
-    createLogger({
-      level: observability.logLevel,
-      serviceName: observability.serviceName,
-      fields: { function: 'callback' },
-    });
-  const metrics = createMetrics(observability);
+  const { store, logger } = createFunctionBase(config, 'callback', overrides);
+  const metrics = createMetrics(config.observability);
   const clock = overrides.clock ?? systemClock;
   const secret = createSecretSource(config.callbackSecret, {
     ssm: config.callbackSecret.kind === 'ssm' ? (overrides.ssm ?? new SSMClient({})) : undefined,
     now: () => clock.now(),
-  });
-  const store = createDynamoTaskStore({
-    client: overrides.dynamo ?? createDocumentClient(),
-    table: config.tasksTable,
-    shards: config.indexShards,
-    retentionDays: config.retentionDays,
   });
   const publisher = createEventPublisher({ sns: overrides.sns ?? new SNSClient({}), topicArn: config.eventsTopicArn });
   const recorder = createRecorder({ store, publisher, clock, logger, retryAfterMs: config.checkIntervalMs });

@@ -6,10 +6,11 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../clock';
 import { SWEEP_SCHEDULE_MS, type SweepConfig } from '../config';
 import { createEventPublisher } from '../events/publisher';
-import { createLogger, type LambdaContextLike, type Logger } from '../log';
+import { createFunctionBase } from '../function-base';
+import type { LambdaContextLike, Logger } from '../log';
 import { createSecretSource } from '../secret';
 import { createDocumentClient } from '../store/document-client';
-import { createDynamoSweepLease, createDynamoTaskStore } from '../store/dynamodb-task-store';
+import { createDynamoSweepLease } from '../store/dynamodb-task-store';
 import { createZegoClient } from '../zego/client';
 import type { ZegoClient } from '../zego/types';
 import { type RunOptions, runSweep } from './engine';
@@ -34,15 +35,8 @@ const OPEN_COUNT_EVERY_MS = 5 * 60_000;
 
 export function createSweep(config: SweepConfig, overrides: SweepAppOverrides = {}): Sweep {
   const dynamo = overrides.dynamo ?? createDocumentClient();
-  const { observability } = config;
-  const logger =
-    overrides.logger ??
-    createLogger({
-      level: observability.logLevel,
-      serviceName: observability.serviceName,
-      fields: { function: 'sweep' },
-    });
-  const metrics = createMetrics(observability);
+  const { store, logger } = createFunctionBase(config, 'sweep', { ...overrides, dynamo });
+  const metrics = createMetrics(config.observability);
   const clock = overrides.clock ?? systemClock;
   const { serverSecret } = config.zego;
   // No refresh interval: the engine itself refreshes at most once a run, and only after a bad signature.
@@ -52,12 +46,7 @@ export function createSweep(config: SweepConfig, overrides: SweepAppOverrides = 
     minRefreshIntervalMs: 0,
   });
   const deps = {
-    store: createDynamoTaskStore({
-      client: dynamo,
-      table: config.tasksTable,
-      shards: config.indexShards,
-      retentionDays: config.retentionDays,
-    }),
+    store,
     lease: createDynamoSweepLease({ client: dynamo, table: config.tasksTable }),
     publisher: createEventPublisher({ sns: overrides.sns ?? new SNSClient({}), topicArn: config.eventsTopicArn }),
     clock,

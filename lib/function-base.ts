@@ -1,21 +1,22 @@
-// What the API doors share, built once per container from the store configuration.
+// What every function builds once per container from its store configuration: the task store and a
+// logger that names the function. Injectable, so tests and the local stack point them at local endpoints.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { StoreConfig } from '../config';
-import { createLogger, type Logger } from '../log';
-import { createDocumentClient } from '../store/document-client';
-import { createDynamoTaskStore } from '../store/dynamodb-task-store';
-import type { TaskCatalog, TaskStore } from '../store/task-store';
+import type { StoreConfig } from './config';
+import { createLogger, type Logger } from './log';
+import { createDocumentClient } from './store/document-client';
+import { createDynamoTaskStore } from './store/dynamodb-task-store';
+import type { TaskCatalog, TaskStore } from './store/task-store';
 
-export interface ApiApp {
+export interface FunctionBase {
   store: TaskStore & TaskCatalog;
   logger: Logger;
 }
 
-export function createApiApp(
+export function createFunctionBase(
   config: StoreConfig,
   name: string,
   overrides: { dynamo?: DynamoDBDocumentClient; logger?: Logger } = {},
-): ApiApp {
+): FunctionBase {
   return {
     store: createDynamoTaskStore({
       client: overrides.dynamo ?? createDocumentClient(),
