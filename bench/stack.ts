@@ -9,8 +9,8 @@ import { localFunctionEnv } from '../infra/local/function-env';
 import { type SnsEndpoint, startSnsEndpoint } from '../infra/local/sns-endpoint';
 import { startZegoSimulator, type ZegoRecordData, type ZegoSimulator, zegoFile } from '../infra/local/zego-simulator';
 import type { OutcomeEvent } from '../lib/events/outcome-event';
-import { newTask, type Task } from '../lib/recording';
 import { toItem } from '../lib/store/task-item';
+import { newTask, type Task } from '../lib/task/task';
 import { type DynamoMeter, meterDynamo } from './dynamo-meter';
 
 export const APP_ID = 1234567890;

@@ -3,7 +3,7 @@
 // a template test holds them to it. Outcome and publish figures share the sweep's names (RecordingsCompleted,
 // EventsPublished, PublishFailures…), so that one alarm and one graph cover both ways in.
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { OutcomeEventType } from '../recording';
+import type { OutcomeEventType } from '../task/task';
 
 /** Why a callback was refused: the `reason` dimension of CallbacksRefused, and the log line's `reason`. */
 export const REFUSAL_REASONS = [

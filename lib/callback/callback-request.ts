@@ -3,8 +3,7 @@
 // Fields: ZEGOCLOUD docs, "Recording status callback" (app_id, task_id, room_id, event_type, nonce,
 // timestamp, signature, sequence, detail); ZEGO adds fields and event types, so anything else is tolerated.
 
-import { TASK_ID } from '../tracking/task-id';
-import { ROOM_ID } from '../tracking/track-request';
+import { isRoomId, isTaskId } from '../task/ids';
 import type { RefusalReason } from './callback-metrics';
 
 /** Far above any real callback (a file_info list of hundreds of files), far below API Gateway's 10 MB. */
@@ -95,7 +94,7 @@ export async function readCallback(text: string, checks: CallbackChecks): Promis
   }
 
   const taskId = body.task_id;
-  if (typeof taskId !== 'string' || !TASK_ID.test(taskId))
+  if (!isTaskId(taskId))
     refuse(400, 'invalid_task_id', 'task_id must be 1 to 64 characters of letters, digits, - and _');
   const eventType = body.event_type;
   if (typeof eventType !== 'number' || !Number.isSafeInteger(eventType))
@@ -108,7 +107,7 @@ export async function readCallback(text: string, checks: CallbackChecks): Promis
     detail: body.detail,
   };
   // Tolerated rather than refused: a room id we cannot store is simply not used.
-  if (typeof body.room_id === 'string' && ROOM_ID.test(body.room_id)) callback.roomId = body.room_id;
+  if (isRoomId(body.room_id)) callback.roomId = body.room_id;
   if (typeof body.sequence === 'number' && Number.isSafeInteger(body.sequence)) callback.sequence = body.sequence;
   return callback;
 }

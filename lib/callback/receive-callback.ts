@@ -5,11 +5,12 @@
 // - a task nobody tracked is tracked; a closed task is never changed; other event types are ignored.
 // Every write is conditional: a callback that races a sweep (or a duplicate of itself) re-reads and decides
 // again, so one event at most is ever announced per task.
-import { newTask, type OutcomeEventType, type Task } from '../recording';
+
 import type { TaskStore } from '../store/task-store';
-import type { CheckPolicy } from '../sweep/backoff';
-import { applyRecordStatus } from '../sweep/outcome';
-import type { Recorder } from '../sweep/recorder';
+import type { CheckPolicy } from '../task/backoff';
+import { applyRecordStatus } from '../task/outcome';
+import type { Recorder } from '../task/recorder';
+import { newTask, type OutcomeEventType, type Task } from '../task/task';
 import { CALLBACK_EVENT } from '../zego/vocabulary';
 import type { CallbackAction } from './callback-metrics';
 import type { ZegoCallback } from './callback-request';

@@ -2,7 +2,7 @@
 // DescribeRecordStatus answer takes (lib/zego/types.ts), so that the one set of outcome rules decides it.
 // Fields: ZEGOCLOUD docs, "Recording status callback": detail.upload_status (1 all uploaded, 2 some
 // failed) and detail.file_info[], the RecordFiles fields in snake_case, file `status` as in RecordFiles.
-import type { RecordingFile } from '../recording';
+import type { RecordingFile } from '../task/task';
 import type { RecordStatus } from '../zego/types';
 import { FILE_STATUS, RECORD_STATUS, UPLOAD_STATUS } from '../zego/vocabulary';
 

@@ -1,6 +1,6 @@
 // The outcome event (contract: "Events"): what recwatch announces when a task closes. How it travels on
 // SNS (the message, its size limit, the email text) is sns-message.ts's.
-import { EVENT_TYPE, type OutcomeEventType, type RecordingView, type Task, toRecordingView } from '../recording';
+import { EVENT_TYPE, type OutcomeEventType, type RecordingView, type Task, toRecordingView } from '../task/task';
 
 export interface OutcomeEvent {
   /** Stable across re-publishes (delivery is at least once): `${taskId}:${eventType}`. */

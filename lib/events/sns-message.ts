@@ -3,7 +3,7 @@
 // never exceeds SNS's 256 KiB: the email's file list is cut first, then, for a recording whose files do not
 // fit even in the JSON alone, the event's own list (with `fileCount` and `filesTruncated` saying so).
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
-import type { OutcomeEventType, RecordingFileView } from '../recording';
+import type { OutcomeEventType, RecordingFileView } from '../task/task';
 import { FILE_STATUS } from '../zego/vocabulary';
 import type { OutcomeEvent } from './outcome-event';
 

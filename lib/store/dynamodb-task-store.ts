@@ -10,7 +10,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Task } from '../recording';
+import type { Task } from '../task/task';
 import {
   DUE_ATTR,
   DUE_INDEX,

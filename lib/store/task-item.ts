@@ -11,7 +11,7 @@ import {
   type TaskState,
   TRACKED_BY,
   type TrackedBy,
-} from '../recording';
+} from '../task/task';
 
 export type TaskItem = Record<string, unknown>;
 

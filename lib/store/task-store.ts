@@ -1,5 +1,5 @@
 // The port the domain talks to. Only lib/store/dynamodb-*.ts knows DynamoDB.
-import type { Task } from '../recording';
+import type { Task } from '../task/task';
 
 /** What the due-task listing yields: a task, or a stored item that could not be read. */
 export type DueEntry = { task: Task } | { malformed: { taskId: string; message: string } };

@@ -7,16 +7,16 @@ import type { Clock } from '../clock';
 import { DEFAULTS } from '../config';
 import type { EventPublisher } from '../events/publisher';
 import type { Logger } from '../log';
-import { newTask, type Task } from '../recording';
 import type { SweepLease, TaskStore } from '../store/task-store';
-import { ROOM_ID } from '../tracking/track-request';
+import { backoffDelay, type CheckPolicy } from '../task/backoff';
+import { adoptRoomId } from '../task/ids';
+import { applyResult, type Decision } from '../task/outcome';
+import { createRecorder, type Recorded } from '../task/recorder';
+import { newTask, type Task } from '../task/task';
 import type { ListedTask, RequestGate, ZegoClient } from '../zego/types';
 import { RETURN_CODE } from '../zego/vocabulary';
-import { backoffDelay, type CheckPolicy } from './backoff';
 import { type ListingFault, listInProgress } from './lister';
-import { applyResult, type Decision } from './outcome';
 import { type Listing, listingWindow, type PassPlan, type PlannedWork, planPass, windowFrom } from './planner';
-import { createRecorder, type Recorded } from './recorder';
 import { createRequestGate } from './request-gate';
 import { emptySummary, type SweepSummary } from './summary';
 
@@ -234,7 +234,8 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     if (known.has(listed.taskId)) return;
     known.add(listed.taskId);
     const facts: Partial<Task> = { zegoStatus: listed.status, trackedBy: 'discovery' };
-    if (listed.roomId !== undefined && ROOM_ID.test(listed.roomId)) facts.roomId = listed.roomId;
+    const roomId = adoptRoomId(undefined, listed.roomId);
+    if (roomId !== undefined) facts.roomId = roomId;
     if (listed.recordBeginTimestamp !== undefined) facts.recordBeginTimestamp = listed.recordBeginTimestamp;
     // A conditional put: a task somebody tracked already (just not due now) is left as it is.
     const { created } = await store.create(newTask(listed.taskId, clock.now(), facts));

@@ -2,7 +2,7 @@
 // time on its own gate. Pages after the first are fetched `concurrency` at a time. A page that fails leaves
 // the listing incomplete, which is still safe: a task the listing does not show is simply checked.
 
-import { TASK_ID } from '../tracking/task-id';
+import { isTaskId } from '../task/ids';
 import type { ListedTask, ListResult, RequestGate, ZegoClient } from '../zego/types';
 import { LIST_STATUS } from '../zego/vocabulary';
 import type { Listing } from './planner';
@@ -54,7 +54,7 @@ export async function listInProgress(
       return;
     }
     // Untrusted: a listed id recwatch could not track, look up or untrack is left out (it is never checked either).
-    for (const task of result.page.tasks) if (TASK_ID.test(task.taskId)) tasks.set(task.taskId, task);
+    for (const task of result.page.tasks) if (isTaskId(task.taskId)) tasks.set(task.taskId, task);
     // ZEGO: tasks start and stop between pages; the largest total seen decides how far to page, within a
     // bound (a TotalCount that is wrong must not spend the listing budget on empty pages), and a short page ends it.
     if (result.page.tasks.length < PAGE_SIZE) lastPage = Math.min(lastPage, pageOffset);

@@ -1,11 +1,12 @@
 // What one pass asks of ZEGO: pure, from the due tasks and (with triage) DescribeTasks' listing of the
 // recordings in progress. A task the listing shows as not ended gets no status request; every other due
 // task gets one, as without triage. Nothing here does I/O.
-import type { Task } from '../recording';
-import { ROOM_ID } from '../tracking/track-request';
+
+import { adoptRoomId } from '../task/ids';
+import { type Decision, expireIfPastWindow, QUERY_WINDOW_MS } from '../task/outcome';
+import type { Task } from '../task/task';
 import type { ListedTask } from '../zego/types';
 import { RECORD_STATUS } from '../zego/vocabulary';
-import { type Decision, expireIfPastWindow, QUERY_WINDOW_MS } from './outcome';
 
 /** The recordings the listing showed in progress, by TaskId. `complete` is false when a page was missing. */
 export interface Listing {
@@ -77,8 +78,8 @@ export function planPass(due: readonly Task[], listing: Listing | undefined, now
 export function withListedFacts(task: Task, listed: ListedTask): Task | undefined {
   const next: Task = { ...task };
   if (task.zegoStatus !== listed.status) next.zegoStatus = listed.status;
-  if (task.roomId === undefined && listed.roomId !== undefined && ROOM_ID.test(listed.roomId))
-    next.roomId = listed.roomId;
+  const roomId = adoptRoomId(task.roomId, listed.roomId);
+  if (roomId !== undefined) next.roomId = roomId;
   if (listed.recordBeginTimestamp !== undefined && task.recordBeginTimestamp !== listed.recordBeginTimestamp) {
     next.recordBeginTimestamp = listed.recordBeginTimestamp;
   }

@@ -1,5 +1,5 @@
 // What one sweep run did: returned by the handler and logged as one JSON line.
-import type { OutcomeEventType } from '../recording';
+import type { OutcomeEventType } from '../task/task';
 
 export interface SweepSummary {
   runId: string;

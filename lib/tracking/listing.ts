@@ -1,10 +1,10 @@
 // GET /recordings?roomId=R | ?state=OPEN, with `limit` and `nextToken`: the query read as untrusted input,
 // then one page from the store's indexes (a Query, never a Scan).
 import { HttpError } from '../http/responses';
-import { type RecordingView, toRecordingView } from '../recording';
 import type { TaskCatalog } from '../store/task-store';
+import { isRoomId } from '../task/ids';
+import { type RecordingView, toRecordingView } from '../task/task';
 import { openToken, readOpenToken, readRoomToken, roomToken } from './page-token';
-import { ROOM_ID } from './track-request';
 
 export const DEFAULT_LIMIT = 25;
 export const MAX_LIMIT = 100;
@@ -34,7 +34,7 @@ export function parseListingQuery(query: Record<string, string[] | undefined> | 
     throw new HttpError(400, 'two_filters', 'give one filter, roomId or state, not both');
   let filter: ListingQuery['filter'];
   if (roomId !== undefined) {
-    if (!ROOM_ID.test(roomId))
+    if (!isRoomId(roomId))
       throw new HttpError(400, 'invalid_room_id', 'roomId must be 1 to 128 printable ASCII characters without spaces');
     filter = { roomId };
   } else {

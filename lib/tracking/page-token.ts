@@ -6,7 +6,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { HttpError } from '../http/responses';
 import type { OpenCursor, RoomCursor } from '../store/task-store';
-import { TASK_ID } from './task-id';
+import { isTaskId } from '../task/ids';
 
 type Token = { v: 1; k: 'room'; room: string; after: RoomCursor } | { v: 1; k: 'open'; after: OpenCursor };
 
@@ -45,11 +45,7 @@ const isKey = (value: unknown, time: 'trackedAt' | 'dueAt'): boolean => {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const key = value as Record<string, unknown>;
   return (
-    Object.keys(key).length === 2 &&
-    typeof key.taskId === 'string' &&
-    TASK_ID.test(key.taskId) &&
-    typeof key[time] === 'number' &&
-    Number.isFinite(key[time])
+    Object.keys(key).length === 2 && isTaskId(key.taskId) && typeof key[time] === 'number' && Number.isFinite(key[time])
   );
 };
 

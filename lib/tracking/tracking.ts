@@ -1,7 +1,8 @@
 // Tracking and looking up recordings: the domain behind POST /recordings and GET /recordings/{taskId}.
 // Neither ever calls ZEGO: a lookup is one read of the task store.
-import { newTask, type RecordingView, toRecordingView } from '../recording';
+
 import type { TaskStore } from '../store/task-store';
+import { newTask, type RecordingView, toRecordingView } from '../task/task';
 import type { TrackRequest } from './track-request';
 
 /** Starts watching a task, due for its first check at once; a known task is returned unchanged. */

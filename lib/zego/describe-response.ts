@@ -3,7 +3,7 @@
 // never an exception. This file and describe-tasks-response.ts (which reuses the helpers exported here) are
 // the only ones that know ZEGO's field names.
 // Source for the fields: docs/zego.md, "DescribeRecordStatus" (ZEGO's response parameters and RecordFiles).
-import type { RecordingFile } from '../recording';
+import type { RecordingFile } from '../task/task';
 import { classifyCode, describeCode, isRateRefusal } from './return-codes';
 import type { DescribeResult, FaultClass, RecordStatus, ZegoFault } from './types';
 

@@ -1,6 +1,6 @@
 // What the ZEGO client tells its callers. The client validates every response and maps ZEGO's field
 // names to ours here, at the adapter's edge; nothing past this file knows ZEGO's JSON.
-import type { RecordingFile } from '../recording';
+import type { RecordingFile } from '../task/task';
 import type { LIST_STATUS } from './vocabulary';
 
 /** Data of a successful DescribeRecordStatus, validated. */

@@ -5,7 +5,7 @@ import { type SnsEndpoint, startSnsEndpoint } from '../../infra/local/sns-endpoi
 import { buildOutcomeEvent, type OutcomeEvent } from '../../lib/events/outcome-event';
 import { createEventPublisher, PublishError } from '../../lib/events/publisher';
 import { buildSnsPublishInput, SNS_MAX_MESSAGE_BYTES } from '../../lib/events/sns-message';
-import { BACKUP_STORAGE_WARNING, type RecordingFile, type Task, toRecordingView } from '../../lib/recording';
+import { BACKUP_STORAGE_WARNING, type RecordingFile, type Task, toRecordingView } from '../../lib/task/task';
 
 const TOPIC = 'arn:aws:sns:us-east-1:000000000000:recwatch-events';
 const T0 = Date.parse('2026-11-24T10:00:00.000Z');

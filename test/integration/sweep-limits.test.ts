@@ -7,10 +7,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { type ZegoRecordFile, zegoFile } from '../../infra/local/zego-simulator';
 import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import { SNS_MAX_MESSAGE_BYTES } from '../../lib/events/sns-message';
-import type { RecordingView } from '../../lib/recording';
-import { newTask } from '../../lib/recording';
 import { FILES_GZIP_ATTR, ITEM_MAX_BYTES } from '../../lib/store/task-item';
 import type { SweepSummary } from '../../lib/sweep/summary';
+import type { RecordingView } from '../../lib/task/task';
+import { newTask } from '../../lib/task/task';
 import { lambdaContext as apiContext, lookup } from '../support/api-gateway';
 import { type LocalStack, lambdaContext, sleep, startLocalStack } from '../support/local-stack';
 

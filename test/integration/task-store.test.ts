@@ -1,9 +1,9 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Task } from '../../lib/recording';
 import { createDynamoSweepLease, createDynamoTaskStore, LEASE_KEY } from '../../lib/store/dynamodb-task-store';
 import { shardOf } from '../../lib/store/task-item';
 import type { DueEntry, TaskStore } from '../../lib/store/task-store';
+import type { Task } from '../../lib/task/task';
 import { type LocalDynamo, startLocalDynamo } from '../support/dynamo';
 
 let dynamo: LocalDynamo;

@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { localFunctionEnv } from '../../infra/local/function-env';
 import { type SnsEndpoint, startSnsEndpoint } from '../../infra/local/sns-endpoint';
 import { type SimulatorOptions, startZegoSimulator, type ZegoSimulator } from '../../infra/local/zego-simulator';
-import { newTask, type Task } from '../../lib/recording';
 import { createDynamoTaskStore } from '../../lib/store/dynamodb-task-store';
 import type { TaskStore } from '../../lib/store/task-store';
+import { newTask, type Task } from '../../lib/task/task';
 import { type LocalDynamo, startLocalDynamo } from './dynamo';
 
 export const APP_ID = 1234567890;

@@ -3,8 +3,8 @@
 // The DynamoDB adapter itself is tested against dynalite (test/integration/task-store.test.ts).
 import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { EventPublisher } from '../../lib/events/publisher';
-import type { Task } from '../../lib/recording';
 import type { DueEntry, SweepLease, TaskStore } from '../../lib/store/task-store';
+import type { Task } from '../../lib/task/task';
 import type {
   DescribeResult,
   DescribeTasksQuery,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RecordingFile, Task } from '../../lib/recording';
-import { backoffDelay } from '../../lib/sweep/backoff';
-import { applyResult, expireIfPastWindow, QUERY_WINDOW_MS, queryDeadline } from '../../lib/sweep/outcome';
+import { backoffDelay } from '../../lib/task/backoff';
+import { applyResult, expireIfPastWindow, QUERY_WINDOW_MS, queryDeadline } from '../../lib/task/outcome';
+import type { RecordingFile, Task } from '../../lib/task/task';
 import type { DescribeResult, RecordStatus } from '../../lib/zego/types';
 
 const policy = { checkIntervalMs: 30_000, checkIntervalMaxMs: 300_000 };
@@ -192,8 +192,8 @@ describe('backoff with jitter', () => {
 
 describe('a new file list', () => {
   it("clears an earlier cut (fileCount, filesTruncated): whether the new list fits is the store's to say again", async () => {
-    const { applyRecordStatus } = await import('../../lib/sweep/outcome');
-    const { newTask } = await import('../../lib/recording');
+    const { applyRecordStatus } = await import('../../lib/task/outcome');
+    const { newTask } = await import('../../lib/task/task');
     const cut = { ...newTask('cut', 1_000), fileCount: 8_000, filesTruncated: true as const, files: [{ status: 3 }] };
     const decision = applyRecordStatus(
       cut,

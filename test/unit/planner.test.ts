@@ -1,8 +1,8 @@
 // The planner and the listing window: pure, no I/O.
 import { describe, expect, it } from 'vitest';
-import { newTask, type Task } from '../../lib/recording';
-import { QUERY_WINDOW_MS } from '../../lib/sweep/outcome';
 import { type Listing, listingWindow, planPass, withListedFacts } from '../../lib/sweep/planner';
+import { QUERY_WINDOW_MS } from '../../lib/task/outcome';
+import { newTask, type Task } from '../../lib/task/task';
 import type { ListedTask } from '../../lib/zego/types';
 
 const NOW = 1_800_000_000_000;

@@ -2,8 +2,8 @@
 // through exactly. What the engine does with real DynamoDB, HTTP and SNS is in test/integration/sweep-*.test.ts.
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/log';
-import { newTask } from '../../lib/recording';
 import { runSweep, type SweepSettings, stopReserveMs } from '../../lib/sweep/engine';
+import { newTask } from '../../lib/task/task';
 import type { DescribeResult, ListedTask } from '../../lib/zego/types';
 import { FakeClock } from '../support/fake-clock';
 import { MemoryPublisher, MemoryStore, memoryLease, ScriptedZego } from '../support/memory-ports';

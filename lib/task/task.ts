@@ -1,6 +1,6 @@
 // The recording as recwatch knows it, and the one function that turns it into the public view
 // (used by the HTTP API and by SNS events alike).
-import { FILE_STATUS } from './zego/vocabulary';
+import { FILE_STATUS } from '../zego/vocabulary';
 
 export type TaskState = 'OPEN' | 'COMPLETED' | 'FAILED' | 'EXPIRED';
 export const TASK_STATES: readonly TaskState[] = ['OPEN', 'COMPLETED', 'FAILED', 'EXPIRED'];

@@ -1,5 +1,10 @@
 // What a ZEGO answer means for a task: its next state, whether an outcome is due, when to look again.
 // Pure data in, data out (contract: "Outcomes"); the sweep engine does the I/O around it.
+
+import type { DescribeResult, RecordStatus } from '../zego/types';
+import { FILE_STATUS, RECORD_STATUS } from '../zego/vocabulary';
+import { backoffDelay, type CheckPolicy } from './backoff';
+import { adoptRoomId } from './ids';
 import {
   EVENT_TYPE,
   type OutcomeEventType,
@@ -7,11 +12,7 @@ import {
   type Task,
   type TaskError,
   type TaskState,
-} from '../recording';
-import { ROOM_ID } from '../tracking/track-request';
-import type { DescribeResult, RecordStatus } from '../zego/types';
-import { FILE_STATUS, RECORD_STATUS } from '../zego/vocabulary';
-import { backoffDelay, type CheckPolicy } from './backoff';
+} from './task';
 
 // ZEGO: DescribeRecordStatus only answers for tasks whose recording started within the last 3 days.
 export const QUERY_WINDOW_MS = 3 * 24 * 60 * 60 * 1000;
@@ -83,9 +84,8 @@ export function applyRecordStatus(task: Task, record: RecordStatus, options: Dec
   delete next.fileCount;
   delete next.filesTruncated;
   delete next.lastError;
-  // ZEGO's answer is untrusted: a room id is adopted only when it follows the API's rule for one.
-  if (next.roomId === undefined && record.roomId !== undefined && ROOM_ID.test(record.roomId))
-    next.roomId = record.roomId;
+  const roomId = adoptRoomId(task.roomId, record.roomId);
+  if (roomId !== undefined) next.roomId = roomId;
   if (record.recordBeginTimestamp !== undefined) next.recordBeginTimestamp = record.recordBeginTimestamp;
   if (record.recordEndTimestamp !== undefined) next.recordEndTimestamp = record.recordEndTimestamp;
 

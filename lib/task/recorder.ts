@@ -7,9 +7,9 @@ import type { Clock } from '../clock';
 import { buildOutcomeEvent, type OutcomeEvent } from '../events/outcome-event';
 import { type EventPublisher, PublishError } from '../events/publisher';
 import type { Logger } from '../log';
-import type { ClosedBy, Task } from '../recording';
 import type { TaskStore } from '../store/task-store';
 import type { Decision } from './outcome';
+import type { ClosedBy, Task } from './task';
 
 // SNS: InvalidParameter (e.g. "Message too long") and InvalidParameterValue are about the message itself.
 const PERMANENT_PUBLISH_CODES = new Set(['InvalidParameter', 'InvalidParameterValue']);
