@@ -49,8 +49,8 @@ export const SIZES: Record<SizeName, BenchSize> = {
       schedulePeriodMs: 4_000,
       finishWindowMs: 12_000,
     },
-    // One task in four untracked (tracked by its callback), one in ten with a failed upload.
-    callback: { callbacks: 400, untrackedEvery: 4, failedEvery: 10, warmup: 20 },
+    // Real time: 75 s of callbacks at 5 a second spans a run's stop time and the gap before the next run.
+    callback: { perSecond: 5, steadyMs: 75_000, burst: 400, openRecordings: 100 },
     // Time compressed 10 times: 100 requests/s of each action, a 3 s interval, a 6 s schedule; 60
     // recordings complete over 3 real minutes after a minute's warm-up, in each of the six runs.
     capacity: { sizes: [300, 3_000, 10_000], compression: 10, completions: 60, completionWindowS: 180, latencyMs: 20 },
@@ -69,7 +69,7 @@ export const SIZES: Record<SizeName, BenchSize> = {
       schedulePeriodMs: 2_000,
       finishWindowMs: 1_500,
     },
-    callback: { callbacks: 20, untrackedEvery: 4, failedEvery: 10, warmup: 3 },
+    callback: { perSecond: 5, steadyMs: 4_000, burst: 20, openRecordings: 10 },
     capacity: { sizes: [40], compression: 30, completions: 6, completionWindowS: 30, latencyMs: 20 },
     listing: { rooms: 10, perRoom: 30, limit: 10 },
     coldStartRuns: 1,
@@ -117,8 +117,9 @@ export async function runBench(options: { size: SizeName; progress?: (line: stri
     const latency = await step(`4 ${size.latency.tasks} recordings finishing while the sweep runs`, () =>
       runLatency(stack, builds, size.latency),
     );
-    const callback = await step(`6 ${size.callback.callbacks} signed upload-finished callbacks over HTTP`, () =>
-      runCallbackLatency(stack, builds, size.callback),
+    const callback = await step(
+      `6 callbacks at ${size.callback.perSecond}/s for ${size.callback.steadyMs / 1000} s, then ${size.callback.burst} at once`,
+      () => runCallbackLatency(stack, builds, size.callback),
     );
     const capacity = await step(
       `7 capacity: ${size.capacity.sizes.join(', ')} open recordings, triage on and off`,

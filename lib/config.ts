@@ -234,22 +234,26 @@ export function loadListConfig(env: Env): ListConfig {
   return { ...loadStoreConfig(env), pageTokenKey };
 }
 
-/** What functions/callback.ts needs: the store, the events topic, the AppId and the CallbackSecret. */
+/** What functions/callback.ts needs: the table, the AppId, the CallbackSecret, and the sweep to start. */
 export interface CallbackConfig extends StoreConfig {
-  eventsTopicArn: string;
   appId: number;
   callbackSecret: SecretConfig;
-  /** After a failed publish the outcome is retried by the sweep this long later. */
-  checkIntervalMs: number;
-  checkIntervalMaxMs: number;
+  /**
+   * SWEEP_FUNCTION_NAME: the sweep function a callback starts when no run is taking work (the stack sets it);
+   * unset, a hint waits for the next scheduled run.
+   */
+  sweepFunctionName?: string;
 }
 
 export function loadCallbackConfig(env: Env): CallbackConfig {
+  const sweepFunctionName = text(env, 'SWEEP_FUNCTION_NAME');
+  // Lambda: a function name is 1-64 letters, digits, - and _ (or an ARN, up to 140 characters).
+  if (sweepFunctionName !== undefined && !/^[A-Za-z0-9:_.-]{1,140}$/.test(sweepFunctionName))
+    throw new ConfigError(`SWEEP_FUNCTION_NAME is not a Lambda function name or ARN: "${sweepFunctionName}"`);
   return {
     ...loadStoreConfig(env),
-    eventsTopicArn: eventsTopic(env),
     appId: zegoAppId(env),
     callbackSecret: secretSource(env, 'ZEGO_CALLBACK_SECRET'),
-    ...checkIntervals(env),
+    ...(sweepFunctionName === undefined ? {} : { sweepFunctionName }),
   };
 }

@@ -1,35 +1,35 @@
-// Scenario 6: how long after ZEGO sends an upload-finished callback its outcome is published. Each signed
-// callback goes over real HTTP on loopback to the local API server (the stand-in for API Gateway, in the
-// bench's process), which hands its REST event to functions/callback.ts, bundled as deployed and running in
-// a warm function process of its own; the time runs from the send to the moment the SNS endpoint accepts the
-// event (which the function publishes before it answers). Most tasks are tracked already; some are not, and
-// their callback tracks them first. The callbacks go one after another, as one warm container takes them.
+// Scenario 6: how long after ZEGO sends a callback its outcome is published, now that a callback is a hint:
+// the time runs from the send, over real HTTP on loopback to the local API server and the bundled callback
+// function, through the sweep's hint lane and its DescribeRecordStatus request to the simulator (at ZEGO's
+// real 10 requests a second), to the moment the SNS endpoint accepts the event. Real time, as deployed: a
+// scheduled sweep every minute with the deployed 60 s budget, 5 s ZEGO timeout and 30 s interval, the bundled
+// functions in warm processes of their own, and the callback starting a sweep (through the local Lambda
+// endpoint) when no run is taking work. Recordings in progress are polled meanwhile (triage), so runs keep
+// checking until their stop time and the 12 s gap between two runs is real.
+//   steady: `perSecond` callbacks a second for `steadyMs`, each for a recording that has just ended;
+//   burst:  `burst` callbacks at once, above the budget, while a run is going.
 import { performance } from 'node:perf_hooks';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { startApiServer } from '../../infra/local/api-server';
-import {
-  callbackFile,
-  sendZegoCallback,
-  uploadFinishedDetail,
-  zegoCallbackBody,
-} from '../../infra/local/zego-callback';
-import type { OutcomeEvent } from '../../lib/events/outcome-event';
+import { startLambdaEndpoint } from '../../infra/local/lambda-endpoint';
+import { sendZegoCallback, zegoCallbackBody } from '../../infra/local/zego-callback';
+import { createDynamoSweepLease } from '../../lib/store/dynamodb-sweep-lease';
+import type { SweepSummary } from '../../lib/sweep/summary';
 import type { Builds } from '../build';
-import { startContainer } from '../container';
-import { APP_ID, type BenchStack, CALLBACK_SECRET, openTask } from '../stack';
+import { type Container, startContainer } from '../container';
+import { APP_ID, type BenchStack, CALLBACK_SECRET, finished, firstPublishTimes, openTask, recording } from '../stack';
 
 export interface CallbackOptions {
-  /** Measured callbacks, one per task. */
-  callbacks: number;
-  /** Every n-th task is not tracked before its callback. */
-  untrackedEvery: number;
-  /** Every n-th task has a file that failed to upload (recording.failed). */
-  failedEvery: number;
-  /** Callbacks sent first and not measured: the process's first requests open its connections and compile its code. */
-  warmup: number;
+  /** Callbacks a second in the steady phase (within the status budget of 10 a second). */
+  perSecond: number;
+  steadyMs: number;
+  /** Callbacks sent at once after it. */
+  burst: number;
+  /** Recordings in progress meanwhile, which the sweep keeps watching with triage. */
+  openRecordings: number;
 }
 
-interface Quantiles {
+export interface Quantiles {
   count: number;
   p50Ms: number;
   p95Ms: number;
@@ -37,43 +37,100 @@ interface Quantiles {
 }
 
 export interface CallbackResult extends CallbackOptions {
-  /** Send → the SNS endpoint accepts the event, over every measured callback. */
-  latency: Quantiles;
-  /** The same, for the tasks that were not tracked before their callback. */
-  untracked: Quantiles;
-  /** Send → the 200 answer is read. */
+  /** Send → event at SNS, for the steady callbacks sent while a run held the lease and was taking work. */
+  whileRunning: Quantiles;
+  /** The same over every steady callback, those that landed between runs included. */
+  all: Quantiles;
+  /** Those that landed between runs (no run taking work): each starts one, or the one just started takes it. */
+  betweenRuns: Quantiles;
+  /** The burst's callbacks, sent at once. */
+  burstLatency: Quantiles;
+  /** Send → the 200 answer is read, over the steady callbacks. */
   answer: Quantiles;
-  /** Measured callbacks whose event arrived; and of them, events whose recording says closedBy callback. */
+  /** Sweep invocations: by the schedule, and by callbacks that found no run taking work. */
+  scheduledRuns: number;
+  startedRuns: number;
+  /** Steady and burst callbacks whose event arrived. */
   published: number;
-  closedByCallback: number;
-  /** Answers, warm-up included, by status. */
   statuses: Record<string, number>;
-  /** CPU of the function process per measured callback. */
-  cpuMsPerCallback: number;
+  rateRefusals: number;
+  maxInAnyWindow: number;
 }
 
-const INVOKE_BUDGET_MS = 10_000; // serverless.yml: the callback function's timeout
+const RATE_LIMIT = 10; // ZEGO's
+const FUNCTION_TIMEOUT_MS = 60_000; // serverless.yml: the sweep's timeout
+const CALLBACK_TIMEOUT_MS = 10_000;
+const SCHEDULE_PERIOD_MS = 60_000;
+
+/** Lambda gives concurrent invocations containers of their own: a warm one if one is idle, else a new one. */
+function sweepFleet(start: () => Promise<Container>) {
+  const idle: Container[] = [];
+  const all: Container[] = [];
+  return {
+    async invoke(event: unknown): Promise<SweepSummary> {
+      let container = idle.pop();
+      if (container === undefined) {
+        container = await start();
+        all.push(container);
+      }
+      try {
+        const report = await container.invoke(event, FUNCTION_TIMEOUT_MS);
+        if (report.error !== undefined) throw new Error(`scenario 6: a sweep failed: ${report.error}`);
+        return report.result as SweepSummary;
+      } finally {
+        idle.push(container);
+      }
+    },
+    async warm(n: number) {
+      for (let i = 0; i < n; i++) {
+        const container = await start();
+        all.push(container);
+        idle.push(container);
+      }
+    },
+    close: () => Promise.all(all.map((c) => c.close())),
+  };
+}
 
 export async function runCallbackLatency(
   stack: BenchStack,
   builds: Builds,
   options: CallbackOptions,
 ): Promise<CallbackResult> {
-  const { callbacks, untrackedEvery, failedEvery, warmup } = options;
+  const { perSecond, steadyMs, burst, openRecordings } = options;
   const table = await stack.newTable();
-  const ids = Array.from({ length: warmup + callbacks }, (_, i) =>
-    i % untrackedEvery === untrackedEvery - 1 ? `cb-untracked-${i}` : `cb-tracked-${i}`,
-  );
-  // Tracked, and not due for an hour: no sweep runs here, and the callback alone decides them.
-  await stack.seed(
-    table,
-    ids.filter((id) => id.startsWith('cb-tracked-')).map((id) => openTask(id, Date.now() + 3_600_000)),
-  );
+  const zego = await stack.startZego({ rateLimit: RATE_LIMIT, latencyMs: 20, listRateLimit: RATE_LIMIT });
+  const now = Date.now();
+  const beganAt = now - 600_000;
+  const steadyIds = Array.from({ length: Math.round((perSecond * steadyMs) / 1000) }, (_, i) => `cb-steady-${i}`);
+  const burstIds = Array.from({ length: burst }, (_, i) => `cb-burst-${i}`);
+  const openIds = Array.from({ length: openRecordings }, (_, i) => `cb-open-${i}`);
+  zego.setTasks([...steadyIds, ...burstIds, ...openIds].map((id) => [id, recording(id, beganAt)] as const));
+  // The callbacks' recordings are tracked and backed off (next check in an hour): only a hint brings them forward.
+  await stack.seed(table, [
+    ...[...steadyIds, ...burstIds].map((id) => ({ ...openTask(id, now + 3_600_000), recordBeginTimestamp: beganAt })),
+    ...openIds.map((id) => ({ ...openTask(id, now), recordBeginTimestamp: beganAt })),
+  ]);
 
-  const fn = builds.functions.find((f) => f.name === 'callback')!;
-  const container = await startContainer(builds.runtime, fn.path, stack.env(table));
-  let cpuMs = 0;
-  let measuring = false;
+  const lambda = await startLambdaEndpoint();
+  const env = stack.env(table, zego, {
+    SWEEP_TRIAGE: 'on',
+    SWEEP_KEEP_CHECKING: 'on',
+    ZEGO_RATE_LIMIT: String(RATE_LIMIT),
+    ZEGO_DESCRIBE_TASKS_RATE_LIMIT: String(RATE_LIMIT),
+    AWS_ENDPOINT_URL_LAMBDA: lambda.url,
+    SWEEP_FUNCTION_NAME: 'recwatch-bench-sweep',
+  });
+  const sweepBuild = builds.functions.find((f) => f.name === 'sweep')!;
+  const fleet = sweepFleet(() => startContainer(builds.runtime, sweepBuild.path, env));
+  await fleet.warm(2);
+  let startedRuns = 0;
+  lambda.define('recwatch-bench-sweep', async (event) => {
+    startedRuns++;
+    return fleet.invoke(event);
+  });
+  const callbackBuild = builds.functions.find((f) => f.name === 'callback')!;
+  const callbackContainer = await startContainer(builds.runtime, callbackBuild.path, env);
   const api = await startApiServer({ host: '127.0.0.1', port: 0 });
   const unused = (): Promise<APIGatewayProxyResult> => Promise.reject(new Error('not part of this scenario'));
   api.use({
@@ -82,75 +139,94 @@ export async function runCallbackLatency(
     list: unused,
     untrack: unused,
     callback: async (event) => {
-      const report = await container.invoke(event, INVOKE_BUDGET_MS);
-      if (measuring) cpuMs += report.cpuMs;
-      if (report.error !== undefined) throw new Error(`callback: the function failed: ${report.error}`);
+      const report = await callbackContainer.invoke(event, CALLBACK_TIMEOUT_MS);
+      if (report.error !== undefined) throw new Error(`scenario 6: the callback function failed: ${report.error}`);
       return report.result as APIGatewayProxyResult;
     },
   });
   const url = `${api.url}/callbacks/zego`;
-
-  const arrivedAt = new Map<string, { at: number; closedBy?: string }>();
-  const unhook = stack.sns.onPublish((message) => {
-    const event = JSON.parse(String(message.parsedMessage?.default ?? message.message)) as OutcomeEvent;
-    const closedBy = event.recording.closedBy;
-    if (!arrivedAt.has(event.recording.taskId))
-      arrivedAt.set(event.recording.taskId, { at: performance.now(), ...(closedBy ? { closedBy } : {}) });
-  });
-
+  const lease = createDynamoSweepLease({ client: stack.dynamo.doc, table });
+  const { publishedAt, unhook } = firstPublishTimes(stack.sns);
   const sentAt = new Map<string, number>();
+  const whileRunning = new Set<string>();
   const answeredIn: number[] = [];
   const statuses: Record<string, number> = {};
-  try {
-    for (const [i, taskId] of ids.entries()) {
-      measuring = i >= warmup;
-      const files = [
-        callbackFile({ status: 3, file_id: `${taskId}_0.mp4` }),
-        callbackFile({ status: i % failedEvery === failedEvery - 1 ? 5 : 3, file_id: `${taskId}_1.mp4` }),
-      ];
-      const body = zegoCallbackBody({
-        appId: APP_ID,
-        callbackSecret: CALLBACK_SECRET,
-        taskId,
-        roomId: `room-${taskId}`,
-        eventType: 1,
-        detail: uploadFinishedDetail(files),
-      });
-      const started = performance.now();
-      const answer = await sendZegoCallback(url, body, { timeoutMs: INVOKE_BUDGET_MS });
-      const answered = performance.now();
-      statuses[answer.statusCode] = (statuses[answer.statusCode] ?? 0) + 1;
-      if (!measuring) continue;
-      sentAt.set(taskId, started);
-      answeredIn.push(answered - started);
+
+  /** The recording has just ended (ZEGO knows it: its files are uploaded); ZEGO sends its upload-finished callback. */
+  const send = async (taskId: string): Promise<void> => {
+    zego.setTask(taskId, finished(taskId, beganAt, Date.now() - 1_000));
+    const holder = await lease.state();
+    if (holder.stopsAt !== undefined && holder.stopsAt > Date.now()) whileRunning.add(taskId);
+    const started = performance.now();
+    sentAt.set(taskId, Date.now());
+    const body = zegoCallbackBody({ appId: APP_ID, callbackSecret: CALLBACK_SECRET, taskId, eventType: 1 });
+    const answer = await sendZegoCallback(url, body, { timeoutMs: CALLBACK_TIMEOUT_MS });
+    answeredIn.push(performance.now() - started);
+    statuses[answer.statusCode] = (statuses[answer.statusCode] ?? 0) + 1;
+  };
+
+  let scheduledRuns = 0;
+  let stopping = false;
+  const schedule = (async () => {
+    for (let tick = 0; !stopping; tick++) {
+      scheduledRuns++;
+      fleet.invoke({}).catch(() => undefined);
+      const next = now + (tick + 1) * SCHEDULE_PERIOD_MS;
+      while (!stopping && Date.now() < next) await sleep(Math.min(500, next - Date.now()));
     }
+  })();
+
+  try {
+    // Steady: `perSecond` callbacks a second, whatever the runs do.
+    await sleep(3_000); // the first run has taken the lease and made its first pass
+    const steadyStart = Date.now();
+    const sending: Promise<void>[] = [];
+    for (const [i, taskId] of steadyIds.entries()) {
+      await sleep(steadyStart + (i * 1000) / perSecond - Date.now());
+      sending.push(send(taskId));
+    }
+    await Promise.all(sending);
+    await waitFor(() => steadyIds.every((id) => publishedAt.has(id)), 30_000);
+    // Burst: all at once, while a run is taking work with time to go (the burst needs burst ÷ 10 s of budget).
+    const needMs = Math.min(30_000, (burst / RATE_LIMIT) * 1000 + 5_000);
+    await waitFor(async () => ((await lease.state()).stopsAt ?? 0) > Date.now() + needMs, 70_000);
+    await Promise.all(burstIds.map(send));
+    await waitFor(() => burstIds.every((id) => publishedAt.has(id)), 20_000 + (burst / RATE_LIMIT) * 1000 * 2);
   } finally {
+    stopping = true;
+    await schedule;
     unhook();
     await api.close();
-    await container.close();
+    await callbackContainer.close();
+    await lambda.close();
+    // The runs still keep checking the open recordings: their containers go, as Lambda's would at the deadline.
+    await fleet.close();
   }
 
-  const measured = [...sentAt.keys()];
-  const latencyOf = (taskId: string): number | undefined => {
-    const arrival = arrivedAt.get(taskId);
-    return arrival === undefined ? undefined : arrival.at - sentAt.get(taskId)!;
-  };
-  const latencies = measured.map(latencyOf).filter((ms) => ms !== undefined);
+  const latency = (ids: string[]): Quantiles =>
+    quantiles(ids.flatMap((id) => (publishedAt.has(id) ? [publishedAt.get(id)! - sentAt.get(id)!] : [])));
+  const stats = zego.stats();
   return {
     ...options,
-    latency: quantiles(latencies),
-    untracked: quantiles(
-      measured
-        .filter((id) => id.startsWith('cb-untracked-'))
-        .map(latencyOf)
-        .filter((ms) => ms !== undefined),
-    ),
-    answer: quantiles(answeredIn),
-    published: latencies.length,
-    closedByCallback: measured.filter((id) => arrivedAt.get(id)?.closedBy === 'callback').length,
+    whileRunning: latency(steadyIds.filter((id) => whileRunning.has(id))),
+    all: latency(steadyIds),
+    betweenRuns: latency(steadyIds.filter((id) => !whileRunning.has(id))),
+    burstLatency: latency(burstIds),
+    answer: quantiles(answeredIn.slice(0, steadyIds.length)),
+    scheduledRuns,
+    startedRuns,
+    published: [...steadyIds, ...burstIds].filter((id) => publishedAt.has(id)).length,
     statuses,
-    cpuMsPerCallback: cpuMs / Math.max(1, measured.length),
+    rateRefusals: stats.refusals,
+    maxInAnyWindow: stats.maxInAnyWindow,
   };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+async function waitFor(done: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await done()) && Date.now() < until) await sleep(100);
 }
 
 function quantiles(values: number[]): Quantiles {

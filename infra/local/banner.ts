@@ -35,6 +35,8 @@ export interface StackInfo {
   /** The task the curl lines track. */
   tryTaskId: string;
   tryRoomId?: string;
+  /** The task the `npm run callback` line hints at (a demo nobody tracked). */
+  hintTaskId?: string;
 }
 
 export function bannerLines(info: StackInfo, paint: Paint, cwd: string): string[] {
@@ -105,7 +107,7 @@ export function bannerLines(info: StackInfo, paint: Paint, cwd: string): string[
     `  curl -sS ${info.apiUrl}/recordings/${info.tryTaskId}`,
     `  curl -sS '${info.apiUrl}/recordings?roomId=${info.tryRoomId ?? 'YOUR_ROOM_ID'}'   ${paint.dim("# a room's recordings, newest first; ?state=OPEN lists the open ones")}`,
     `  curl -sS -X DELETE ${info.apiUrl}/recordings/${info.tryTaskId}   ${paint.dim('# stop watching it')}`,
-    `  ${callbackCommand(info, cwd, 'my-task-1')}   ${paint.dim("# ZEGO's upload-finished callback, signed, for any TaskId (--event 1|2|5|7, --failed)")}`,
+    `  ${callbackCommand(info, cwd, info.hintTaskId ?? 'YOUR_TASK_ID')}   ${paint.dim('# a signed callback (--event 1|2|5|7): a hint, recwatch asks ZEGO and believes only its answer')}`,
     '',
     `${paint.green('Ready.')} Outcome events appear below as they happen. Ctrl-C stops everything.`,
     '',

@@ -4,7 +4,9 @@
 // (RECWATCH_DATA_DIR, default .data); the AppId from ZEGO_APP_ID, or else the simulator's. The URL defaults to
 // http://127.0.0.1:$PORT/callbacks/zego (PORT as for `npm start`, default 3000).
 //
-// Event 1 (upload finished) carries two files, uploaded; with --failed the second one failed to upload.
+// Event 1 (upload finished) carries two files, as ZEGO's does. recwatch takes a callback as a hint only (its
+// signature does not cover the body): the files and the room in it are never believed, so what the simulator
+// (ZEGO) says of the task decides, once the sweep has asked.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,7 +15,7 @@ import { callbackSecretFile } from './data-dir';
 import { DEFAULT_PORT, SIMULATED_APP_ID } from './dev-config';
 import { callbackFile, sendZegoCallback, uploadFinishedDetail, zegoCallbackBody } from './zego-callback';
 
-export const USAGE = 'usage: npm run callback -- <taskId> [--event 1|2|5|7] [--failed] [--room <roomId>] [--url <url>]';
+export const USAGE = 'usage: npm run callback -- <taskId> [--event 1|2|5|7] [--room <roomId>] [--url <url>]';
 const EVENTS: Record<string, string> = {
   '1': 'upload finished',
   '2': 'ended abnormally',
@@ -37,7 +39,6 @@ export interface CallbackCommand {
   taskId: string;
   roomId?: string;
   eventType: number;
-  failed: boolean;
   appId: number;
   callbackSecret: string;
 }
@@ -55,7 +56,6 @@ function parseCommandLine(args: string[]) {
       allowPositionals: true,
       options: {
         event: { type: 'string', short: 'e' },
-        failed: { type: 'boolean' },
         room: { type: 'string' },
         url: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -79,8 +79,6 @@ export function readCommand(args: string[], env: Env, cwd: string): CallbackComm
   const event = values.event ?? '1';
   if (!Object.hasOwn(EVENTS, event))
     throw new CallbackCommandError(`--event must be 1, 2, 5 or 7, got "${event}" (${USAGE})`, 2);
-  if (values.failed && event !== '1')
-    throw new CallbackCommandError(`--failed goes with --event 1 (upload finished) only (${USAGE})`, 2);
 
   const port = setting(env, 'PORT') ?? String(DEFAULT_PORT);
   const url = values.url ?? `http://127.0.0.1:${port}/callbacks/zego`;
@@ -99,7 +97,6 @@ export function readCommand(args: string[], env: Env, cwd: string): CallbackComm
     taskId: positionals[0]!,
     ...(values.room === undefined ? {} : { roomId: values.room }),
     eventType: Number(event),
-    failed: values.failed ?? false,
     appId: Number(appIdText),
     callbackSecret: readSecret(env, cwd),
   };
@@ -126,9 +123,9 @@ function readSecret(env: Env, cwd: string): string {
 
 /** The callback's body, signed now. */
 export function commandBody(command: CallbackCommand, now: number = Date.now()): Record<string, unknown> {
-  const file = (n: number, status: number) =>
+  const file = (n: number) =>
     callbackFile({
-      status,
+      status: FILE_STATUS.uploaded,
       file_id: `${command.taskId}_user${n}_VA.mp4`,
       user_id: `user_${n}`,
       user_name: `user_${n}`,
@@ -142,10 +139,7 @@ export function commandBody(command: CallbackCommand, now: number = Date.now()):
     eventType: command.eventType,
     ...(command.eventType === CALLBACK_EVENT.uploadFinished
       ? {
-          detail: uploadFinishedDetail([
-            file(1, FILE_STATUS.uploaded),
-            file(2, command.failed ? FILE_STATUS.failed : FILE_STATUS.uploaded),
-          ]),
+          detail: uploadFinishedDetail([file(1), file(2)]),
         }
       : {}),
     now,

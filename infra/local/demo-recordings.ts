@@ -8,7 +8,8 @@
 // CallbackSecret, at the moments ZEGO would: event 7 (stopped, uploading) or 2 (ended abnormally) when the
 // recording ends, event 1 (upload finished, with the files) when the upload ends, then event 5 (completed).
 // A failed delivery is retried twice, 5 s apart, then dropped, as ZEGO does. One demo's callbacks are lost on
-// the way, so that polling closes it; ZEGO sends none for a task it does not know.
+// the way, so that polling closes it; ZEGO sends none for a task it does not know. A callback is a hint: the
+// sweep asks the simulator at once, and what it answers decides.
 
 import { CALLBACK_EVENT as EVENT, FILE_STATUS as FILE, RECORD_STATUS as STATUS } from '../../lib/zego/vocabulary';
 import {
@@ -214,7 +215,8 @@ const DEMOS: Demo[] = [
     roomId: 'demo-room-6',
     autoTrack: false,
     callbacks: 'delivered',
-    story: 'records 6 s, uploads 4 s; its first callback tracks it: completed, by its callback',
+    story:
+      'records 6 s, uploads 4 s; nobody tracks it, its first callback names it, ZEGO confirms it: completed, by its callbacks',
     life: (at) =>
       lifecycle(
         'demo-pushed',
@@ -248,12 +250,34 @@ const DEMOS: Demo[] = [
         at,
       ),
   },
+  {
+    taskId: 'demo-hint-me',
+    roomId: 'demo-room-7',
+    autoTrack: false,
+    // It waits for the `npm run callback` line: a signed callback for a task nobody tracked.
+    callbacks: 'none',
+    story: 'records 4 s, uploads 4 s, sends no callbacks: send it one (below), ZEGO confirms it, it is announced',
+    life: (at) =>
+      lifecycle(
+        'demo-hint-me',
+        {
+          roomId: 'demo-room-7',
+          endsAfterMs: 4 * SECOND,
+          endStatus: STATUS.ended,
+          uploadMs: 4 * SECOND,
+          fileStatuses: [FILE.uploaded, FILE.uploaded],
+        },
+        at,
+      ),
+  },
 ];
 
 export const DEMO_RECORDINGS: readonly DemoRecording[] = DEMOS.map(({ life: _life, ...demo }) => demo);
 
 /** The demo the printed curl lines track. */
 export const TRY_ME = DEMO_RECORDINGS.find((demo) => demo.taskId === 'demo-try-me')!;
+/** The demo the printed `npm run callback` line hints at. */
+export const HINT_ME = DEMO_RECORDINGS.find((demo) => demo.taskId === 'demo-hint-me')!;
 
 /** Where the demos send their callbacks, and what they sign them with. */
 export interface DemoCallbackTarget {

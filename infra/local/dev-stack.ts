@@ -9,12 +9,13 @@ import type { ApiServer } from './api-server';
 import { startApiServer } from './api-server';
 import { bannerLines, type DemoStatus } from './banner';
 import { claimDataDir } from './data-dir';
-import { DEMO_RECORDINGS, type DemoPlayback, playDemoRecordings, TRY_ME } from './demo-recordings';
+import { DEMO_RECORDINGS, type DemoPlayback, HINT_ME, playDemoRecordings, TRY_ME } from './demo-recordings';
 import { type DevConfig, SIMULATED_APP_ID, StartError } from './dev-config';
 import { LOCAL_AWS, startLocalDynamo } from './dynamo';
 import { createEventPrinter } from './event-printer';
 import { localFunctionEnv } from './function-env';
 import { divertFunctionLogs } from './function-logs';
+import { startLambdaEndpoint } from './lambda-endpoint';
 import { startSnsEndpoint } from './sns-endpoint';
 import { startSweepLoop } from './sweep-loop';
 import { clock, type Terminal } from './terminal';
@@ -22,6 +23,8 @@ import { startZegoSimulator } from './zego-simulator';
 
 export const LOCAL_TABLE = 'recwatch-local-tasks';
 export const LOCAL_TOPIC_ARN = `arn:aws:sns:${LOCAL_AWS.region}:000000000000:recwatch-local-events`;
+/** The sweep's name on the local Lambda endpoint, where the callback starts a run when none is taking work. */
+export const LOCAL_SWEEP_FUNCTION = 'recwatch-local-sweep';
 /** Where ZEGO's callbacks are received, under the API's URL (as serverless.yml routes them). */
 export const CALLBACK_PATH = '/callbacks/zego';
 /** How long Ctrl-C waits for a sweep in progress (locally a run takes milliseconds) before closing anyway. */
@@ -77,6 +80,10 @@ export async function startDevStack(
     const sns = await startSnsEndpoint({ topicArn: LOCAL_TOPIC_ARN, region: LOCAL_AWS.region });
     closers.push(() => sns.close());
     sns.onPublish(createEventPrinter(terminal, data.eventsFile));
+    // Until the sweep loop runs, a start a callback asks for is a run the loop makes anyway.
+    const lambda = await startLambdaEndpoint();
+    closers.push(() => lambda.close());
+    lambda.define(LOCAL_SWEEP_FUNCTION, async () => undefined);
 
     // The CallbackSecret ZEGO would sign its callbacks with: the user's (ZEGO_CALLBACK_SECRET), or a fresh one
     // per run, kept in the data directory (owner-only) for `npm run callback` while the stack runs.
@@ -126,6 +133,7 @@ export async function startDevStack(
         zego,
         callbackSecret,
         pageTokenKey: randomBytes(16).toString('hex'),
+        lambda: { url: lambda.url, sweepFunctionName: LOCAL_SWEEP_FUNCTION },
       }),
     );
     const sweepConfig = checkedSweepConfig(env);
@@ -162,7 +170,7 @@ export async function startDevStack(
         demos,
         ...(zego.simulatorUrl === undefined
           ? { tryTaskId: 'YOUR_TASK_ID' }
-          : { tryTaskId: TRY_ME.taskId, tryRoomId: TRY_ME.roomId }),
+          : { tryTaskId: TRY_ME.taskId, tryRoomId: TRY_ME.roomId, hintTaskId: HINT_ME.taskId }),
       },
       terminal.paint,
       cwd,
@@ -175,6 +183,7 @@ export async function startDevStack(
       rateLimit: sweepConfig.zego.rateLimit,
       terminal,
     });
+    lambda.define(LOCAL_SWEEP_FUNCTION, async (event) => loop.nudge(event));
     closers.push(closeApi); // stopped right after the sweep and the demos' callbacks, before the stand-ins behind it go
     closers.push(() => demoPlayback?.stop());
     closers.push(() => loop.stop(SWEEP_STOP_WAIT_MS));

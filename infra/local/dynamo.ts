@@ -11,7 +11,7 @@ import {
   DynamoDBClient,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { parse } from 'yaml';
 
@@ -29,6 +29,8 @@ export interface LocalDynamo {
   ensureTasksTable(name: string): Promise<'created' | 'existing'>;
   /** The DynamoDB operations received so far (from X-Amz-Target), oldest first. */
   operations(): string[];
+  /** Every item of a table, as stored (for tests that must see all that was written: a Scan, never the product's). */
+  scanTable(name: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,16 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
     client,
     doc,
     operations: () => [...operations],
+    async scanTable(name) {
+      const items: Record<string, unknown>[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await doc.send(new ScanCommand({ TableName: name, ExclusiveStartKey: startKey }));
+        items.push(...(page.Items ?? []));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey !== undefined);
+      return items;
+    },
     async createTasksTable(name) {
       await client.send(new CreateTableCommand(tasksTableDefinition(name)));
     },

@@ -13,6 +13,8 @@ export interface LocalFunctionTargets {
   pageTokenKey?: string;
   /** What the callback receiver verifies ZEGO's callbacks with. */
   callbackSecret?: string;
+  /** The Lambda endpoint, and the sweep function there, that the callback receiver starts a sweep through. */
+  lambda?: { url: string; sweepFunctionName: string };
 }
 
 export function localFunctionEnv(targets: LocalFunctionTargets): Record<string, string> {
@@ -34,5 +36,8 @@ export function localFunctionEnv(targets: LocalFunctionTargets): Record<string, 
         }
       : {}),
     ...(targets.callbackSecret === undefined ? {} : { ZEGO_CALLBACK_SECRET: targets.callbackSecret }),
+    ...(targets.lambda
+      ? { AWS_ENDPOINT_URL_LAMBDA: targets.lambda.url, SWEEP_FUNCTION_NAME: targets.lambda.sweepFunctionName }
+      : {}),
   };
 }

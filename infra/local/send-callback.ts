@@ -1,4 +1,4 @@
-// `npm run callback -- <taskId> [--event 1|2|5|7] [--failed] [--room <roomId>] [--url <url>]`: sends one ZEGO
+// `npm run callback -- <taskId> [--event 1|2|5|7] [--room <roomId>] [--url <url>]`: sends one ZEGO
 // recording status callback, signed with the running stack's CallbackSecret, to `npm start`'s callback URL,
 // and prints the answer (see callback-command.ts). Exit status: 0 for a 2xx answer, 1 for any other answer
 // or when nothing answers, 2 for bad arguments.

@@ -11,6 +11,11 @@ export type SweepHandler = (
 ) => Promise<SweepSummary>;
 
 export interface SweepLoop {
+  /**
+   * A run now, with this event, as the deployed sweep is invoked when a callback finds no run taking work:
+   * at once when none is running, else right after the one running (runs never overlap here).
+   */
+  nudge(event: unknown): void;
   /** No new run starts; resolves once a run in progress has ended, or after `waitMs` if it has not. */
   stop(waitMs: number): Promise<void>;
 }
@@ -36,15 +41,16 @@ export function startSweepLoop({
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  let nudged: unknown;
 
-  async function runOnce(): Promise<void> {
+  async function runOnce(event: unknown): Promise<void> {
     const startedAt = Date.now();
     const deadline = startedAt + budgetMs;
     try {
-      const summary = await handler(
-        {},
-        { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) },
-      );
+      const summary = await handler(event, {
+        awsRequestId: randomUUID(),
+        getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+      });
       report(summary);
     } catch (error) {
       // As on the deployed schedule, a failed run is not retried: the next one comes at its time.
@@ -80,17 +86,25 @@ export function startSweepLoop({
   }
 
   function schedule(delayMs: number): void {
+    clearTimeout(timer);
     timer = setTimeout(() => {
       const startedAt = Date.now();
-      running = runOnce().finally(() => {
+      const event = nudged ?? {};
+      nudged = undefined;
+      running = runOnce(event).finally(() => {
         running = undefined;
-        if (!stopped) schedule(Math.max(0, intervalMs - (Date.now() - startedAt)));
+        if (!stopped) schedule(nudged === undefined ? Math.max(0, intervalMs - (Date.now() - startedAt)) : 0);
       });
     }, delayMs);
   }
 
   schedule(0);
   return {
+    nudge(event) {
+      if (stopped) return;
+      nudged = event;
+      if (running === undefined) schedule(0);
+    },
     async stop(waitMs) {
       stopped = true;
       clearTimeout(timer);

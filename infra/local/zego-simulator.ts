@@ -70,6 +70,11 @@ export interface SimulatorOptions {
   now?: () => number;
   /** How long the server keeps an idle connection (Node's default: 5000). */
   keepAliveTimeoutMs?: number;
+  /**
+   * Whether DescribeRecordStatus answers carry the task's RoomId (default true). ZEGO's page for the action
+   * documents no RoomId in Data; DescribeTasks' listing always carries one. Build for both.
+   */
+  statusCarriesRoomId?: boolean;
 }
 
 /** requests, refusals, maxInAnyWindow, byTask: DescribeRecordStatus (and unsupported actions); list*: DescribeTasks. */
@@ -364,7 +369,11 @@ export async function startZegoSimulator(options: SimulatorOptions): Promise<Zeg
     }
     if (taskId === undefined) return reply({ code: CODE.invalidParameter, message: 'invalid parameter: TaskId' });
     const state = stateOf(taskId, arrivedAt);
-    const success = (data: unknown): Answer => ({ code: CODE.success, message: 'succeed', data });
+    const success = (data: ZegoRecordData): Answer => {
+      if (options.statusCarriesRoomId !== false) return { code: CODE.success, message: 'succeed', data };
+      const { RoomId: _room, ...rest } = data;
+      return { code: CODE.success, message: 'succeed', data: rest };
+    };
     const normal: Answer =
       state === 'missing' ? { code: CODE.taskMissing, message: 'task does not exist' } : success(state);
     // ZEGO sends an integer Status; 'malformed' sends a string.

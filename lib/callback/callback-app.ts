@@ -1,54 +1,67 @@
 // Builds the callback receiver from its configuration: SDK clients, logger, metrics and the CallbackSecret
 // source once per container (module scope of the function), injectable so that tests and the local stack
-// point them at local endpoints.
-import { SNSClient } from '@aws-sdk/client-sns';
+// point them at local endpoints. A verified callback is a hint: it is written down for the sweep, and when
+// no sweep is taking work, one is started. The callback itself never asks ZEGO and never announces.
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../clock';
 import type { CallbackConfig } from '../config';
-import { createEventPublisher } from '../events/publisher';
-import { createFunctionBase } from '../function-base';
-import type { Logger } from '../log';
+import { createLogger, type Logger } from '../log';
+import { createMetrics } from '../metrics';
 import { createSecretSource } from '../secret';
-import { createMetrics } from '../sweep/sweep-metrics';
-import { createRecorder } from '../task/recorder';
-import { type CallbackFigures, publishCallbackMetrics, type RefusalReason } from './callback-metrics';
+import { createDocumentClient } from '../store/document-client';
+import { createDynamoHintInbox } from '../store/dynamodb-hint-inbox';
+import { type CallbackFigures, publishCallbackMetrics } from './callback-metrics';
 import { CallbackRefusal, readCallback, type ZegoCallback } from './callback-request';
-import { type CallbackResult, receiveCallback } from './receive-callback';
+import type { CallbackAction, RefusalReason } from './callback-vocabulary';
+import { receiveCallback, START_EVERY_MS, START_MARGIN_MS } from './receive-callback';
 import { verifyCallbackSignature } from './signature';
+import { createLambdaSweepStarter, type SweepStarter } from './sweep-starter';
 
 export interface CallbackAppOverrides {
   dynamo?: DynamoDBDocumentClient;
-  sns?: SNSClient;
   ssm?: SSMClient;
+  lambda?: LambdaClient;
+  /** Starts a sweep run (default: an asynchronous invocation of SWEEP_FUNCTION_NAME, when it is set). */
+  starter?: SweepStarter;
   logger?: Logger;
   clock?: Clock;
 }
 
 export type CallbackAnswer =
   | { refused: { statusCode: 400 | 401; reason: RefusalReason; message: string } }
-  | { result: CallbackResult };
-
-/** How long an outcome's publish claim outlives the invocation: a function killed mid-publish keeps the sweep off it that long. */
-const CLAIM_GRACE_MS = 5_000;
+  | { action: CallbackAction };
 
 export interface CallbackApp {
   logger: Logger;
-  /** Verifies, then acts on one callback body; `deadline` is when the invocation is killed (epoch ms). */
-  receive(text: string, deadline: number): Promise<CallbackAnswer>;
+  /** Verifies, then takes the hint of one callback body. */
+  receive(text: string): Promise<CallbackAnswer>;
 }
 
 export function createCallbackApp(config: CallbackConfig, overrides: CallbackAppOverrides = {}): CallbackApp {
-  const { store, logger } = createFunctionBase(config, 'callback', overrides);
-  const metrics = createMetrics(config.observability);
   const clock = overrides.clock ?? systemClock;
+  const inbox = createDynamoHintInbox({ client: overrides.dynamo ?? createDocumentClient(), table: config.tasksTable });
+  const logger =
+    overrides.logger ??
+    createLogger({
+      level: config.observability.logLevel,
+      serviceName: config.observability.serviceName,
+      fields: { function: 'callback' },
+    });
+  const metrics = createMetrics(config.observability);
   const secret = createSecretSource(config.callbackSecret, {
     ssm: config.callbackSecret.kind === 'ssm' ? (overrides.ssm ?? new SSMClient({})) : undefined,
     now: () => clock.now(),
   });
-  const publisher = createEventPublisher({ sns: overrides.sns ?? new SNSClient({}), topicArn: config.eventsTopicArn });
-  const recorder = createRecorder({ store, publisher, clock, logger, retryAfterMs: config.checkIntervalMs });
-  const policy = { checkIntervalMs: config.checkIntervalMs, checkIntervalMaxMs: config.checkIntervalMaxMs };
+  const starter =
+    overrides.starter ??
+    (config.sweepFunctionName === undefined
+      ? undefined
+      : createLambdaSweepStarter({
+          lambda: overrides.lambda ?? new LambdaClient({}),
+          functionName: config.sweepFunctionName,
+        }));
 
   // A signature that fails may mean a rotated secret: read it once more (refresh() limits how often).
   const verifySignature = async (timestamp: string, nonce: string, signature: string): Promise<boolean> => {
@@ -57,9 +70,21 @@ export function createCallbackApp(config: CallbackConfig, overrides: CallbackApp
     return fresh !== undefined && verifyCallbackSignature(fresh, timestamp, nonce, signature);
   };
 
+  /** Starts a sweep when none is taking work; a failure is logged, never the callback's (the hint is kept). */
+  const startSweepIfIdle = async (now: number): Promise<boolean> => {
+    if (starter === undefined || !(await inbox.claimSweepStart(now, START_MARGIN_MS, START_EVERY_MS))) return false;
+    try {
+      await starter.start();
+      return true;
+    } catch (error) {
+      logger.warn('could not start a sweep for a hint; the next scheduled run takes it', { error });
+      return false;
+    }
+  };
+
   return {
     logger,
-    async receive(text, deadline) {
+    async receive(text) {
       const figures: CallbackFigures = {};
       try {
         let callback: ZegoCallback;
@@ -73,23 +98,17 @@ export function createCallbackApp(config: CallbackConfig, overrides: CallbackApp
           return { refused: { statusCode: error.statusCode, reason: error.reason, message: error.message } };
         }
         const now = clock.now();
-        const result = await receiveCallback({ store, recorder, policy, random: Math.random }, callback, {
-          now,
-          claimUntil: deadline + CLAIM_GRACE_MS,
-        });
-        Object.assign(figures, {
-          action: result.action,
-          outcome: result.outcome,
-          published: result.announced === 'published',
-          publishFailed: result.announced === 'failed',
-        });
+        const action = await receiveCallback(inbox, callback, now);
+        figures.action = action;
+        const waiting = action === 'hinted' || action === 'candidate' || action === 'cooldown';
+        const sweepStarted = waiting && (await startSweepIfIdle(now));
         logger.info('callback received', {
           taskId: callback.taskId,
           eventType: callback.eventType,
-          action: result.action,
-          ...(result.outcome ? { outcome: result.outcome } : {}),
+          action,
+          ...(sweepStarted ? { sweepStarted } : {}),
         });
-        return { result };
+        return { action };
       } finally {
         publishCallbackMetrics(metrics, figures);
       }

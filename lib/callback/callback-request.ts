@@ -2,25 +2,23 @@
 // freshness are checked before anything else, and a refusal says why (never with the secret or signature).
 // Fields: ZEGOCLOUD docs, "Recording status callback" (app_id, task_id, room_id, event_type, nonce,
 // timestamp, signature, sequence, detail); ZEGO adds fields and event types, so anything else is tolerated.
+// The signature covers only the secret, `timestamp` and `nonce`: of the body, only `task_id` and `event_type`
+// are kept, as a hint. `room_id` and `detail` (its file list) are not signed, so they are never read.
 
-import { isRoomId, isTaskId } from '../task/ids';
-import type { RefusalReason } from './callback-metrics';
+import { isTaskId } from '../task/ids';
+import type { RefusalReason } from './callback-vocabulary';
 
 /** Far above any real callback (a file_info list of hundreds of files), far below API Gateway's 10 MB. */
 export const MAX_CALLBACK_BYTES = 256 * 1024;
 // ZEGO: the timestamp is Unix seconds; like its own API, accept at most 10 minutes of difference.
 export const MAX_CALLBACK_SKEW_MS = 10 * 60_000;
 
-/** A callback whose signature, AppId and timestamp were verified. */
+/** A callback whose signature, AppId and timestamp were verified: what it hints at, and nothing it cannot prove. */
 export interface ZegoCallback {
   taskId: string;
   eventType: number;
-  roomId?: string;
   /** Epoch ms, from ZEGO's timestamp. */
   sentAt: number;
-  sequence?: number;
-  /** `detail`, still unread: what it holds depends on the event type. */
-  detail: unknown;
 }
 
 export class CallbackRefusal extends Error {
@@ -100,14 +98,5 @@ export async function readCallback(text: string, checks: CallbackChecks): Promis
   if (typeof eventType !== 'number' || !Number.isSafeInteger(eventType))
     refuse(400, 'invalid_event_type', 'event_type must be an integer');
 
-  const callback: ZegoCallback = {
-    taskId: taskId as string,
-    eventType: eventType as number,
-    sentAt: seconds * 1000,
-    detail: body.detail,
-  };
-  // Tolerated rather than refused: a room id we cannot store is simply not used.
-  if (isRoomId(body.room_id)) callback.roomId = body.room_id;
-  if (typeof body.sequence === 'number' && Number.isSafeInteger(body.sequence)) callback.sequence = body.sequence;
-  return callback;
+  return { taskId: taskId as string, eventType: eventType as number, sentAt: seconds * 1000 };
 }

@@ -3,7 +3,10 @@
 import { EVENT_TYPE, type OutcomeEventType, type RecordingView, type Task, toRecordingView } from '../task/task';
 
 export interface OutcomeEvent {
-  /** Stable across re-publishes (delivery is at least once): `${taskId}:${eventType}`. */
+  /**
+   * Opaque to subscribers. The same on every retry and republish of one outcome (delivery is at least once);
+   * different for a task untracked and tracked again: `${taskId}:${trackedAt}:${eventType}`.
+   */
   eventId: string;
   eventType: OutcomeEventType;
   schemaVersion: 1;
@@ -16,7 +19,7 @@ export function buildOutcomeEvent(task: Task, occurredAt: number): OutcomeEvent 
   if (task.state === 'OPEN') throw new Error(`buildOutcomeEvent: task ${task.taskId} is still OPEN and has no outcome`);
   const eventType = EVENT_TYPE[task.state];
   return {
-    eventId: `${task.taskId}:${eventType}`,
+    eventId: `${task.taskId}:${task.trackedAt}:${eventType}`,
     eventType,
     schemaVersion: 1,
     occurredAt: new Date(occurredAt).toISOString(),

@@ -1,28 +1,40 @@
-// TaskStore and SweepLease on one DynamoDB table keyed by taskId, with the sparse `due-index`
-// (dueShard, dueAt) holding only the items that need work: the sweep's reads follow the due tasks,
-// never the table's size. Every write is a single-item conditional write.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+// TaskStore and TaskCatalog on one DynamoDB table keyed by taskId, with the sparse `due-index`
+// (dueShard, dueAt) holding only the items that need work: the sweep's reads follow the due tasks, never the
+// table's size. The index has three kinds of partition: the `due#n` shards (tasks due for a check or a
+// publish), `hint` (tasks a callback asked about: read alone, every second) and `candidate` (task ids a
+// callback named that nobody tracked). Every write is a single-item conditional write.
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
+  type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Task } from '../task/task';
+import { conditionally, StoreError } from './dynamodb-errors';
+import { mergeSorted } from './merge';
 import {
+  CANDIDATE_PREFIX,
+  CANDIDATE_SHARD,
+  candidateItem,
+  candidateOf,
   DUE_ATTR,
   DUE_INDEX,
   fitTask,
   fromItem,
+  HINT_SHARD,
   MalformedTaskError,
   ROOM_INDEX,
   SHARD_ATTR,
   shardKey,
+  shardOf,
   type TaskItem,
 } from './task-item';
-import type { DueEntry, LeaseHandOver, OpenCursor, SweepLease, TaskCatalog, TaskStore } from './task-store';
+import type { DueEntry, NextWork, OpenCursor, TaskCatalog, TaskStore } from './task-store';
+
+export { StoreError } from './dynamodb-errors';
 
 export interface DynamoStoreOptions {
   client: DynamoDBDocumentClient;
@@ -31,87 +43,79 @@ export interface DynamoStoreOptions {
   retentionDays: number;
 }
 
-/** Task ids are letters, digits, - and _; '#' keeps the lease item out of their way. */
-export const LEASE_KEY = '#lease#sweep';
-
-export class StoreError extends Error {
-  override name = 'StoreError';
-}
-
-const isConflict = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
-  (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+type Key = Record<string, unknown>;
 
 export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & TaskCatalog {
   const { client, table, shards } = options;
   const itemOptions = { shards, retentionMs: options.retentionDays * 86_400_000 };
+  const dueShards = Array.from({ length: shards }, (_, shard) => shardKey(shard));
+  // What holds tasks: the open listing and the count read these.
+  const taskPartitions = [...dueShards, HINT_SHARD];
 
   const get = async (taskId: string): Promise<Task | undefined> => {
     const { Item } = await client.send(new GetCommand({ TableName: table, Key: { taskId }, ConsistentRead: true }));
     return Item === undefined ? undefined : fromItem(Item);
   };
 
-  /** The pages of one shard of the due index, earliest first: due up to `dueBy`, or all of it. */
-  async function* shardPages(shard: number, options: { dueBy?: number; pageSize?: number; count?: boolean }) {
-    const dueBy = options.dueBy !== undefined;
-    let startKey: Record<string, unknown> | undefined;
+  /** The pages of one partition of the due index, earliest first: due up to `dueBy`, or all of it. */
+  async function* pages(
+    partition: string,
+    query: { dueBy?: number; limit?: number; count?: boolean; openOnly?: boolean; after?: Key },
+  ) {
+    const names: Record<string, string> = { '#shard': SHARD_ATTR };
+    const values: Record<string, unknown> = { ':shard': partition };
+    let condition = '#shard = :shard';
+    if (query.dueBy !== undefined) {
+      condition += ' AND #due <= :dueBy';
+      names['#due'] = DUE_ATTR;
+      values[':dueBy'] = query.dueBy;
+    }
+    const input: QueryCommandInput = {
+      TableName: table,
+      IndexName: DUE_INDEX,
+      KeyConditionExpression: condition,
+      ScanIndexForward: true,
+      ...(query.limit === undefined ? {} : { Limit: query.limit }),
+      ...(query.count ? { Select: 'COUNT' as const } : {}),
+    };
+    if (query.openOnly) {
+      // Closed tasks whose outcome is not announced yet share the index: read, not listed.
+      input.FilterExpression = '#state = :open';
+      names['#state'] = 'state';
+      values[':open'] = 'OPEN';
+    }
+    input.ExpressionAttributeNames = names;
+    input.ExpressionAttributeValues = values;
+    let startKey = query.after;
     do {
-      const page = await client.send(
-        new QueryCommand({
-          TableName: table,
-          IndexName: DUE_INDEX,
-          KeyConditionExpression: dueBy ? '#shard = :shard AND #due <= :dueBy' : '#shard = :shard',
-          ExpressionAttributeNames: dueBy ? { '#shard': SHARD_ATTR, '#due': DUE_ATTR } : { '#shard': SHARD_ATTR },
-          ExpressionAttributeValues: dueBy
-            ? { ':shard': shardKey(shard), ':dueBy': options.dueBy }
-            : { ':shard': shardKey(shard) },
-          ScanIndexForward: true,
-          ...(options.pageSize === undefined ? {} : { Limit: options.pageSize }),
-          ...(options.count ? { Select: 'COUNT' as const } : {}),
-          ExclusiveStartKey: startKey,
-        }),
-      );
+      const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
       yield page;
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
   }
 
-  async function* shardEntries(shard: number, now: number, pageSize: number): AsyncGenerator<DueEntry> {
-    for await (const page of shardPages(shard, { dueBy: now, pageSize }))
-      for (const item of page.Items ?? []) yield entryOf(item);
+  async function* items(partition: string, query: Parameters<typeof pages>[1]): AsyncGenerator<TaskItem> {
+    for await (const page of pages(partition, query)) yield* page.Items ?? [];
   }
 
-  /** Up to `limit` OPEN tasks of one shard after `after`, earliest due first, and whether the shard has more. */
-  const openOfShard = async (shard: number, limit: number, after: { taskId: string; dueAt: number } | undefined) => {
-    const tasks: Task[] = [];
-    let startKey: Record<string, unknown> | undefined =
-      after === undefined
-        ? undefined
-        : { taskId: after.taskId, [SHARD_ATTR]: shardKey(shard), [DUE_ATTR]: after.dueAt };
-    do {
-      const page = await client.send(
-        new QueryCommand({
-          TableName: table,
-          IndexName: DUE_INDEX,
-          KeyConditionExpression: '#shard = :shard',
-          // Closed tasks whose outcome is not announced yet share the index: read, not listed.
-          FilterExpression: '#state = :open',
-          ExpressionAttributeNames: { '#shard': SHARD_ATTR, '#state': 'state' },
-          ExpressionAttributeValues: { ':shard': shardKey(shard), ':open': 'OPEN' },
-          ScanIndexForward: true,
-          Limit: limit - tasks.length,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      tasks.push(...readable(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined && tasks.length < limit);
-    return { tasks, more: startKey !== undefined };
-  };
+  async function* entries(partition: string, now: number, pageSize: number): AsyncGenerator<DueEntry> {
+    for await (const item of items(partition, { dueBy: now, limit: pageSize })) yield entryOf(item);
+  }
+
+  async function* openTasks(partition: string, limit: number, after: Key | undefined): AsyncGenerator<Task> {
+    for await (const item of items(partition, { limit, openOnly: true, ...(after ? { after } : {}) }))
+      yield* readable([item]);
+  }
+
+  const indexKey = (partition: string, place: { taskId: string; dueAt: number }): Key => ({
+    taskId: place.taskId,
+    [SHARD_ATTR]: partition,
+    [DUE_ATTR]: place.dueAt,
+  });
 
   return {
     get,
-    shards,
+    openPartitions: taskPartitions.length,
 
     async listRoom(roomId, { limit, after }) {
       const page = await client.send(
@@ -137,83 +141,105 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
     },
 
     async listOpen({ limit, after }) {
-      // Each shard's next `limit` open tasks, merged earliest due first; the cursor keeps each shard's place.
-      const places: OpenCursor = after ?? Array.from({ length: shards }, () => 'start' as const);
-      const heads = await Promise.all(
-        // One more than the page from each shard: whether a next page exists is known, so the last page has no token.
-        places.map(async (place, shard) =>
-          place === null
-            ? { tasks: [] as Task[], more: false }
-            : openOfShard(shard, limit + 1, place === 'start' ? undefined : place),
-        ),
-      );
-      const taken: Task[] = [];
-      const used = heads.map(() => 0);
-      for (;;) {
-        let best: number | undefined;
-        heads.forEach((head, shard) => {
-          const candidate = head.tasks[used[shard]!];
-          if (candidate === undefined) return;
-          if (best === undefined || (candidate.dueAt ?? 0) < (heads[best]!.tasks[used[best]!]!.dueAt ?? 0))
-            best = shard;
-        });
-        if (best === undefined || taken.length === limit) break;
-        taken.push(heads[best]!.tasks[used[best]!]!);
-        used[best]!++;
-      }
-      const next: OpenCursor = heads.map((head, shard) => {
-        if (used[shard]! === head.tasks.length && !head.more) return null; // this shard is done
-        const last = head.tasks[used[shard]! - 1];
-        return last === undefined ? places[shard]! : { taskId: last.taskId, dueAt: last.dueAt ?? 0 };
+      // Each partition's open tasks (the due shards, then the hinted ones), merged earliest due first; the
+      // cursor keeps each partition's place. One more than the page from each: the last page has no token.
+      const places: OpenCursor = after ?? taskPartitions.map(() => 'start' as const);
+      const streams = taskPartitions.map((partition, i) => {
+        const place = places[i];
+        if (place === null) return (async function* () {})();
+        return openTasks(
+          partition,
+          limit + 1,
+          place === 'start' || place === undefined ? undefined : indexKey(partition, place),
+        );
       });
-      return next.every((place) => place === null) ? { tasks: taken } : { tasks: taken, next };
+      const merge = await mergeSorted<Task>(streams, (task) => task.dueAt ?? 0);
+      const taken: Task[] = [];
+      const lastTaken = new Map<number, Task>();
+      while (taken.length < limit) {
+        const next = await merge.next();
+        if (next === undefined) break;
+        taken.push(next.item);
+        lastTaken.set(next.from, next.item);
+      }
+      const cursor: OpenCursor = taskPartitions.map((_, i) => {
+        if (merge.done(i)) return null; // this partition is done
+        const last = lastTaken.get(i);
+        return last === undefined ? places[i]! : { taskId: last.taskId, dueAt: last.dueAt ?? 0 };
+      });
+      return cursor.every((place) => place === null) ? { tasks: taken } : { tasks: taken, next: cursor };
     },
 
     async remove(taskId) {
-      try {
-        await client.send(
+      return conditionally(() =>
+        client.send(
           new DeleteCommand({ TableName: table, Key: { taskId }, ConditionExpression: 'attribute_exists(taskId)' }),
-        );
-        return true;
-      } catch (error) {
-        if (isConflict(error)) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     async create(task) {
       const { item, fitted } = fitTask(task, itemOptions);
-      try {
-        await client.send(
+      const created = await conditionally(() =>
+        client.send(
           new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(taskId)' }),
-        );
-        return { created: true, task: fitted };
-      } catch (error) {
-        if (!isConflict(error)) throw error;
-        const stored = await get(task.taskId);
-        if (stored === undefined) throw new StoreError(`task ${task.taskId} vanished while being created`);
-        return { created: false, task: stored };
-      }
+        ),
+      );
+      if (created) return { created: true, task: fitted };
+      const stored = await get(task.taskId);
+      if (stored === undefined) throw new StoreError(`task ${task.taskId} vanished while being created`);
+      return { created: false, task: stored };
     },
 
     async *listDue(now, { pageSize = 100 } = {}) {
       // One ordered stream per shard, merged earliest-first; each fetches its next page only when drained.
-      const heads = await Promise.all(
-        Array.from({ length: shards }, async (_, shard) => {
-          const iterator = shardEntries(shard, now, pageSize)[Symbol.asyncIterator]();
-          return { iterator, head: await iterator.next() };
-        }),
+      const merge = await mergeSorted(
+        dueShards.map((shard) => entries(shard, now, pageSize)),
+        dueOf,
       );
-      for (;;) {
-        let best: (typeof heads)[number] | undefined;
-        for (const stream of heads) {
-          if (stream.head.done) continue;
-          if (best === undefined || dueOf(stream.head.value) < dueOf(best.head.value as DueEntry)) best = stream;
-        }
-        if (best === undefined || best.head.done) return;
-        yield best.head.value;
-        best.head = await best.iterator.next();
+      for (let next = await merge.next(); next !== undefined; next = await merge.next()) yield next.item;
+    },
+
+    async listHinted(now, limit) {
+      const found: DueEntry[] = [];
+      for await (const entry of entries(HINT_SHARD, now, limit)) {
+        found.push(entry);
+        if (found.length >= limit) break;
       }
+      return found;
+    },
+
+    async listCandidates(now, limit) {
+      const found = [];
+      for await (const item of items(CANDIDATE_SHARD, { dueBy: now, limit })) {
+        const candidate = candidateOf(item);
+        // Unreadable: only a hint, and no use to anyone; it goes.
+        if (candidate === undefined)
+          await client.send(new DeleteCommand({ TableName: table, Key: { taskId: item.taskId } }));
+        else found.push(candidate);
+        if (found.length >= limit) break;
+      }
+      return found;
+    },
+
+    async saveCandidate(candidate) {
+      const next = { ...candidate, version: candidate.version + 1 };
+      const saved = await conditionally(() =>
+        client.send(
+          new PutCommand({
+            TableName: table,
+            Item: candidateItem(next),
+            ConditionExpression: '#v = :v',
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: { ':v': candidate.version },
+          }),
+        ),
+      );
+      return saved ? next : undefined;
+    },
+
+    async dropCandidate(taskId) {
+      await client.send(new DeleteCommand({ TableName: table, Key: { taskId: `${CANDIDATE_PREFIX}${taskId}` } }));
     },
 
     async save(task) {
@@ -221,8 +247,8 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
       const { item, fitted: next } = fitTask({ ...task, version: task.version + 1 }, itemOptions);
       // Items written before versioning carry none: the first versioned write claims them.
       const condition = task.version === 0 ? 'attribute_not_exists(#v) OR #v = :v' : '#v = :v';
-      try {
-        await client.send(
+      const saved = await conditionally(() =>
+        client.send(
           new PutCommand({
             TableName: table,
             Item: item,
@@ -230,57 +256,67 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
             ExpressionAttributeNames: { '#v': 'version' },
             ExpressionAttributeValues: { ':v': task.version },
           }),
-        );
-        return next;
-      } catch (error) {
-        if (isConflict(error)) return undefined; // someone else got there first
-        throw error;
-      }
+        ),
+      );
+      return saved ? next : undefined; // undefined: someone else got there first
     },
 
-    async nextDueAt() {
-      let earliest: number | undefined;
-      for (let shard = 0; shard < shards; shard++) {
-        const first = (await shardPages(shard, { pageSize: 1 }).next()).value;
+    async nextWork() {
+      const firstOf = async (partition: string): Promise<number | undefined> => {
+        const first = (await pages(partition, { limit: 1 }).next()).value;
         const dueAt = first?.Items?.[0]?.[DUE_ATTR];
-        if (typeof dueAt === 'number' && (earliest === undefined || dueAt < earliest)) earliest = dueAt;
-      }
-      return earliest;
+        return typeof dueAt === 'number' ? dueAt : undefined;
+      };
+      const earliest = (times: Array<number | undefined>) => {
+        const known = times.filter((t): t is number => t !== undefined);
+        return known.length === 0 ? undefined : Math.min(...known);
+      };
+      const [due, hinted, candidate] = await Promise.all([
+        Promise.all(dueShards.map(firstOf)).then(earliest),
+        firstOf(HINT_SHARD),
+        firstOf(CANDIDATE_SHARD),
+      ]);
+      const next: NextWork = {};
+      if (due !== undefined) next.due = due;
+      if (hinted !== undefined) next.hinted = hinted;
+      if (candidate !== undefined) next.candidate = candidate;
+      return next;
     },
 
     async countDue() {
       let total = 0;
-      for (let shard = 0; shard < shards; shard++)
-        for await (const page of shardPages(shard, { count: true })) total += page.Count ?? 0;
+      for (const partition of taskPartitions)
+        for await (const page of pages(partition, { count: true })) total += page.Count ?? 0;
       return total;
     },
 
     async setAside(taskId, { version, until, errors, error }) {
-      await client
-        .send(
+      // Only the version the sweep read: a writer that got there first (a callback's hint) keeps what it wrote.
+      // A task set aside leaves the hint partition: it is back on its own (backed-off) schedule.
+      await conditionally(() =>
+        client.send(
           new UpdateCommand({
             TableName: table,
             Key: { taskId },
-            UpdateExpression: 'SET #due = :due, processingErrors = :n, lastError = :error',
-            // Only the version the sweep read: a writer that got there first (a callback's publish claim) keeps its due time.
+            UpdateExpression:
+              'SET #due = :due, #shard = :shard, processingErrors = :n, lastError = :error REMOVE hintFollowUps',
             ConditionExpression: `attribute_exists(#shard) AND (${version === 0 ? 'attribute_not_exists(#v) OR ' : ''}#v = :v)`,
             ExpressionAttributeNames: { '#due': DUE_ATTR, '#shard': SHARD_ATTR, '#v': 'version' },
             ExpressionAttributeValues: {
               ':v': version,
               ':due': until,
+              ':shard': shardKey(shardOf(taskId, shards)),
               ':n': errors,
               ':error': { kind: 'processing', message: error.message, at: error.at },
             },
           }),
-        )
-        .catch((error: unknown) => {
-          if (!isConflict(error)) throw error; // gone from the index meanwhile: nothing to set aside
-        });
+        ),
+      );
     },
 
     async postpone(taskId, dueAt) {
-      await client
-        .send(
+      await conditionally(() =>
+        client.send(
           new UpdateCommand({
             TableName: table,
             Key: { taskId },
@@ -289,10 +325,8 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
             ExpressionAttributeNames: { '#due': DUE_ATTR, '#shard': SHARD_ATTR },
             ExpressionAttributeValues: { ':due': dueAt },
           }),
-        )
-        .catch((error: unknown) => {
-          if (!isConflict(error)) throw error;
-        });
+        ),
+      );
     },
   };
 }
@@ -316,58 +350,4 @@ function entryOf(item: TaskItem): DueEntry {
 
 function dueOf(entry: DueEntry): number {
   return 'task' in entry ? (entry.task.dueAt ?? 0) : 0;
-}
-
-export function createDynamoSweepLease(options: { client: DynamoDBDocumentClient; table: string }): SweepLease {
-  const { client, table } = options;
-  return {
-    async acquire(holder, now, until) {
-      try {
-        const { Attributes } = await client.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { taskId: LEASE_KEY },
-            UpdateExpression: 'SET holder = :holder, leaseUntil = :until, acquiredAt = :now',
-            ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil <= :now OR holder = :holder',
-            ExpressionAttributeValues: { ':holder': holder, ':until': until, ':now': now },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        // Written by this or an older version (which carried no listing window): read defensively.
-        const times = (carried: unknown): number[] =>
-          Array.isArray(carried) ? carried.filter((t): t is number => typeof t === 'number' && Number.isFinite(t)) : [];
-        const from = Attributes?.listingFrom;
-        const handOver: LeaseHandOver = {
-          carriedOver: times(Attributes?.carryOver),
-          carriedOverListing: times(Attributes?.carryOverListing),
-        };
-        if (typeof from === 'number' && Number.isFinite(from)) handOver.listingFrom = from;
-        return handOver;
-      } catch (error) {
-        if (isConflict(error)) return undefined;
-        throw error;
-      }
-    },
-    async release(holder, carryOver, listingCarryOver = [], listingFrom) {
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { taskId: LEASE_KEY },
-            UpdateExpression: `SET leaseUntil = :zero, carryOver = :carry, carryOverListing = :listing${listingFrom === undefined ? '' : ', listingFrom = :from'} REMOVE holder${listingFrom === undefined ? ', listingFrom' : ''}`,
-            ConditionExpression: 'holder = :holder',
-            ExpressionAttributeValues: {
-              ':holder': holder,
-              ':zero': 0,
-              ':carry': carryOver,
-              ':listing': listingCarryOver,
-              ...(listingFrom === undefined ? {} : { ':from': listingFrom }),
-            },
-          }),
-        );
-      } catch (error) {
-        if (!isConflict(error)) throw error; // our lease ran out and someone else holds it: nothing to give back
-      }
-    },
-  };
 }

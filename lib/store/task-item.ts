@@ -1,6 +1,7 @@
 // The only file that knows the task item's attribute names. Items are untrusted (an older version, a
 // hand edit): they are validated on the way in and a bad one is reported, never guessed at.
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { CANDIDATE_RETENTION_MS, type Candidate } from '../task/hint';
 import {
   CLOSED_BY,
   type ClosedBy,
@@ -29,6 +30,15 @@ export class MalformedTaskError extends Error {
 export const DUE_INDEX = 'due-index';
 export const SHARD_ATTR = 'dueShard';
 export const DUE_ATTR = 'dueAt';
+/**
+ * The due index's partition for hinted tasks (a callback asked for a look): apart from the `due#n` shards, so
+ * that the sweep reads the hinted ones alone, every second, for the cost of what is hinted.
+ */
+export const HINT_SHARD = 'hint';
+/** The due index's partition for candidates: task ids a callback named that nobody tracked. */
+export const CANDIDATE_SHARD = 'candidate';
+/** A candidate's key in the table: task ids are letters, digits, - and _, so '#' keeps it out of their way. */
+export const CANDIDATE_PREFIX = '#candidate#';
 /** The sparse room index: only tasks with a room carry its key. */
 export const ROOM_INDEX = 'room-index';
 /** DynamoDB TTL attribute (epoch seconds), set on closed and announced tasks only. */
@@ -110,8 +120,9 @@ function baseItem(task: Task, options: { shards: number; retentionMs: number }):
   const { dueAt, ...rest } = task;
   const item: TaskItem = { ...rest };
   for (const [key, value] of Object.entries(item)) if (value === undefined) delete item[key];
+  delete item.hinted;
   if (dueAt !== undefined) {
-    item[SHARD_ATTR] = shardKey(shardOf(task.taskId, options.shards));
+    item[SHARD_ATTR] = task.hinted === true ? HINT_SHARD : shardKey(shardOf(task.taskId, options.shards));
     item[DUE_ATTR] = dueAt;
   }
   if (task.state !== 'OPEN' && task.publishedAt !== undefined) {
@@ -169,9 +180,12 @@ export function fromItem(item: TaskItem): Task {
     dueAt: item[SHARD_ATTR] === undefined ? undefined : num(DUE_ATTR),
     closedAt: num('closedAt'),
     publishedAt: num('publishedAt'),
+    hintedAt: num('hintedAt'),
+    hintFollowUps: num('hintFollowUps'),
   };
   for (const [key, value] of Object.entries({ ...optional, ...numbers }))
     if (value !== undefined) (task as unknown as Record<string, unknown>)[key] = value;
+  if (task.dueAt !== undefined && item[SHARD_ATTR] === HINT_SHARD) task.hinted = true;
   if (item.files !== undefined && item.files !== null) task.files = filesOf(item.files, bad);
   const packed = item[FILES_GZIP_ATTR];
   if (packed !== undefined && packed !== null) task.files = filesOf(unpack(packed, bad), bad);
@@ -230,4 +244,28 @@ function errorOf(value: unknown, bad: (detail: string) => Error): TaskError {
   const error: TaskError = { kind, message: source.message, at: source.at };
   if (typeof source.code === 'number') error.code = source.code;
   return error;
+}
+
+/** A candidate's item: in the candidate partition of the due index, gone after a day whatever happens. */
+export function candidateItem(candidate: Candidate): TaskItem {
+  return {
+    taskId: `${CANDIDATE_PREFIX}${candidate.taskId}`,
+    candidateOf: candidate.taskId,
+    [SHARD_ATTR]: CANDIDATE_SHARD,
+    [DUE_ATTR]: candidate.dueAt,
+    hintedAt: candidate.hintedAt,
+    attempts: candidate.attempts,
+    version: candidate.version,
+    [TTL_ATTR]: Math.ceil((candidate.hintedAt + CANDIDATE_RETENTION_MS) / 1000),
+  };
+}
+
+/** A candidate from its item, or undefined for one that cannot be read (it is then dropped: it is only a hint). */
+export function candidateOf(item: TaskItem): Candidate | undefined {
+  const { candidateOf: taskId, hintedAt, attempts, version } = item;
+  const dueAt = item[DUE_ATTR];
+  const numeric = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+  if (typeof taskId !== 'string' || item.taskId !== `${CANDIDATE_PREFIX}${taskId}`) return undefined;
+  if (!numeric(hintedAt) || !numeric(dueAt) || !numeric(attempts) || !numeric(version)) return undefined;
+  return { taskId, hintedAt, dueAt, attempts, version };
 }

@@ -1,4 +1,6 @@
-// The port the domain talks to. Only lib/store/dynamodb-*.ts knows DynamoDB.
+// The port the domain talks to, split by caller: the sweep's TaskStore and SweepLease, the HTTP API's
+// TaskCatalog, the callback's HintInbox. Only lib/store/dynamodb-*.ts knows DynamoDB.
+import type { Candidate } from '../task/hint';
 import type { Task } from '../task/task';
 
 /** What the due-task listing yields: a task, or a stored item that could not be read. */
@@ -17,8 +19,8 @@ export interface RoomCursor {
 }
 
 /**
- * Where the open listing goes on, per shard of the due index: after the last item's key, 'start' when the
- * shard was not reached yet, or null once it is done.
+ * Where the open listing goes on, per partition of the due index it reads (the shards, then the hint
+ * partition): after the last item's key, 'start' when the partition was not reached yet, or null once done.
  */
 export type OpenCursor = Array<{ taskId: string; dueAt: number } | 'start' | null>;
 
@@ -28,8 +30,8 @@ export interface TaskCatalog {
   listRoom(roomId: string, options: { limit: number; after?: RoomCursor }): Promise<TaskPage<RoomCursor>>;
   /** The OPEN tasks, the most overdue first, `limit` at a time: Queries of the due index, never a Scan. */
   listOpen(options: { limit: number; after?: OpenCursor }): Promise<TaskPage<OpenCursor>>;
-  /** The number of due-index shards (an open listing's cursor has one entry per shard). */
-  readonly shards: number;
+  /** The due index's partitions an open listing reads (its cursor has one entry each): the shards and the hint partition. */
+  readonly openPartitions: number;
   /** Deletes the task: true when it existed. A writer holding it afterwards finds it gone (conditional writes). */
   remove(taskId: string): Promise<boolean>;
 }
@@ -43,16 +45,27 @@ export interface TaskStore {
    * due at or before `now`, earliest first, fetched lazily a page at a time. Never a Scan.
    */
   listDue(now: number, options?: { pageSize?: number }): AsyncIterable<DueEntry>;
+  /** Hinted tasks (a callback asked for a look) due at or before `now`, earliest first, at most `limit`. */
+  listHinted(now: number, limit: number): Promise<DueEntry[]>;
+  /** Candidates due at or before `now`, earliest first, at most `limit`; unreadable ones are dropped. */
+  listCandidates(now: number, limit: number): Promise<Candidate[]>;
+  /** Writes the candidate if its stored version is still `candidate.version`; undefined when it changed or went. */
+  saveCandidate(candidate: Candidate): Promise<Candidate | undefined>;
+  /** Removes a candidate (confirmed, or dropped): it leaves no item behind. */
+  dropCandidate(taskId: string): Promise<void>;
   /**
    * Writes the task if the stored version is still `task.version` and returns it as stored: the version
    * bumped, and its files cut if even compressed they exceed an item (`filesTruncated`); returns undefined
    * when someone else got there first (nothing is written then).
    */
   save(task: Task): Promise<Task | undefined>;
-  /** How many items need work (the whole due index, due or not yet). Reads the index, never the table. */
+  /** How many tasks need work (the due index's tasks, hinted or not, due or not yet). Reads the index, never the table. */
   countDue(): Promise<number>;
-  /** The earliest due time in the index (one item per shard read), or undefined when nothing needs work. */
-  nextDueAt(): Promise<number | undefined>;
+  /**
+   * When the next work is due, by kind (one item read per partition of the due index): a due task (or an
+   * outcome to publish), a hinted task, a candidate. Each is undefined when there is none of that kind.
+   */
+  nextWork(): Promise<NextWork>;
   /** Moves an unreadable item's due time without touching anything else, so it stops costing reads. */
   postpone(taskId: string, dueAt: number): Promise<void>;
   /**
@@ -64,6 +77,39 @@ export interface TaskStore {
     taskId: string,
     aside: { version: number; until: number; errors: number; error: { message: string; at: number } },
   ): Promise<void>;
+}
+
+/** The earliest due time of each kind of work (epoch ms). */
+export interface NextWork {
+  due?: number;
+  hinted?: number;
+  candidate?: number;
+}
+
+/** What a hint did (the callback receiver's port): see HintInbox.hint. */
+export type HintTaken = 'hinted' | 'cooldown' | 'closed' | 'untracked';
+
+/** What the callback receiver asks of the store: single conditional writes, nothing read in bulk. */
+export interface HintInbox {
+  /**
+   * Makes an OPEN task due at once, ahead of every other due task (the hint partition), unless a hint was
+   * taken for it within `cooldownMs`. 'untracked' when no such task exists, 'closed' for a task that is not
+   * OPEN (nothing changes then, nor for 'cooldown').
+   */
+  hint(taskId: string, now: number, cooldownMs: number): Promise<HintTaken>;
+  /** Names an untracked task id as a candidate, due at once, unless one was named within `cooldownMs`. */
+  addCandidate(taskId: string, now: number, cooldownMs: number): Promise<'added' | 'cooldown'>;
+  /**
+   * Claims the starting of a sweep run: true (for one caller among all containers) when no run holds the lease,
+   * or its holder stops taking work within `marginMs`, and no start was claimed within `everyMs`.
+   */
+  claimSweepStart(now: number, marginMs: number, everyMs: number): Promise<boolean>;
+}
+
+/** The lease as another process sees it: held until, and taking work until (epoch ms). */
+export interface LeaseState {
+  heldUntil?: number;
+  stopsAt?: number;
 }
 
 /** What the last holder of the lease left for the next. */
@@ -78,9 +124,12 @@ export interface LeaseHandOver {
 export interface SweepLease {
   /**
    * Takes the lease until `until` (epoch ms) unless another holder's lease is still running; returns the
-   * rate windows' tails the last holder left: DescribeRecordStatus's and DescribeTasks'.
+   * rate windows' tails the last holder left: DescribeRecordStatus's and DescribeTasks'. `stopsAt` says
+   * until when the holder takes work (a callback that finds it stopping starts another sweep).
    */
-  acquire(holder: string, now: number, until: number): Promise<LeaseHandOver | undefined>;
+  acquire(holder: string, now: number, until: number, stopsAt?: number): Promise<LeaseHandOver | undefined>;
   /** Gives the lease back, leaving each rate window's tail (and where the last listing began) for the next holder. */
   release(holder: string, carryOver: number[], listingCarryOver?: number[], listingFrom?: number): Promise<void>;
+  /** Until when the lease is held, and until when its holder takes work (nothing when it is free). */
+  state(): Promise<LeaseState>;
 }

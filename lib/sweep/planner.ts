@@ -22,7 +22,7 @@ const NOT_ENDED = new Set<number>([RECORD_STATUS.initialising, RECORD_STATUS.inP
 export type PlannedWork =
   | { kind: 'expire'; decision: Decision }
   | { kind: 'publish'; task: Task }
-  | { kind: 'refresh'; task: Task }
+  | { kind: 'refresh'; task: Task; superseded?: boolean }
   | { kind: 'check'; task: Task };
 
 export interface PassPlan {
@@ -88,6 +88,30 @@ export function withListedFacts(task: Task, listed: ListedTask): Task | undefine
     next.roomId !== task.roomId ||
     next.recordBeginTimestamp !== task.recordBeginTimestamp;
   return changed ? next : undefined;
+}
+
+/** A listing, and when it was asked for (epoch ms): what ZEGO said of the recordings in progress then. */
+export interface DatedListing {
+  listing: Listing;
+  at: number;
+}
+
+/**
+ * The work a hinted task needs. As any due task, it is expired, published or checked; but a hint that ZEGO's
+ * own listing, asked for after the hint, shows to be wrong (the recording is still going) needs no request:
+ * the hint is set aside and the task is back with the other due tasks, for triage. This keeps a flood of
+ * hints for recordings in progress from costing a request each.
+ */
+export function planHint(task: Task, latest: DatedListing | undefined, now: number): PlannedWork {
+  const item = planPass([task], undefined, now).work[0]!;
+  if (item.kind !== 'check' || latest === undefined || task.hintedAt === undefined || latest.at <= task.hintedAt)
+    return item;
+  const listed = latest.listing.tasks.get(task.taskId);
+  if (listed === undefined || !NOT_ENDED.has(listed.status)) return item;
+  const superseded: Task = withListedFacts(task, listed) ?? { ...task };
+  delete superseded.hinted;
+  delete superseded.hintFollowUps;
+  return { kind: 'refresh', task: superseded, superseded: true };
 }
 
 // ZEGO: DescribeTasks' StartTime may not be earlier than 3 days before now; keep a margin for our clock

@@ -18,6 +18,12 @@ export interface SweepSummary {
   discovered: number;
   /** Tasks that got an answer (or a transient/task fault) from ZEGO. */
   checked: number;
+  /** Of those, checks a callback's hint asked for (hinted tasks, and their quick follow-ups). */
+  hinted: number;
+  /** Hints that ZEGO's listing, asked for after them, showed wrong (the recording still going): no request. */
+  hintsSuperseded: number;
+  /** Task ids a callback named that nobody tracked: asked about, tracked (ZEGO knows them), dropped (it does not, or never answered). */
+  candidates: { checked: number; tracked: number; dropped: number };
   /** HTTP attempts sent to ZEGO (a stale-socket retry is a second attempt). */
   requests: number;
   /** Requests over the run's duration (at least one second). */
@@ -59,6 +65,9 @@ export function emptySummary(runId: string): SweepSummary {
     listingFailures: 0,
     discovered: 0,
     checked: 0,
+    hinted: 0,
+    hintsSuperseded: 0,
+    candidates: { checked: 0, tracked: 0, dropped: 0 },
     requests: 0,
     requestsPerSecond: 0,
     peakRequestsPerSecond: 0,

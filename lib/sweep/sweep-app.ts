@@ -8,14 +8,15 @@ import { SWEEP_SCHEDULE_MS, type SweepConfig } from '../config';
 import { createEventPublisher } from '../events/publisher';
 import { createFunctionBase } from '../function-base';
 import type { LambdaContextLike, Logger } from '../log';
+import { createMetrics } from '../metrics';
 import { createSecretSource } from '../secret';
 import { createDocumentClient } from '../store/document-client';
-import { createDynamoSweepLease } from '../store/dynamodb-task-store';
+import { createDynamoSweepLease } from '../store/dynamodb-sweep-lease';
 import { createZegoClient } from '../zego/client';
 import type { ZegoClient } from '../zego/types';
-import { type RunOptions, runSweep } from './engine';
+import { type RunOptions, runSweep, stopReserveMs } from './engine';
 import type { SweepSummary } from './summary';
-import { createMetrics, publishSweepMetrics } from './sweep-metrics';
+import { publishSweepMetrics } from './sweep-metrics';
 
 export interface SweepAppOverrides {
   dynamo?: DynamoDBDocumentClient;
@@ -25,7 +26,13 @@ export interface SweepAppOverrides {
   clock?: Clock;
 }
 
-export type Sweep = (run: RunOptions & { context?: LambdaContextLike }) => Promise<SweepSummary>;
+/** One run; `startedByHint` when a callback's receiver started it (it then waits for the lease to come free). */
+export type Sweep = (
+  run: Omit<RunOptions, 'startedByHint'> & { context?: LambdaContextLike; startedByHint?: boolean },
+) => Promise<SweepSummary>;
+
+/** How long a run a callback started stays with nothing to do, for the hints that arrive meanwhile. */
+const HINT_LINGER_MS = 5_000;
 
 /**
  * Open tasks are counted on the first run of every 5-minute bucket (runs come every minute): a COUNT of
@@ -84,11 +91,18 @@ export function createSweep(config: SweepConfig, overrides: SweepAppOverrides = 
     return fresh === undefined || fresh === signingSecret ? undefined : clientFor(fresh);
   };
 
-  return async ({ context, ...run }) => {
+  // A run a callback started waits for a stopping run to finish its requests in flight (its stop reserve).
+  const startedByHint = { waitForLeaseMs: stopReserveMs(config.zego.timeoutMs) + 1_000, lingerMs: HINT_LINGER_MS };
+
+  return async ({ context, startedByHint: byHint = false, ...run }) => {
     if (context !== undefined) logger.addContext(context);
     const client = clientFor(await secret.get());
     const countOpenTasks = clock.now() % OPEN_COUNT_EVERY_MS < SWEEP_SCHEDULE_MS;
-    const summary = await runSweep({ ...deps, zego: client, refreshCredentials }, { ...settings, countOpenTasks }, run);
+    const summary = await runSweep(
+      { ...deps, zego: client, refreshCredentials },
+      { ...settings, countOpenTasks },
+      { ...run, ...(byHint ? { startedByHint } : {}) },
+    );
     publishSweepMetrics(metrics, summary, config.zego.rateLimit);
     return summary;
   };

@@ -4,6 +4,7 @@
 import type { DescribeResult, RecordStatus } from '../zego/types';
 import { FILE_STATUS, RECORD_STATUS } from '../zego/vocabulary';
 import { backoffDelay, type CheckPolicy } from './backoff';
+import { followUpDelayMs, HINT_FOLLOW_UPS } from './hint';
 import { adoptRoomId } from './ids';
 import {
   EVENT_TYPE,
@@ -70,6 +71,35 @@ export function applyResult(task: Task, result: DescribeResult, options: DecideO
   // Transient (config faults are handled by the engine, which never writes them to the task).
   const faulty = { ...checked, lastError: error, faultStreak: task.faultStreak + 1 };
   return reschedule(faulty, backoffDelay(faulty.faultStreak, options.policy, options.random), now);
+}
+
+/**
+ * Applies the answer to a check that a callback's hint asked for. The outcome rules decide as for any check;
+ * then the hint is settled. While ZEGO shows the files uploading (or the check met a passing fault) the
+ * task is looked at again soon, a bounded number of times (lib/task/hint.ts). A recording ZEGO shows still
+ * in progress goes back to its usual schedule, but never further out than one check interval, and its
+ * backoff is not advanced: a forged hint can neither close a task nor push its next check away.
+ */
+export function applyHintedResult(task: Task, result: DescribeResult, options: DecideOptions): Decision {
+  const decision = applyResult(task, result, options);
+  const next: Task = { ...decision.task };
+  delete next.hinted;
+  delete next.hintFollowUps;
+  if (decision.outcome !== undefined) return { ...decision, task: next };
+  const { now, policy } = options;
+  const uploading = result.kind === 'ok' && ENDED.has(result.record.status);
+  const followUps = task.hintFollowUps ?? 0;
+  if ((uploading || result.kind === 'transient') && followUps < HINT_FOLLOW_UPS) {
+    next.hinted = true;
+    next.hintFollowUps = followUps + 1;
+    next.dueAt = Math.min(now + followUpDelayMs(followUps, policy.checkIntervalMs), next.dueAt ?? Infinity);
+    return { task: next };
+  }
+  if (result.kind === 'ok' && !uploading) {
+    next.quietChecks = task.quietChecks;
+    next.dueAt = Math.min(next.dueAt ?? now, now + policy.checkIntervalMs);
+  }
+  return { task: next };
 }
 
 /**

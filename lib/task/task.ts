@@ -79,6 +79,15 @@ export interface Task extends RecordingFacts {
   faultStreak: number;
   /** Consecutive "task does not exist" / "invalid parameter" answers. */
   notFoundStreak: number;
+  /**
+   * A callback's hint is waiting (or being followed up): the task is checked before every other due task.
+   * The store keeps such a task apart in the due index, so that the sweep reads the hinted ones alone.
+   */
+  hinted?: boolean;
+  /** When the last hint was taken (epoch ms): further hints within the cooldown change nothing. */
+  hintedAt?: number;
+  /** Quick looks taken since the last hint while ZEGO showed the files still uploading (bounded). */
+  hintFollowUps?: number;
   /** Consecutive passes in which processing the task threw (drives its set-aside backoff). */
   processingErrors?: number;
   lastError?: TaskError;

@@ -69,7 +69,8 @@ export async function listRecordings(
     const recordings = page.tasks.map(toRecordingView);
     return page.next === undefined ? { recordings } : { recordings, nextToken: roomToken(tokenKey, roomId, page.next) };
   }
-  const after = query.nextToken === undefined ? undefined : readOpenToken(tokenKey, query.nextToken, store.shards);
+  const after =
+    query.nextToken === undefined ? undefined : readOpenToken(tokenKey, query.nextToken, store.openPartitions);
   const page = await store.listOpen({ limit: query.limit, ...(after ? { after } : {}) });
   const recordings = page.tasks.map(toRecordingView);
   return page.next === undefined ? { recordings } : { recordings, nextToken: openToken(tokenKey, page.next) };

@@ -72,15 +72,15 @@ export function readRoomToken(key: string, text: string, room: string): RoomCurs
   return { taskId: after.taskId, trackedAt: after.trackedAt };
 }
 
-/** The open cursor in a token issued for the open listing of a store with `shards` shards. */
-export function readOpenToken(key: string, text: string, shards: number): OpenCursor {
+/** The open cursor in a token issued for the open listing of a store whose open listing reads `partitions` partitions. */
+export function readOpenToken(key: string, text: string, partitions: number): OpenCursor {
   const token = decode(key, text);
   const after = token.after;
   if (
     token.v !== 1 ||
     token.k !== 'open' ||
     !Array.isArray(after) ||
-    after.length !== shards ||
+    after.length !== partitions ||
     Object.keys(token).length !== 3
   )
     refuse();

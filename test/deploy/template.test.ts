@@ -439,6 +439,7 @@ describe('IAM', () => {
       'dynamodb:UpdateItem',
       'dynamodb:Query',
       'dynamodb:DeleteItem',
+      'lambda:InvokeFunction',
       'sns:Publish',
       'ssm:GetParameter',
     ];
@@ -452,9 +453,16 @@ describe('IAM', () => {
 
   it('gives each function its own role with exactly the table actions it uses', () => {
     const index = `${tableArn}/index/due-index`;
+    // The sweep deletes what a callback named once ZEGO answered for it (a candidate), besides its usual work.
     expect(roleOf('Sweep').get('dynamodb')).toEqual([
       {
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        actions: [
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
         resources: [tableArn, index].sort(),
       },
     ]);
@@ -462,9 +470,9 @@ describe('IAM', () => {
       { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [tableArn] },
     ]);
     expect(roleOf('Lookup').get('dynamodb')).toEqual([{ actions: ['dynamodb:GetItem'], resources: [tableArn] }]);
-    // The callback reads and (conditionally) puts one task by its key: no index, no Query, Scan, Update or Delete.
+    // The callback writes a hint, a candidate or a start claim, one item by its key: no index, Query, Scan or Delete.
     expect(roleOf('Callback').get('dynamodb')).toEqual([
-      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [tableArn] },
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [tableArn] },
     ]);
     // Listing: Query on the two indexes only (never the table, never a Scan); untracking: one DeleteItem.
     expect(roleOf('List').get('dynamodb')).toEqual([
@@ -474,10 +482,10 @@ describe('IAM', () => {
     const deleters = FUNCTIONS.filter((fn) =>
       (roleOf(fn).get('dynamodb') ?? []).some((s) => s.actions.includes('dynamodb:DeleteItem')),
     );
-    expect(deleters).toEqual(['Untrack']);
+    expect(deleters.sort()).toEqual(['Sweep', 'Untrack']);
     for (const fn of ['Track', 'Lookup', 'List', 'Untrack']) expect([...roleOf(fn).keys()], fn).toEqual(['dynamodb']);
     expect([...roleOf('Sweep').keys()].sort()).toEqual(['dynamodb', 'sns', 'ssm']);
-    expect([...roleOf('Callback').keys()].sort()).toEqual(['dynamodb', 'sns', 'ssm']);
+    expect([...roleOf('Callback').keys()].sort()).toEqual(['dynamodb', 'lambda', 'ssm']);
     // One role per function, and no role that no function uses.
     const roles = FUNCTIONS.map(roleIdOf);
     expect(new Set(roles).size).toBe(FUNCTIONS.length);
@@ -488,7 +496,7 @@ describe('IAM', () => {
     ).toEqual([...roles].sort());
   });
 
-  it('gives the callback role exactly its logs, one-task table, events topic and CallbackSecret statements', () => {
+  it('gives the callback role exactly its logs, one-item table writes, the sweep to start and its CallbackSecret statements', () => {
     const role = resource(roleIdOf('Callback'), 'AWS::IAM::Role');
     expect(roleIdOf('Callback')).toBe('CallbackRole');
     const policies = (role.Properties.Policies ?? []) as JsonObject[];
@@ -512,13 +520,23 @@ describe('IAM', () => {
       },
       {
         effect: 'Allow',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         resources: [tableArn],
         condition: undefined,
       },
-      { effect: 'Allow', actions: ['sns:Publish'], resources: [topicArn], condition: undefined },
+      {
+        effect: 'Allow',
+        actions: ['lambda:InvokeFunction'],
+        resources: [`arn:aws:lambda:us-east-1:123456789012:function:recwatch-${STAGE}-sweep`],
+        condition: undefined,
+      },
       { effect: 'Allow', actions: ['ssm:GetParameter'], resources: [callbackSecretArn], condition: undefined },
     ]);
+    // That function is the sweep, and the callback is told its name.
+    expect(sweep().Properties.FunctionName).toBe(`recwatch-${STAGE}-sweep`);
+    expect((callback().Properties.Environment as { Variables: JsonObject }).Variables.SWEEP_FUNCTION_NAME).toBe(
+      `recwatch-${STAGE}-sweep`,
+    );
   });
 
   it('lets each function write logs to its own log group only', () => {
@@ -534,13 +552,13 @@ describe('IAM', () => {
     }
   });
 
-  it('SNS: the sweep publishes to the events topic (outcomes) and the ops topic (failed runs); the callback to the events topic only', () => {
+  it('SNS: the sweep publishes to the events topic (outcomes) and the ops topic (failed runs); nobody else publishes', () => {
     expect(roleOf('Sweep').get('sns')).toEqual([
       { actions: ['sns:Publish'], resources: [topicArn, opsTopicArn].sort() },
     ]);
-    expect(roleOf('Callback').get('sns')).toEqual([{ actions: ['sns:Publish'], resources: [topicArn] }]);
-    // ...and nobody else publishes anywhere.
-    expect(statementsFor('sns')).toHaveLength(2);
+    // The callback announces nothing: a callback's body is not signed, only ZEGO's answer (the sweep's) is believed.
+    expect(roleOf('Callback').get('sns')).toBeUndefined();
+    expect(statementsFor('sns')).toHaveLength(1);
   });
 
   it('SSM: each reads exactly one parameter, the sweep the ServerSecret and the callback the CallbackSecret', () => {
@@ -831,7 +849,7 @@ describe('callback function', () => {
     expect(p.Role).toEqual({ 'Fn::GetAtt': ['CallbackRole', 'Arn'] });
   });
 
-  it('gets the store, the events topic, the AppId, the check intervals and the CallbackSecret only by SSM parameter name', () => {
+  it('gets the store, the AppId, the sweep to start and the CallbackSecret only by SSM parameter name; no topic', () => {
     const variables = (callback().Properties.Environment as { Variables: JsonObject }).Variables;
     const sweepVariables = (sweep().Properties.Environment as { Variables: JsonObject }).Variables;
     expect(variables).toEqual({
@@ -841,23 +859,39 @@ describe('callback function', () => {
       TASKS_TABLE: { Ref: 'TasksTable' },
       TASK_INDEX_SHARDS: '1',
       TASK_RETENTION_DAYS: '30',
-      EVENTS_TOPIC_ARN: { Ref: 'EventsTopic' },
       ZEGO_APP_ID: { Ref: 'ZegoAppId' },
       ZEGO_CALLBACK_SECRET_PARAM: { Ref: 'ZegoCallbackSecretParam' },
-      CHECK_INTERVAL_SECONDS: '30',
-      CHECK_INTERVAL_MAX_SECONDS: '300',
+      SWEEP_FUNCTION_NAME: `recwatch-${STAGE}-sweep`,
     });
-    // The same settings as the sweep's, so that a pending outcome is retried on the sweep's schedule.
-    for (const name of [
-      'CHECK_INTERVAL_SECONDS',
-      'CHECK_INTERVAL_MAX_SECONDS',
-      'EVENTS_TOPIC_ARN',
-      'ZEGO_APP_ID',
-      'TASKS_TABLE',
-    ]) {
+    for (const name of ['ZEGO_APP_ID', 'TASKS_TABLE', 'TASK_INDEX_SHARDS']) {
       expect(variables[name], name).toEqual(sweepVariables[name]);
     }
     expect(evaluate(variables.ZEGO_CALLBACK_SECRET_PARAM!)).toBe(`/recwatch/${STAGE}/zego-callback-secret`);
+  });
+
+  it('is throttled by API Gateway per method, from stack parameters whose defaults let a burst of ends through', () => {
+    const deployments = resourcesOfType('AWS::ApiGateway::Deployment');
+    expect(deployments).toHaveLength(1);
+    const settings = (deployments[0]![1].Properties.StageDescription as { MethodSettings: JsonObject[] })
+      .MethodSettings;
+    // CloudFormation: a MethodSetting's ResourcePath encodes each "/" as "~1".
+    expect(settings).toEqual([
+      {
+        ResourcePath: '/~1callbacks~1zego',
+        HttpMethod: 'POST',
+        ThrottlingRateLimit: { Ref: 'CallbackRateLimit' },
+        ThrottlingBurstLimit: { Ref: 'CallbackBurstLimit' },
+      },
+    ]);
+    expect(template.Parameters.CallbackRateLimit).toMatchObject({ Type: 'Number', Default: '100', MinValue: 1 });
+    expect(template.Parameters.CallbackBurstLimit).toMatchObject({ Type: 'Number', Default: '1000', MinValue: 1 });
+  });
+
+  it('starts sweeps whose events expire after a minute and are never retried', () => {
+    const config = resourcesOfType('AWS::Lambda::EventInvokeConfig').find(([, r]) =>
+      JSON.stringify(r.Properties.FunctionName).includes('SweepLambdaFunction'),
+    );
+    expect(config?.[1].Properties).toMatchObject({ MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 });
   });
 
   it('takes the CallbackSecret parameter name from a stack parameter, checked like the ServerSecret one', () => {

@@ -1,30 +1,29 @@
-// The real functions/callback.ts handler against dynalite, the SNS endpoint at the wire and (for the races)
-// the real sweep handler with the ZEGO simulator over HTTP.
+// The real functions/callback.ts handler against dynalite, the local Lambda endpoint at the wire, and (for what
+// a hint leads to) the real sweep handler with the ZEGO simulator over HTTP and SNS at the wire. A callback
+// is a signed hint: it makes recwatch ask ZEGO, and only ZEGO's answer decides.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { restProxyEvent } from '../../infra/local/rest-event';
-import {
-  callbackFile,
-  uploadFinishedDetail,
-  type ZegoCallbackOptions,
-  zegoCallbackBody,
-} from '../../infra/local/zego-callback';
-import { zegoFile } from '../../infra/local/zego-simulator';
+import { callbackFile, uploadFinishedDetail } from '../../infra/local/zego-callback';
+import { type SimulatedTask, zegoFile } from '../../infra/local/zego-simulator';
 import { MAX_CALLBACK_BYTES } from '../../lib/callback/callback-request';
 import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { ApiHandler } from '../../lib/http/http-handler';
+import { createDynamoSweepLease } from '../../lib/store/dynamodb-sweep-lease';
 import type { SweepSummary } from '../../lib/sweep/summary';
+import { HINT_START_EVENT } from '../../lib/task/hint';
+import { lookup } from '../support/api-gateway';
+import { actionOf, postCallback, signedCallback as signed } from '../support/callbacks';
 import { withCapturedOutput } from '../support/capture-output';
 import {
-  APP_ID,
   CALLBACK_SECRET,
   type LocalStack,
   lambdaContext,
-  sleep,
+  SWEEP_FUNCTION,
   startLocalStack,
 } from '../support/local-stack';
 
 let stack: LocalStack;
 let callback: ApiHandler;
+let lookupHandler: ApiHandler;
 let sweep: (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<SweepSummary>;
 
 beforeAll(async () => {
@@ -32,6 +31,7 @@ beforeAll(async () => {
   Object.assign(process.env, stack.sweepEnv());
   vi.resetModules();
   ({ handler: callback } = await import('../../functions/callback'));
+  ({ handler: lookupHandler } = await import('../../functions/lookup'));
   ({ handler: sweep } = await import('../../functions/sweep'));
 });
 afterAll(async () => {
@@ -47,33 +47,23 @@ const events = (taskId?: string) =>
     .published()
     .map((p) => JSON.parse(p.parsedMessage!.default as string) as OutcomeEvent)
     .filter((e) => taskId === undefined || e.recording.taskId === taskId);
-
-const signed = (options: Partial<ZegoCallbackOptions> & { taskId: string; eventType: number }) =>
-  zegoCallbackBody({ appId: APP_ID, callbackSecret: CALLBACK_SECRET, ...options });
-
-const uploaded = (taskId: string, statuses: number[] = [3, 3], extra: Partial<ZegoCallbackOptions> = {}) =>
-  signed({
-    taskId,
-    eventType: 1,
-    roomId: `room-${taskId}`,
-    detail: uploadFinishedDetail(statuses.map((status, n) => callbackFile({ status, file_id: `${taskId}-${n}.mp4` }))),
-    ...extra,
-  });
-
-function post(body: string | Record<string, unknown>) {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  const event = restProxyEvent({
-    method: 'POST',
-    resource: '/callbacks/zego',
-    path: '/callbacks/zego',
-    headers: { 'content-type': 'application/json' },
-    body: text,
-    apiKey: null,
-    sourceIp: '198.51.100.9',
-  });
-  return callback(event, { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 });
+const post = (body: string | Record<string, unknown>) => postCallback(callback, body);
+const ended = (name: string, room = `room-${name}`): SimulatedTask => ({
+  Status: 3,
+  RoomId: room,
+  RecordBeginTimestamp: Date.now() - 60_000,
+  RecordEndTimestamp: Date.now() - 1_000,
+  RecordFiles: [zegoFile({ status: 3, FileId: `${name}-0.mp4` })],
+});
+const uploading = (name: string): SimulatedTask => ({
+  ...(ended(name) as object),
+  RecordFiles: [zegoFile({ status: 2, FileId: `${name}-0.mp4` })],
+});
+/** A tracked task whose next check is an hour away: only a hint brings it forward. */
+async function trackedLater(taskId: string) {
+  const task = await stack.track(taskId);
+  return (await stack.store.save({ ...task, dueAt: Date.now() + 3_600_000 }))!;
 }
-
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 
 describe('refused callbacks', () => {
@@ -94,13 +84,7 @@ describe('refused callbacks', () => {
       401,
       'stale_timestamp',
     ],
-    [
-      'another AppId',
-      () =>
-        zegoCallbackBody({ appId: 987654321, callbackSecret: CALLBACK_SECRET, taskId: 'refused-task', eventType: 1 }),
-      401,
-      'wrong_app_id',
-    ],
+    ['another AppId', () => ({ ...base(), app_id: 987654321 }), 401, 'wrong_app_id'],
     ['a body that is not JSON', () => '<xml>task</xml>', 400, 'invalid_json'],
     ['an array', () => JSON.stringify([base()]), 400, 'invalid_body'],
     ['a missing task_id', () => ({ ...base(), task_id: undefined }), 400, 'invalid_task_id'],
@@ -118,11 +102,6 @@ describe('refused callbacks', () => {
       // Assess
       expect(result.statusCode).toBe(statusCode);
       expect(JSON.parse(result.body)).toEqual({ error: { code, message: expect.any(String) } });
-      const writes = stack.dynamo
-        .operations()
-        .slice(before)
-        .filter((op) => WRITES.has(op));
-      expect(writes).toEqual([]);
       expect(stack.dynamo.operations().slice(before)).toEqual([]); // not even a read
       const warnings = lines.filter((line) => /"level":"WARN"/.test(line));
       expect(warnings).toHaveLength(1);
@@ -134,135 +113,288 @@ describe('refused callbacks', () => {
       }
       expect(await stack.store.get('refused-task')).toBeUndefined();
       expect(stack.sns.published()).toHaveLength(0);
+      expect(stack.lambda.invocations()).toHaveLength(0);
     },
   );
 });
 
-describe('upload finished (event 1)', () => {
-  it('closes the task and publishes its event before answering, with no ZEGO request', async () => {
-    // Prepare
-    await stack.track('cb-done', { roomId: 'room-cb-done' });
+describe('a callback is a signed hint', () => {
+  it.each([1, 2, 5, 7])(
+    'event %i makes a tracked task due at once, with one conditional write (and a start claim), no ZEGO request and nothing published',
+    async (eventType) => {
+      // Prepare
+      const taskId = `hint-${eventType}`;
+      await trackedLater(taskId);
+      const before = stack.dynamo.operations().length;
+
+      // Act
+      const answer = await post(signed({ taskId, eventType }));
+
+      // Assess
+      expect(answer.statusCode).toBe(200);
+      expect(JSON.parse(answer.body)).toEqual({ received: true, action: 'hinted' });
+      const writes = stack.dynamo
+        .operations()
+        .slice(before)
+        .filter((op) => WRITES.has(op));
+      expect(writes).toEqual(['UpdateItem', 'UpdateItem']); // the hint, then the claim to start a sweep (lease item)
+      const stored = await stack.store.get(taskId);
+      expect(stored).toMatchObject({ state: 'OPEN', hinted: true, hintedAt: expect.any(Number) });
+      expect(stored!.dueAt).toBeLessThanOrEqual(Date.now());
+      expect(stack.zego.stats().requests).toBe(0);
+      expect(stack.sns.published()).toHaveLength(0);
+    },
+  );
+
+  it('the sweep asks ZEGO about hinted tasks before every other due task, and announces what ZEGO answers', async () => {
+    // Prepare: three tasks due now, and one hinted whose own check was an hour away; one request at a time.
+    for (const id of ['order-a', 'order-b', 'order-c']) {
+      await stack.track(id);
+      stack.zego.setTask(id, ended(id));
+    }
+    await trackedLater('order-hinted');
+    stack.zego.setTask('order-hinted', ended('order-hinted', 'room-from-zego'));
+    await post(signed({ taskId: 'order-hinted', eventType: 1, roomId: 'room-from-callback' }));
+    Object.assign(process.env, stack.sweepEnv({ SWEEP_CONCURRENCY: '1' }));
+    vi.resetModules();
+    const oneAtATime = (await import('../../functions/sweep')).handler;
 
     // Act
-    const answer = await post(uploaded('cb-done', [3, 4]));
+    const summary = await oneAtATime({}, lambdaContext());
 
-    // Assess: the event is at the SNS endpoint the moment the handler has answered.
-    expect(answer.statusCode).toBe(200);
-    expect(JSON.parse(answer.body)).toEqual({ received: true, action: 'announced', outcome: 'recording.completed' });
-    expect(events('cb-done')).toHaveLength(1);
-    expect(events('cb-done')[0]).toMatchObject({
-      eventId: 'cb-done:recording.completed',
-      recording: {
-        state: 'COMPLETED',
-        closedBy: 'callback',
-        roomId: 'room-cb-done',
-        zegoStatus: 3,
-        files: [
-          { fileId: 'cb-done-0.mp4', status: 3, url: expect.stringMatching(/^https:/) },
-          { fileId: 'cb-done-1.mp4', status: 4 },
-        ],
-      },
-    });
-    expect(events('cb-done')[0]!.recording.warnings?.[0]).toMatch(/backup storage/);
-    expect(stack.zego.stats().requests).toBe(0);
-    const stored = await stack.store.get('cb-done');
-    expect(stored).toMatchObject({ state: 'COMPLETED', closedBy: 'callback', publishedAt: expect.any(Number) });
-    expect(stored?.dueAt).toBeUndefined();
-  });
-
-  it('announces a failed upload as recording.failed', async () => {
-    await stack.track('cb-failed');
-    const answer = await post(uploaded('cb-failed', [3, 5]));
-    expect(JSON.parse(answer.body)).toMatchObject({ action: 'announced', outcome: 'recording.failed' });
-    expect(events('cb-failed')).toMatchObject([
-      { eventType: 'recording.failed', recording: { state: 'FAILED', outcomeReason: '1 of 2 files failed to upload' } },
+    // Assess: the hinted one was asked about before any of the others (earlier tests' hinted tasks too).
+    const asked = Object.keys(stack.zego.stats().byTask);
+    for (const id of ['order-a', 'order-b', 'order-c'])
+      expect(asked.indexOf('order-hinted')).toBeLessThan(asked.indexOf(id));
+    expect(summary.hinted).toBeGreaterThanOrEqual(1);
+    expect(events('order-hinted')).toMatchObject([
+      { recording: { state: 'COMPLETED', closedBy: 'callback', roomId: 'room-from-zego' } },
     ]);
+    expect(events('order-a')).toMatchObject([{ recording: { closedBy: 'poll' } }]);
+    expect(await stack.store.get('order-hinted')).not.toHaveProperty('hinted');
   });
 
-  it('tracks a task nobody tracked, with its room, and announces it', async () => {
-    const answer = await post(uploaded('cb-untracked', [3]));
-    expect(JSON.parse(answer.body)).toMatchObject({ action: 'announced', outcome: 'recording.completed' });
-    expect(events('cb-untracked')).toMatchObject([
-      { recording: { taskId: 'cb-untracked', roomId: 'room-cb-untracked', state: 'COMPLETED' } },
-    ]);
-    expect(await stack.store.get('cb-untracked')).toMatchObject({ state: 'COMPLETED', roomId: 'room-cb-untracked' });
-  });
-
-  it('records files still uploading without closing the task', async () => {
-    await stack.track('cb-uploading');
-    const answer = await post(uploaded('cb-uploading', [3, 2]));
-    expect(JSON.parse(answer.body)).toMatchObject({ action: 'updated' });
-    expect(await stack.store.get('cb-uploading')).toMatchObject({
-      state: 'OPEN',
-      files: [{ status: 3 }, { status: 2 }],
-    });
-    expect(events('cb-uploading')).toHaveLength(0);
-  });
-
-  it('leaves the outcome pending when the publish fails, and the next sweep publishes it once', async () => {
+  it('repeated hints for one task within the cooldown change nothing: one check, whatever their number', async () => {
     // Prepare
-    await stack.track('cb-pending');
-    stack.sns.failNext(1, { status: 403, code: 'AuthorizationError', message: 'not allowed' });
+    await trackedLater('cooled');
+    stack.zego.setTask('cooled', { ...(ended('cooled') as object), Status: 2 } as SimulatedTask);
 
     // Act
-    const answer = await post(uploaded('cb-pending'));
-    await sleep(1_100); // CHECK_INTERVAL_SECONDS is 1 in the tests: the outcome is due again after it
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(actionOf(await post(signed({ taskId: 'cooled', eventType: 7 }))));
+    await sweep({}, lambdaContext());
+    const later = actionOf(await post(signed({ taskId: 'cooled', eventType: 5 })));
+    await sweep({}, lambdaContext());
+
+    // Assess
+    expect(answers).toEqual(['hinted', 'cooldown', 'cooldown', 'cooldown', 'cooldown']);
+    expect(later).toBe('cooldown');
+    expect(stack.zego.stats().byTask.cooled).toBe(1);
+  });
+
+  it('looks again within seconds while ZEGO shows the files still uploading after a hint', async () => {
+    // Prepare
+    await trackedLater('still-uploading');
+    stack.zego.setTask('still-uploading', uploading('still-uploading'));
+    await post(signed({ taskId: 'still-uploading', eventType: 7 }));
+
+    // Act
+    await sweep({}, lambdaContext());
+
+    // Assess: hinted still, due a second later (CHECK_INTERVAL_SECONDS is 1 here, so no later than that).
+    const stored = await stack.store.get('still-uploading');
+    expect(stored).toMatchObject({ state: 'OPEN', hinted: true, hintFollowUps: 1 });
+    expect(stored!.dueAt! - stored!.lastCheckedAt!).toBeLessThanOrEqual(1_000);
+    expect(events('still-uploading')).toHaveLength(0);
+  });
+
+  it('an event type recwatch does not use answers 200 and writes nothing', async () => {
+    const before = stack.dynamo.operations().length;
+    const answer = await post(signed({ taskId: 'unknown-event', eventType: 3 }));
+    const novel = await post(signed({ taskId: 'unknown-event', eventType: 999 }));
+    expect([answer.statusCode, novel.statusCode]).toEqual([200, 200]);
+    expect(actionOf(novel)).toBe('ignored');
+    expect(stack.dynamo.operations().slice(before)).toEqual([]);
+  });
+
+  it('never changes a closed task, whatever event arrives later', async () => {
+    await stack.track('closed-late');
+    stack.zego.setTask('closed-late', ended('closed-late'));
+    await sweep({}, lambdaContext());
+    const closed = await stack.store.get('closed-late');
+    for (const eventType of [1, 2, 5, 7])
+      expect(actionOf(await post(signed({ taskId: 'closed-late', eventType })))).toBe('closed_already');
+    expect(await stack.store.get('closed-late')).toEqual(closed);
+    expect(events('closed-late')).toHaveLength(1);
+  });
+});
+
+describe('a callback for a task nobody tracked makes it a candidate', () => {
+  it('is tracked, with ZEGO’s room, only once ZEGO’s answer shows it exists; until then GET answers 404', async () => {
+    // Prepare
+    stack.zego.setTask('cand-real', ended('cand-real', 'room-of-zego'));
+
+    // Act
+    const answer = await post(signed({ taskId: 'cand-real', eventType: 1, roomId: 'room-of-the-callback' }));
+    const before = await lookupHandler(lookup('cand-real'), lambdaContext());
+    const summary = await sweep({}, lambdaContext());
+    const after = await lookupHandler(lookup('cand-real'), lambdaContext());
+
+    // Assess
+    expect(actionOf(answer)).toBe('candidate');
+    expect(before.statusCode).toBe(404);
+    expect(summary.candidates).toEqual({ checked: 1, tracked: 1, dropped: 0 });
+    expect(after.statusCode).toBe(200);
+    expect(JSON.parse(after.body)).toMatchObject({ roomId: 'room-of-zego', trackedBy: 'callback', state: 'COMPLETED' });
+    expect(events('cand-real')).toMatchObject([{ recording: { roomId: 'room-of-zego', closedBy: 'callback' } }]);
+    expect(await stack.dynamo.scanTable(stack.table)).not.toContainEqual(
+      expect.objectContaining({ taskId: expect.stringContaining('#candidate#cand-real') }),
+    );
+  });
+
+  it('takes the room from ZEGO’s listing when the status answer carries none', async () => {
+    const other = await startLocalStack({ statusCarriesRoomId: false });
+    try {
+      Object.assign(process.env, other.sweepEnv());
+      vi.resetModules();
+      const otherCallback = (await import('../../functions/callback')).handler;
+      const otherSweep = (await import('../../functions/sweep')).handler;
+      other.zego.setTask('cand-listed', ended('cand-listed', 'room-in-listing'));
+
+      await postCallback(otherCallback, signed({ taskId: 'cand-listed', eventType: 1, roomId: 'forged-room' }));
+      await otherSweep({}, lambdaContext());
+
+      expect(await other.store.get('cand-listed')).toMatchObject({ roomId: 'room-in-listing', trackedBy: 'callback' });
+      expect(other.zego.stats().listRequests).toBe(1);
+    } finally {
+      await other.close();
+      Object.assign(process.env, stack.sweepEnv());
+    }
+  });
+
+  it('a task id ZEGO does not know is dropped, with no event and no lasting item, and counted', async () => {
+    // Act
+    const answer = await post(signed({ taskId: 'cand-made-up', eventType: 1 }));
     const summary = await sweep({}, lambdaContext());
 
     // Assess
-    expect(answer.statusCode).toBe(200);
-    expect(JSON.parse(answer.body)).toMatchObject({ action: 'announced', outcome: 'recording.completed' });
-    expect(summary.republished).toBe(1);
-    expect(summary.publishFailures).toBe(0);
-    expect(events('cb-pending')).toHaveLength(1);
-    expect(stack.zego.stats().byTask['cb-pending']).toBeUndefined(); // the sweep published, it asked ZEGO nothing
-    expect(await stack.store.get('cb-pending')).toMatchObject({ state: 'COMPLETED', publishedAt: expect.any(Number) });
+    expect(actionOf(answer)).toBe('candidate');
+    expect(summary.candidates).toEqual({ checked: 1, tracked: 0, dropped: 1 });
+    expect(events('cand-made-up')).toHaveLength(0);
+    const items = await stack.dynamo.scanTable(stack.table);
+    expect(items.filter((item) => String(item.taskId).includes('cand-made-up'))).toEqual([]);
+  });
+
+  it('a passing fault on a candidate’s check is retried a bounded number of times, then the candidate is dropped', async () => {
+    // Prepare: ZEGO fails every request about it.
+    stack.zego.setTask('cand-flaky', ended('cand-flaky'));
+    stack.zego.injectFault({ type: 'http', status: 503 }, { taskId: 'cand-flaky', times: 100 });
+    await post(signed({ taskId: 'cand-flaky', eventType: 1 }));
+
+    // Act: runs until it is gone (each retry waits out its backoff: 1–2 s here).
+    const runs: SweepSummary[] = [];
+    for (let i = 0; i < 10 && runs.every((r) => r.candidates.dropped === 0); i++) {
+      runs.push(await sweep({}, lambdaContext()));
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+    }
+
+    // Assess
+    expect(stack.zego.stats().byTask['cand-flaky']).toBe(3);
+    expect(runs.at(-1)!.candidates.dropped).toBe(1);
+    expect(await stack.store.get('cand-flaky')).toBeUndefined();
+    expect(events('cand-flaky')).toHaveLength(0);
+  }, 40_000);
+});
+
+describe('a callback that finds no sweep taking work starts one', () => {
+  it('asks Lambda for a run when the lease is free, and that run serves the hint', async () => {
+    // Prepare: the sweep function on the local Lambda endpoint is the real handler.
+    stack.lambda.define(SWEEP_FUNCTION, (event) => sweep(event, lambdaContext()));
+    await trackedLater('started');
+    stack.zego.setTask('started', ended('started'));
+    const before = stack.lambda.invocations().length;
+
+    try {
+      // Act
+      const answer = await post(signed({ taskId: 'started', eventType: 1 }));
+      await stack.lambda.settled();
+
+      // Assess
+      expect(actionOf(answer)).toBe('hinted');
+      expect(stack.lambda.invocations().slice(before)).toMatchObject([
+        { functionName: SWEEP_FUNCTION, invocationType: 'Event', payload: HINT_START_EVENT },
+      ]);
+      expect(events('started')).toMatchObject([{ recording: { state: 'COMPLETED', closedBy: 'callback' } }]);
+    } finally {
+      stack.lambda.define(SWEEP_FUNCTION, async () => undefined);
+    }
+  });
+
+  it('asks for one run for a burst of callbacks, however many containers take them', async () => {
+    // Prepare: the lease is free, and the last start was asked for long enough ago.
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const ids = Array.from({ length: 10 }, (_, i) => `burst-${i}`);
+    for (const id of ids) await trackedLater(id);
+    const before = stack.lambda.invocations().length;
+
+    // Act: ten at once (in the deployed stack, several callback containers).
+    const answers = await Promise.all(ids.map((taskId) => post(signed({ taskId, eventType: 7 }))));
+
+    // Assess
+    expect(answers.map(actionOf)).toEqual(ids.map(() => 'hinted'));
+    expect(stack.lambda.invocations().slice(before)).toHaveLength(1);
+  });
+
+  it('asks for none while a run holds the lease and is taking work', async () => {
+    // Prepare
+    const lease = createDynamoSweepLease({ client: stack.dynamo.doc, table: stack.table });
+    const now = Date.now();
+    await lease.acquire('busy-run', now, now + 60_000, now + 45_000);
+    await trackedLater('busy');
+    const before = stack.lambda.invocations().length;
+
+    try {
+      // Act
+      await new Promise((resolve) => setTimeout(resolve, 2_100)); // past the last start asked for
+      const answer = await post(signed({ taskId: 'busy', eventType: 5 }));
+
+      // Assess
+      expect(actionOf(answer)).toBe('hinted');
+      expect(stack.lambda.invocations().slice(before)).toEqual([]);
+    } finally {
+      await lease.release('busy-run', []);
+    }
   });
 });
 
 describe('one event per task, whatever the order', () => {
-  const ended = (name: string) => ({
-    Status: 3,
-    RecordBeginTimestamp: Date.now() - 60_000,
-    RecordEndTimestamp: Date.now() - 1_000,
-    RecordFiles: [zegoFile({ status: 3, FileId: `${name}-0.mp4` })],
-  });
-
-  it('callback then poll', async () => {
-    await stack.track('order-cp');
-    stack.zego.setTask('order-cp', ended('order-cp'));
-    await post(uploaded('order-cp', [3]));
-    const summary = await sweep({}, lambdaContext());
-    expect(events('order-cp')).toHaveLength(1);
-    expect(summary.published).toBe(0);
-    expect(stack.zego.stats().byTask['order-cp']).toBeUndefined(); // closed: the sweep never asks about it
-  });
-
   it('poll then callback', async () => {
     await stack.track('order-pc');
     stack.zego.setTask('order-pc', ended('order-pc'));
     await sweep({}, lambdaContext());
-    const answer = await post(uploaded('order-pc', [3]));
-    expect(JSON.parse(answer.body)).toMatchObject({ action: 'closed_already' });
+    expect(actionOf(await post(signed({ taskId: 'order-pc', eventType: 1 })))).toBe('closed_already');
     expect(events('order-pc')).toMatchObject([{ recording: { closedBy: 'poll' } }]);
-    expect(await stack.store.get('order-pc')).toMatchObject({ state: 'COMPLETED', closedBy: 'poll' });
   });
 
   it('duplicate callbacks, sent one after another and at once', async () => {
-    await stack.track('order-dup');
-    const body = uploaded('order-dup', [3]);
+    await trackedLater('order-dup');
+    stack.zego.setTask('order-dup', ended('order-dup'));
+    const body = signed({ taskId: 'order-dup', eventType: 1 });
     const answers = await Promise.all([post(body), post(body), post(body)]);
+    await sweep({}, lambdaContext());
     const again = await post(body);
     expect([...answers, again].map((a) => a.statusCode)).toEqual([200, 200, 200, 200]);
+    expect(answers.map(actionOf).sort()).toEqual(['cooldown', 'cooldown', 'hinted']);
+    expect(actionOf(again)).toBe('closed_already');
     expect(events('order-dup')).toHaveLength(1);
-    expect(JSON.parse(again.body)).toMatchObject({ action: 'closed_already' });
+    expect(stack.zego.stats().byTask['order-dup']).toBe(1);
   });
 
-  it('a callback racing a sweep that is checking the same task', async () => {
-    // Prepare: ZEGO answers the sweep slowly, so the callback lands while its request is in flight.
+  it('a callback racing a sweep whose request about the same task is in flight', async () => {
+    // Prepare: ZEGO answers slowly, so the callback lands while the sweep's request is in flight.
     const slow = await startLocalStack({ latencyMs: 400 });
     try {
-      Object.assign(process.env, slow.sweepEnv());
+      Object.assign(process.env, slow.sweepEnv({ ZEGO_TIMEOUT_MS: '2000' }));
       vi.resetModules();
       const { handler: slowSweep } = await import('../../functions/sweep');
       const { handler: slowCallback } = await import('../../functions/callback');
@@ -271,102 +403,20 @@ describe('one event per task, whatever the order', () => {
 
       // Act
       const sweeping = slowSweep({}, lambdaContext());
-      await sleep(150);
-      const requestsSoFar = slow.zego.stats().requests;
-      const event = restProxyEvent({
-        method: 'POST',
-        resource: '/callbacks/zego',
-        path: '/callbacks/zego',
-        body: JSON.stringify(uploaded('race', [3])),
-        apiKey: null,
-      });
-      const answer = await slowCallback(event, { awsRequestId: 'race', getRemainingTimeInMillis: () => 10_000 });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const answer = await postCallback(slowCallback, signed({ taskId: 'race', eventType: 1 }));
       const summary = await sweeping;
-
-      // Assess: the callback won, the sweep's write lost the race and published nothing.
-      expect(requestsSoFar).toBe(1);
-      expect(JSON.parse(answer.body)).toMatchObject({ action: 'announced' });
-      expect(summary).toMatchObject({ checked: 1, published: 0, conflicts: 1 });
       const raced = slow.sns.published().map((p) => JSON.parse(p.parsedMessage!.default as string) as OutcomeEvent);
+
+      // Assess: the hint moved the task on, so the polled answer lost its write; the hinted check announced.
+      expect(actionOf(answer)).toBe('hinted');
+      expect(summary).toMatchObject({ conflicts: 1, hinted: 1, published: 1 });
       expect(raced).toHaveLength(1);
       expect(raced[0]!.recording.closedBy).toBe('callback');
     } finally {
       await slow.close();
       Object.assign(process.env, stack.sweepEnv());
     }
-  });
-});
-
-describe('events that make a task due, and polling as the backstop', () => {
-  it('event 5 makes a task due at once, and the next sweep checks it first and closes it', async () => {
-    // Prepare: a task whose next check is an hour away.
-    const task = await stack.track('due-5');
-    await stack.store.save({ ...task, dueAt: Date.now() + 3_600_000, checks: 3 });
-    stack.zego.setTask('due-5', {
-      Status: 3,
-      RecordBeginTimestamp: Date.now() - 60_000,
-      RecordFiles: [zegoFile({ status: 3 })],
-    });
-
-    // Act
-    const answer = await post(signed({ taskId: 'due-5', eventType: 5 }));
-    const due = await stack.store.get('due-5');
-    const summary = await sweep({}, lambdaContext());
-
-    // Assess
-    expect(JSON.parse(answer.body)).toMatchObject({ action: 'made_due' });
-    expect(due?.dueAt).toBeLessThanOrEqual(Date.now());
-    expect(summary.published).toBeGreaterThanOrEqual(1);
-    expect(events('due-5')).toMatchObject([{ recording: { state: 'COMPLETED', closedBy: 'poll' } }]);
-  });
-
-  it.each([2, 7])('event %i makes a task due at once too', async (eventType) => {
-    const task = await stack.track(`due-${eventType}`);
-    await stack.store.save({ ...task, dueAt: Date.now() + 3_600_000 });
-    const answer = await post(signed({ taskId: `due-${eventType}`, eventType }));
-    expect(JSON.parse(answer.body)).toMatchObject({ action: 'made_due' });
-    expect((await stack.store.get(`due-${eventType}`))?.dueAt).toBeLessThanOrEqual(Date.now());
-  });
-
-  it('an event for an untracked task tracks it, due at once', async () => {
-    const answer = await post(signed({ taskId: 'due-untracked', eventType: 7, roomId: 'room-x' }));
-    expect(JSON.parse(answer.body)).toMatchObject({ action: 'tracked' });
-    expect(await stack.store.get('due-untracked')).toMatchObject({ state: 'OPEN', roomId: 'room-x', checks: 0 });
-  });
-
-  it('an event type recwatch does not use answers 200 and writes nothing', async () => {
-    const before = stack.dynamo.operations().length;
-    const answer = await post(signed({ taskId: 'unknown-event', eventType: 3 }));
-    const novel = await post(signed({ taskId: 'unknown-event', eventType: 999 }));
-    expect([answer.statusCode, novel.statusCode]).toEqual([200, 200]);
-    expect(JSON.parse(novel.body)).toMatchObject({ action: 'ignored' });
-    expect(stack.dynamo.operations().slice(before)).toEqual([]);
-  });
-
-  it('never changes a closed task, whatever event arrives later', async () => {
-    await stack.track('closed-late');
-    await post(uploaded('closed-late', [3]));
-    const closed = await stack.store.get('closed-late');
-    for (const eventType of [1, 2, 5, 7]) {
-      const answer = await post(
-        eventType === 1 ? uploaded('closed-late', [5]) : signed({ taskId: 'closed-late', eventType }),
-      );
-      expect(JSON.parse(answer.body)).toMatchObject({ action: 'closed_already' });
-    }
-    expect(await stack.store.get('closed-late')).toEqual(closed);
-    expect(events('closed-late')).toHaveLength(1);
-  });
-
-  it('closes a task whose callbacks never arrive by polling', async () => {
-    await stack.track('lost-callbacks');
-    stack.zego.setTask('lost-callbacks', {
-      Status: 3,
-      RecordBeginTimestamp: Date.now() - 60_000,
-      RecordFiles: [zegoFile({ status: 3 })],
-    });
-    const summary = await sweep({}, lambdaContext());
-    expect(summary.published).toBeGreaterThanOrEqual(1);
-    expect(events('lost-callbacks')).toMatchObject([{ recording: { state: 'COMPLETED', closedBy: 'poll' } }]);
   });
 });
 
@@ -388,16 +438,11 @@ describe('callback metrics (Embedded Metric Format)', () => {
     expect(names(total!)).toEqual(['CallbacksReceived', 'CallbacksRefused']);
   });
 
-  it('counts a callback acted on, with the outcome it announced', async () => {
-    await stack.track('metric-done');
-    const { lines } = await withCapturedOutput(() => post(uploaded('metric-done', [3])));
-    const [emf, ...more] = emfOf(lines);
-    expect(more).toEqual([]);
-    expect(names(emf!)).toEqual(['CallbacksActedOn', 'CallbacksReceived', 'EventsPublished', 'RecordingsCompleted']);
-  });
-
-  it('counts a duplicate as ignored', async () => {
-    const { lines } = await withCapturedOutput(() => post(uploaded('metric-done', [3])));
-    expect(names(emfOf(lines)[0]!)).toEqual(['CallbacksIgnored', 'CallbacksReceived']);
+  it('counts a hint taken as acted on, and one in its cooldown as ignored', async () => {
+    await trackedLater('metric-hint');
+    const first = await withCapturedOutput(() => post(signed({ taskId: 'metric-hint', eventType: 5 })));
+    const again = await withCapturedOutput(() => post(signed({ taskId: 'metric-hint', eventType: 5 })));
+    expect(emfOf(first.lines).map(names)).toEqual([['CallbacksActedOn', 'CallbacksReceived']]);
+    expect(emfOf(again.lines).map(names)).toEqual([['CallbacksIgnored', 'CallbacksReceived']]);
   });
 });

@@ -70,7 +70,7 @@ describe('buildOutcomeEvent', () => {
 
     // Assess
     expect(event).toStrictEqual({
-      eventId: 'X3CgNeE4I1qAAABN:recording.completed',
+      eventId: `X3CgNeE4I1qAAABN:${T0}:recording.completed`,
       eventType: 'recording.completed',
       schemaVersion: 1,
       occurredAt: '2026-11-24T10:05:00.000Z',
@@ -89,19 +89,25 @@ describe('buildOutcomeEvent', () => {
     ['COMPLETED', 'recording.completed'],
     ['FAILED', 'recording.failed'],
     ['EXPIRED', 'recording.expired'],
-  ] as const)('names a %s task %s, with a stable eventId', (state, eventType) => {
-    // Prepare
-    const closed = task({ state });
+  ] as const)(
+    'names a %s task %s, with an eventId stable for the outcome and new for a new tracking',
+    (state, eventType) => {
+      // Prepare
+      const closed = task({ state });
+      const trackedAgain = task({ state, trackedAt: T0 + 1 });
 
-    // Act
-    const first = buildOutcomeEvent(closed, T1);
-    const again = buildOutcomeEvent(closed, T1 + 60_000);
+      // Act
+      const first = buildOutcomeEvent(closed, T1);
+      const again = buildOutcomeEvent({ ...closed, version: closed.version + 2 }, T1 + 60_000);
+      const afterRetrack = buildOutcomeEvent(trackedAgain, T1);
 
-    // Assess
-    expect(first.eventType).toBe(eventType);
-    expect(first.eventId).toBe(`X3CgNeE4I1qAAABN:${eventType}`);
-    expect(again.eventId).toBe(first.eventId);
-  });
+      // Assess
+      expect(first.eventType).toBe(eventType);
+      expect(first.eventId).toBe(`X3CgNeE4I1qAAABN:${T0}:${eventType}`);
+      expect(again.eventId).toBe(first.eventId);
+      expect(afterRetrack.eventId).not.toBe(first.eventId);
+    },
+  );
 
   it('refuses an OPEN task, which has no outcome', () => {
     expect(() => buildOutcomeEvent(task({ state: 'OPEN' }), T1)).toThrow(/OPEN/);

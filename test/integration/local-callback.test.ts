@@ -82,31 +82,27 @@ async function closedPort(): Promise<number> {
 }
 
 describe('npm run callback', () => {
-  it('signs with the running stack’s secret and default URL; an untracked task is tracked and closed by its callback', async () => {
+  it('signs with the running stack’s secret and default URL; an untracked task becomes a candidate, not an outcome', async () => {
     // Act: the secret from the data directory, the URL from PORT, the simulator's AppId.
     const run = await npmRunCallback(['cb-untracked-1', '--room', 'room-9'], {
       RECWATCH_DATA_DIR: dataDir,
       PORT: port,
     });
 
-    // Assess: one line with the answer; the event went out before it, closed by the callback.
+    // Assess: one line with the answer. A callback is a hint: nothing is announced, or tracked, until ZEGO answers.
     expect(run, run.stderr).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toBe(
-      `POST http://127.0.0.1:${port}/callbacks/zego event 1 (upload finished) for cb-untracked-1 → 200 {"received":true,"action":"announced","outcome":"recording.completed"}\n`,
+      `POST http://127.0.0.1:${port}/callbacks/zego event 1 (upload finished) for cb-untracked-1 → 200 {"received":true,"action":"candidate"}\n`,
     );
-    const [event, ...more] = eventsOf('cb-untracked-1');
-    expect(more).toEqual([]);
-    expect(event?.recording).toMatchObject({
-      taskId: 'cb-untracked-1',
-      roomId: 'room-9',
-      state: 'COMPLETED',
-      closedBy: 'callback',
-      files: [{ status: 3 }, { status: 3 }],
-    });
+    expect(eventsOf('cb-untracked-1')).toEqual([]);
+    expect(await stack.store.get('cb-untracked-1')).toBeUndefined();
+    const items = await stack.dynamo.scanTable(stack.table);
+    expect(items).toContainEqual(expect.objectContaining({ candidateOf: 'cb-untracked-1' }));
+    expect(JSON.stringify(items)).not.toContain('room-9');
     expect(run.stdout).not.toContain(CALLBACK_SECRET);
   });
 
-  it('sends a failed upload for a tracked task, and an uploading event that makes a task due', async () => {
+  it('hints at a tracked task with each event that may mean an outcome', async () => {
     // Prepare: the secret from the environment, the URL given.
     await stack.track('cb-tracked-2', { dueAt: Date.now() + 3_600_000 });
     await stack.track('cb-tracked-3', { dueAt: Date.now() + 3_600_000 });
@@ -114,24 +110,26 @@ describe('npm run callback', () => {
     const url = `${api.url}/callbacks/zego`;
 
     // Act
-    const [failed, uploading] = await Promise.all([
-      npmRunCallback(['cb-tracked-2', '--failed', '--url', url], env),
+    const [finished, uploading] = await Promise.all([
+      npmRunCallback(['cb-tracked-2', '--url', url], env),
       npmRunCallback(['cb-tracked-3', '--event', '7', '--url', url], env),
     ]);
 
     // Assess
-    expect(failed.code, failed.stderr).toBe(0);
-    expect(failed.stdout).toContain('→ 200 {"received":true,"action":"announced","outcome":"recording.failed"}');
-    expect(eventsOf('cb-tracked-2')[0]?.recording).toMatchObject({
-      state: 'FAILED',
-      closedBy: 'callback',
-      files: [{ status: 3 }, { status: 5 }],
-    });
+    expect(finished.code, finished.stderr).toBe(0);
+    expect(finished.stdout).toContain(
+      'event 1 (upload finished) for cb-tracked-2 → 200 {"received":true,"action":"hinted"}',
+    );
     expect(uploading.code, uploading.stderr).toBe(0);
     expect(uploading.stdout).toContain(
-      'event 7 (stopped, uploading) for cb-tracked-3 → 200 {"received":true,"action":"made_due"}',
+      'event 7 (stopped, uploading) for cb-tracked-3 → 200 {"received":true,"action":"hinted"}',
     );
-    expect((await stack.store.get('cb-tracked-3'))?.dueAt).toBeLessThanOrEqual(Date.now());
+    for (const id of ['cb-tracked-2', 'cb-tracked-3']) {
+      const stored = await stack.store.get(id);
+      expect(stored).toMatchObject({ hinted: true, state: 'OPEN' });
+      expect(stored!.dueAt).toBeLessThanOrEqual(Date.now());
+    }
+    expect(eventsOf('cb-tracked-2')).toEqual([]);
   });
 
   it('prints a refusal and exits 1; says in one line when nothing answers or no stack left its secret', async () => {
@@ -162,7 +160,7 @@ describe('npm run callback', () => {
     const run = await npmRunCallback(['cb-5', '--event', '3'], { ZEGO_CALLBACK_SECRET: CALLBACK_SECRET });
     expect(run).toMatchObject({ code: 2, stdout: '' });
     expect(run.stderr).toBe(
-      'npm run callback: --event must be 1, 2, 5 or 7, got "3" (usage: npm run callback -- <taskId> [--event 1|2|5|7] [--failed] [--room <roomId>] [--url <url>])\n',
+      'npm run callback: --event must be 1, 2, 5 or 7, got "3" (usage: npm run callback -- <taskId> [--event 1|2|5|7] [--room <roomId>] [--url <url>])\n',
     );
   });
 });
@@ -186,7 +184,6 @@ describe('npm run callback arguments', () => {
       url: 'http://127.0.0.1:3000/callbacks/zego',
       taskId: 't-1',
       eventType: 1,
-      failed: false,
       appId: 1234567890,
       callbackSecret: 's',
     });
@@ -203,7 +200,7 @@ describe('npm run callback arguments', () => {
     [[], /^give the TaskId to send a callback for \(usage: /],
     [['a', 'b'], /^give one TaskId, not 2 /],
     [['a', '--event', '4'], /^--event must be 1, 2, 5 or 7, got "4"/],
-    [['a', '--event', '7', '--failed'], /^--failed goes with --event 1/],
+    [['a', '--failed'], /^Unknown option '--failed'/],
     [['a', '--colour'], /^Unknown option '--colour'.* \(usage: /],
     [['a', '--url', 'ftp://x'], /^--url must be an http/],
   ])('refuses %j', (args, message) => {
@@ -214,12 +211,11 @@ describe('npm run callback arguments', () => {
     expect(refusal(['a'], { ZEGO_APP_ID: 'abc' })).toMatch(/^ZEGO_APP_ID must be an unsigned 32-bit integer/);
   });
 
-  it('signs the body as ZEGO does; --failed fails the second file', () => {
+  it('signs the body as ZEGO does, with its two files', () => {
     const command: CallbackCommand = {
       url: 'http://x',
       taskId: 't-9',
       eventType: 1,
-      failed: true,
       appId: 7,
       callbackSecret: 'sec',
     };
@@ -229,7 +225,7 @@ describe('npm run callback arguments', () => {
       task_id: 't-9',
       event_type: 1,
       timestamp: String(Date.UTC(2026, 0, 1) / 1000),
-      detail: { upload_status: 2, file_info: [{ status: 3 }, { status: 5 }] },
+      detail: { upload_status: 1, file_info: [{ status: 3 }, { status: 3 }] },
     });
     expect(
       verifyCallbackSignature('sec', body.timestamp as string, body.nonce as string, body.signature as string),

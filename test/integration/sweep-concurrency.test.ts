@@ -120,6 +120,7 @@ describe('the rate limit holds for the whole deployment', () => {
     const noLease: SweepLease = {
       acquire: async () => ({ carriedOver: [], carriedOverListing: [] }),
       release: async () => undefined,
+      state: async () => ({}),
     };
     const engine = () =>
       runSweep(
@@ -140,6 +141,10 @@ describe('the rate limit holds for the whole deployment', () => {
           concurrency: 4,
           zegoTimeoutMs: 2000,
           policy: { checkIntervalMs: 1000, checkIntervalMaxMs: 2000 },
+          triage: false,
+          listRateLimit: 10,
+          discover: false,
+          keepChecking: false,
         },
         { runId: `race-${Math.random()}`, deadline: Date.now() + 30_000 },
       );

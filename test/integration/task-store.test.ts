@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoSweepLease, createDynamoTaskStore, LEASE_KEY } from '../../lib/store/dynamodb-task-store';
+import { createDynamoSweepLease, LEASE_KEY } from '../../lib/store/dynamodb-sweep-lease';
+import { createDynamoTaskStore } from '../../lib/store/dynamodb-task-store';
 import { shardOf } from '../../lib/store/task-item';
 import type { DueEntry, TaskStore } from '../../lib/store/task-store';
 import type { Task } from '../../lib/task/task';
@@ -77,15 +78,17 @@ describe('DynamoDB task store (against dynalite)', () => {
     expect(dueAts).toEqual([...dueAts].sort((a, b) => a - b));
   });
 
-  it('counts the items needing work across shards (due or not yet), never the closed history', async () => {
+  it('counts the items needing work across shards and the hint partition (due or not yet), never the closed history', async () => {
     const { store } = await freshStore(3);
-    for (let i = 0; i < 12; i++) await store.create(task(`open-${i}`, { dueAt: T0 + i * 60_000 }));
+    for (let i = 0; i < 11; i++) await store.create(task(`open-${i}`, { dueAt: T0 + i * 60_000 }));
+    await store.create(task('hinted', { hinted: true, hintedAt: T0, dueAt: T0 }));
     for (let i = 0; i < 20; i++)
       await store.create(task(`closed-${i}`, { state: 'COMPLETED', publishedAt: T0, closedAt: T0, dueAt: undefined }));
     await store.create(task('pending', { state: 'FAILED', closedAt: T0, dueAt: T0 + 1 }));
     const before = dynamo.operations().length;
     expect(await store.countDue()).toBe(13);
-    expect(dynamo.operations().slice(before)).toEqual(['Query', 'Query', 'Query']); // one per shard, no Scan
+    // One per shard and one for the hint partition; no Scan.
+    expect(dynamo.operations().slice(before)).toEqual(['Query', 'Query', 'Query', 'Query']);
   });
 
   it('writes only over the version it read: a second writer with the same version loses and changes nothing', async () => {

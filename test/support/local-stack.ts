@@ -2,6 +2,7 @@
 // simulator, and a wire-level SNS endpoint. `sweepEnv()` gives the environment the real function reads.
 import { randomUUID } from 'node:crypto';
 import { localFunctionEnv } from '../../infra/local/function-env';
+import { type LambdaEndpoint, startLambdaEndpoint } from '../../infra/local/lambda-endpoint';
 import { type SnsEndpoint, startSnsEndpoint } from '../../infra/local/sns-endpoint';
 import { type SimulatorOptions, startZegoSimulator, type ZegoSimulator } from '../../infra/local/zego-simulator';
 import { createDynamoTaskStore } from '../../lib/store/dynamodb-task-store';
@@ -14,11 +15,14 @@ export const SECRET = '9193cc662a4c0ec135ec71fb57194b38';
 /** ZEGO's published callback example uses 'secret'; any value does. */
 export const CALLBACK_SECRET = 'local-callback-secret-0123456789';
 export const TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:recwatch-test-events';
+/** The sweep function the callback receiver starts, on the local Lambda endpoint (a no-op until a test defines it). */
+export const SWEEP_FUNCTION = 'recwatch-test-sweep';
 
 export interface LocalStack {
   dynamo: LocalDynamo;
   zego: ZegoSimulator;
   sns: SnsEndpoint;
+  lambda: LambdaEndpoint;
   table: string;
   store: TaskStore;
   /** Variables for the sweep and callback functions (and the AWS SDK) pointing at this stack. */
@@ -34,11 +38,14 @@ export async function startLocalStack(options: Partial<SimulatorOptions> = {}): 
   await dynamo.createTasksTable(table);
   const zego = await startZegoSimulator({ appId: APP_ID, serverSecret: SECRET, ...options });
   const sns = await startSnsEndpoint({ topicArn: TOPIC_ARN });
+  const lambda = await startLambdaEndpoint();
+  lambda.define(SWEEP_FUNCTION, async () => undefined);
   const store = createDynamoTaskStore({ client: dynamo.doc, table, shards: 1, retentionDays: 30 });
   return {
     dynamo,
     zego,
     sns,
+    lambda,
     table,
     store,
     sweepEnv: (overrides = {}) => ({
@@ -48,6 +55,7 @@ export async function startLocalStack(options: Partial<SimulatorOptions> = {}): 
         sns: { url: sns.url, topicArn: TOPIC_ARN },
         zego: { appId: APP_ID, serverSecret: SECRET, apiUrl: zego.url },
         callbackSecret: CALLBACK_SECRET,
+        lambda: { url: lambda.url, sweepFunctionName: SWEEP_FUNCTION },
       }),
       ZEGO_TIMEOUT_MS: '400',
       CHECK_INTERVAL_SECONDS: '1',
@@ -62,7 +70,8 @@ export async function startLocalStack(options: Partial<SimulatorOptions> = {}): 
       return (await store.create(newTask(taskId, Date.now(), extra))).task;
     },
     async close() {
-      await Promise.all([zego.close(), sns.close(), dynamo.close()]);
+      await lambda.settled();
+      await Promise.all([zego.close(), sns.close(), lambda.close(), dynamo.close()]);
     },
   };
 }

@@ -3,7 +3,8 @@
 // The DynamoDB adapter itself is tested against dynalite (test/integration/task-store.test.ts).
 import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { EventPublisher } from '../../lib/events/publisher';
-import type { DueEntry, SweepLease, TaskStore } from '../../lib/store/task-store';
+import type { DueEntry, NextWork, SweepLease, TaskStore } from '../../lib/store/task-store';
+import type { Candidate } from '../../lib/task/hint';
 import type { Task } from '../../lib/task/task';
 import type {
   DescribeResult,
@@ -27,11 +28,42 @@ export class MemoryStore implements TaskStore {
     this.tasks.set(task.taskId, task);
     return { created: true, task };
   }
+  readonly candidates = new Map<string, Candidate>();
   async *listDue(now: number): AsyncIterable<DueEntry> {
     const due = [...this.tasks.values()]
-      .filter((t) => t.dueAt !== undefined && t.dueAt <= now)
+      .filter((t) => t.dueAt !== undefined && t.dueAt <= now && t.hinted !== true)
       .sort((a, b) => a.dueAt! - b.dueAt!);
     for (const task of due) yield { task };
+  }
+  async listHinted(now: number, limit: number): Promise<DueEntry[]> {
+    return [...this.tasks.values()]
+      .filter((t) => t.dueAt !== undefined && t.dueAt <= now && t.hinted === true)
+      .sort((a, b) => a.dueAt! - b.dueAt!)
+      .slice(0, limit)
+      .map((task) => ({ task }));
+  }
+  async listCandidates(now: number, limit: number): Promise<Candidate[]> {
+    return [...this.candidates.values()]
+      .filter((c) => c.dueAt <= now)
+      .sort((a, b) => a.dueAt - b.dueAt)
+      .slice(0, limit);
+  }
+  async saveCandidate(candidate: Candidate) {
+    const stored = this.candidates.get(candidate.taskId);
+    if (stored === undefined || stored.version !== candidate.version) return undefined;
+    const next = { ...candidate, version: candidate.version + 1 };
+    this.candidates.set(candidate.taskId, next);
+    return next;
+  }
+  async dropCandidate(taskId: string) {
+    this.candidates.delete(taskId);
+  }
+  /** What a callback's hint does to a task, as the DynamoDB hint inbox does it. */
+  hint(taskId: string, now: number) {
+    const stored = this.tasks.get(taskId);
+    if (stored === undefined || stored.state !== 'OPEN') return false;
+    this.tasks.set(taskId, { ...stored, hinted: true, hintedAt: now, dueAt: now, version: stored.version + 1 });
+    return true;
   }
   async save(task: Task) {
     if (this.poisoned.has(task.taskId))
@@ -46,9 +78,17 @@ export class MemoryStore implements TaskStore {
   async countDue() {
     return [...this.tasks.values()].filter((t) => t.dueAt !== undefined).length;
   }
-  async nextDueAt() {
-    const times = [...this.tasks.values()].flatMap((t) => (t.dueAt === undefined ? [] : [t.dueAt]));
-    return times.length === 0 ? undefined : Math.min(...times);
+  async nextWork() {
+    const earliest = (times: number[]) => (times.length === 0 ? undefined : Math.min(...times));
+    const tasks = [...this.tasks.values()].filter((t) => t.dueAt !== undefined);
+    const next: NextWork = {};
+    const due = earliest(tasks.filter((t) => t.hinted !== true).map((t) => t.dueAt!));
+    const hinted = earliest(tasks.filter((t) => t.hinted === true).map((t) => t.dueAt!));
+    const candidate = earliest([...this.candidates.values()].map((c) => c.dueAt));
+    if (due !== undefined) next.due = due;
+    if (hinted !== undefined) next.hinted = hinted;
+    if (candidate !== undefined) next.candidate = candidate;
+    return next;
   }
   /** Task ids whose save throws (a write DynamoDB refuses every time, say). */
   readonly poisoned = new Set<string>();
@@ -61,6 +101,7 @@ export class MemoryStore implements TaskStore {
       this.tasks.set(taskId, {
         ...stored,
         dueAt: aside.until,
+        hinted: false,
         processingErrors: aside.errors,
         lastError: { kind: 'processing', ...aside.error },
       });
@@ -74,6 +115,7 @@ export class MemoryStore implements TaskStore {
 export const memoryLease = (): SweepLease => ({
   acquire: async () => ({ carriedOver: [], carriedOverListing: [] }),
   release: async () => undefined,
+  state: async () => ({}),
 });
 
 export class MemoryPublisher implements EventPublisher {

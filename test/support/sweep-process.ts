@@ -3,9 +3,14 @@
 import { spawn } from 'node:child_process';
 import type { SweepSummary } from '../../lib/sweep/summary';
 
-export function runSweepInProcess(env: NodeJS.ProcessEnv, remainingMs: number): Promise<SweepSummary> {
+export function runSweepInProcess(
+  env: NodeJS.ProcessEnv,
+  remainingMs: number,
+  event: unknown = {},
+): Promise<SweepSummary> {
   return new Promise<SweepSummary>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/run-sweep.ts', String(remainingMs)], {
+    const args = ['--import', 'tsx', 'test/support/run-sweep.ts', String(remainingMs), JSON.stringify(event)];
+    const child = spawn(process.execPath, args, {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

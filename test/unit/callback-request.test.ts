@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest';
 import { CallbackRefusal, MAX_CALLBACK_BYTES, readCallback } from '../../lib/callback/callback-request';
 import { callbackSignature, signCallback, verifyCallbackSignature } from '../../lib/callback/signature';
-import { recordOfUploadFinished } from '../../lib/callback/upload-finished';
 
 const SECRET = 'secret';
 const APP_ID = 1234567890;
@@ -71,14 +70,7 @@ describe('readCallback', () => {
     const callback = await readCallback(JSON.stringify(body({ new_field: { nested: true }, message: 'x' })), checks);
 
     // Assess
-    expect(callback).toEqual({
-      taskId: 'X3CgNeE4I1qAAABN',
-      eventType: 5,
-      roomId: 'room-1',
-      sentAt: Math.floor(NOW / 1000) * 1000,
-      sequence: 3,
-      detail: {},
-    });
+    expect(callback).toEqual({ taskId: 'X3CgNeE4I1qAAABN', eventType: 5, sentAt: Math.floor(NOW / 1000) * 1000 });
   });
 
   it('accepts a numeric timestamp and a numeric-string app_id', async () => {
@@ -140,9 +132,19 @@ describe('readCallback', () => {
     expect(error?.reason).toBe('bad_signature');
   });
 
-  it('leaves out a room_id it could not store, rather than refusing the callback', async () => {
-    const callback = await readCallback(JSON.stringify(body({ room_id: 'has spaces in it' })), checks);
-    expect(callback.roomId).toBeUndefined();
+  it('keeps only task_id and event_type of the body: room_id and detail are not signed, so they are not read', async () => {
+    // Prepare: a signed body whose unsigned parts claim a room and a file.
+    const claims = {
+      room_id: 'room-of-the-forger',
+      detail: { file_info: [{ file_url: 'https://evil.example.test/x.mp4' }] },
+    };
+
+    // Act
+    const callback = await readCallback(JSON.stringify(body(claims)), checks);
+
+    // Assess
+    expect(callback).toEqual({ taskId: expect.any(String), eventType: expect.any(Number), sentAt: expect.any(Number) });
+    expect(JSON.stringify(callback)).not.toMatch(/room-of-the-forger|evil\.example/);
   });
 });
 
@@ -150,73 +152,3 @@ function signedWith(timestamp: string) {
   const nonce = '0123456789abcdef';
   return { timestamp, nonce, signature: callbackSignature(SECRET, timestamp, nonce) };
 }
-
-describe('recordOfUploadFinished', () => {
-  it('maps file_info to the recording file shape, as an ended recording', () => {
-    // Act
-    const record = recordOfUploadFinished(
-      {
-        upload_status: 1,
-        file_info: [
-          {
-            file_id: 'a.mp4',
-            file_url: 'https://s/a.mp4',
-            stream_id: 's1',
-            user_id: 'u1',
-            output_file_format: 'mp4',
-            file_size: 10,
-            duration: 20,
-            resolution_width: 1280,
-            resolution_height: 720,
-            media_track_type: 3,
-            begin_timestamp: 5,
-            status: 3,
-            unknown: 'kept out',
-          },
-        ],
-      },
-      undefined,
-    );
-
-    // Assess
-    expect(record).toEqual({
-      status: 3,
-      files: [
-        {
-          fileId: 'a.mp4',
-          url: 'https://s/a.mp4',
-          streamId: 's1',
-          userId: 'u1',
-          format: 'mp4',
-          sizeBytes: 10,
-          durationMs: 20,
-          width: 1280,
-          height: 720,
-          mediaTrackType: 3,
-          beginTimestamp: 5,
-          status: 3,
-        },
-      ],
-    });
-  });
-
-  it('keeps an abnormal end that a poll already saw', () => {
-    expect(recordOfUploadFinished({ upload_status: 1, file_info: [] }, 4)).toEqual({ status: 4, files: [] });
-  });
-
-  it('reads a file without a status as uploaded only when every file uploaded', () => {
-    expect(recordOfUploadFinished({ upload_status: 1, file_info: [{ file_id: 'a' }] }, 2)?.files).toEqual([
-      { fileId: 'a', status: 3 },
-    ]);
-    expect(recordOfUploadFinished({ upload_status: 2, file_info: [{ file_id: 'a' }] }, 2)).toBeUndefined();
-  });
-
-  it.each([
-    ['no detail', undefined],
-    ['no file list', { upload_status: 1 }],
-    ['a file list that is not a list', { upload_status: 1, file_info: 'a.mp4' }],
-    ['a file that is not an object', { upload_status: 1, file_info: ['a.mp4'] }],
-  ])('cannot decide from %s', (_, detail) => {
-    expect(recordOfUploadFinished(detail, undefined)).toBeUndefined();
-  });
-});

@@ -122,7 +122,6 @@ describe('sweep configuration', () => {
 describe('callback configuration', () => {
   const callbackEnv = {
     TASKS_TABLE: valid.TASKS_TABLE,
-    EVENTS_TOPIC_ARN: valid.EVENTS_TOPIC_ARN,
     ZEGO_APP_ID: valid.ZEGO_APP_ID,
     ZEGO_CALLBACK_SECRET_PARAM: '/recwatch/dev/zego-callback-secret',
   };
@@ -133,12 +132,12 @@ describe('callback configuration', () => {
       tasksTable: 'recwatch-dev-tasks',
       indexShards: 1,
       retentionDays: 30,
-      eventsTopicArn: valid.EVENTS_TOPIC_ARN,
       appId: 1234567890,
       callbackSecret: { kind: 'ssm', parameterName: '/recwatch/dev/zego-callback-secret' },
-      checkIntervalMs: 30_000,
-      checkIntervalMaxMs: 300_000,
     });
+    expect(loadCallbackConfig({ ...callbackEnv, SWEEP_FUNCTION_NAME: 'recwatch-prod-sweep' }).sweepFunctionName).toBe(
+      'recwatch-prod-sweep',
+    );
     const local = loadCallbackConfig({
       ...callbackEnv,
       ZEGO_CALLBACK_SECRET_PARAM: undefined,
@@ -155,7 +154,7 @@ describe('callback configuration', () => {
     [{ ZEGO_CALLBACK_SECRET: 'x' }, /^set only one of ZEGO_CALLBACK_SECRET and ZEGO_CALLBACK_SECRET_PARAM/],
     [{ ZEGO_CALLBACK_SECRET_PARAM: 'has space' }, /^ZEGO_CALLBACK_SECRET_PARAM is not a valid SSM parameter name/],
     [{ ZEGO_APP_ID: undefined }, /^ZEGO_APP_ID is required/],
-    [{ EVENTS_TOPIC_ARN: undefined }, /^EVENTS_TOPIC_ARN is required/],
+    [{ SWEEP_FUNCTION_NAME: 'no spaces allowed' }, /^SWEEP_FUNCTION_NAME is not a Lambda function name/],
   ])('rejects %j with one line naming the variable', (change, message) => {
     expect(() => loadCallbackConfig({ ...callbackEnv, ...change })).toThrow(message);
   });

@@ -16,6 +16,7 @@ const settings: SweepSettings = {
   policy: { checkIntervalMs: 30_000, checkIntervalMaxMs: 300_000 },
   triage: true,
   listRateLimit: 10,
+  discover: false,
   keepChecking: true,
 };
 const running = (): DescribeResult => ({ kind: 'ok', record: { status: 2, files: [] }, attempts: 1 });
