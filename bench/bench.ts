@@ -50,7 +50,7 @@ export const SIZES: Record<SizeName, BenchSize> = {
       finishWindowMs: 12_000,
     },
     // Real time: 75 s of callbacks at 5 a second spans a run's stop time and the gap before the next run.
-    callback: { perSecond: 5, steadyMs: 75_000, burst: 400, openRecordings: 100 },
+    callback: { perSecond: 5, steadyMs: 75_000, burst: 400, openRecordings: 100, lone: 4 },
     // Time compressed 10 times: 100 requests/s of each action, a 3 s interval, a 6 s schedule; 60
     // recordings complete over 3 real minutes after a minute's warm-up, in each of the six runs.
     capacity: { sizes: [300, 3_000, 10_000], compression: 10, completions: 60, completionWindowS: 180, latencyMs: 20 },
@@ -69,7 +69,7 @@ export const SIZES: Record<SizeName, BenchSize> = {
       schedulePeriodMs: 2_000,
       finishWindowMs: 1_500,
     },
-    callback: { perSecond: 5, steadyMs: 4_000, burst: 20, openRecordings: 10 },
+    callback: { perSecond: 5, steadyMs: 4_000, burst: 20, openRecordings: 10, lone: 1 },
     capacity: { sizes: [40], compression: 30, completions: 6, completionWindowS: 30, latencyMs: 20 },
     listing: { rooms: 10, perRoom: 30, limit: 10 },
     coldStartRuns: 1,

@@ -7,7 +7,9 @@
 // endpoint) when no run is taking work. Recordings in progress are polled meanwhile (triage), so runs keep
 // checking until their stop time and the 12 s gap between two runs is real.
 //   steady: `perSecond` callbacks a second for `steadyMs`, each for a recording that has just ended;
-//   burst:  `burst` callbacks at once, above the budget, while a run is going.
+//   burst:  `burst` callbacks at once, above the budget, while a run is going;
+//   idle:   then, with nothing open, `lone` callbacks 8 s apart for recordings nobody tracked: each finds no run
+//           taking work and starts one (a warm container here; a cold start on Lambda adds its own).
 import { performance } from 'node:perf_hooks';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { startApiServer } from '../../infra/local/api-server';
@@ -27,6 +29,8 @@ export interface CallbackOptions {
   burst: number;
   /** Recordings in progress meanwhile, which the sweep keeps watching with triage. */
   openRecordings: number;
+  /** Callbacks into an idle stack, at the end. */
+  lone: number;
 }
 
 export interface Quantiles {
@@ -45,6 +49,8 @@ export interface CallbackResult extends CallbackOptions {
   betweenRuns: Quantiles;
   /** The burst's callbacks, sent at once. */
   burstLatency: Quantiles;
+  /** Callbacks into an idle stack (nothing open, no run): each starts a run. */
+  idleLatency: Quantiles;
   /** Send → the 200 answer is read, over the steady callbacks. */
   answer: Quantiles;
   /** Sweep invocations: by the schedule, and by callbacks that found no run taking work. */
@@ -105,7 +111,8 @@ export async function runCallbackLatency(
   const steadyIds = Array.from({ length: Math.round((perSecond * steadyMs) / 1000) }, (_, i) => `cb-steady-${i}`);
   const burstIds = Array.from({ length: burst }, (_, i) => `cb-burst-${i}`);
   const openIds = Array.from({ length: openRecordings }, (_, i) => `cb-open-${i}`);
-  zego.setTasks([...steadyIds, ...burstIds, ...openIds].map((id) => [id, recording(id, beganAt)] as const));
+  const loneIds = Array.from({ length: options.lone }, (_, i) => `cb-lone-${i}`);
+  zego.setTasks([...steadyIds, ...burstIds, ...openIds, ...loneIds].map((id) => [id, recording(id, beganAt)] as const));
   // The callbacks' recordings are tracked and backed off (next check in an hour): only a hint brings them forward.
   await stack.seed(table, [
     ...[...steadyIds, ...burstIds].map((id) => ({ ...openTask(id, now + 3_600_000), recordBeginTimestamp: beganAt })),
@@ -129,8 +136,12 @@ export async function runCallbackLatency(
     startedRuns++;
     return fleet.invoke(event);
   });
+  // API Gateway spreads callbacks over as many containers as it needs; four warm ones here, in turn.
   const callbackBuild = builds.functions.find((f) => f.name === 'callback')!;
-  const callbackContainer = await startContainer(builds.runtime, callbackBuild.path, env);
+  const callbackContainers = await Promise.all(
+    Array.from({ length: 4 }, () => startContainer(builds.runtime, callbackBuild.path, env)),
+  );
+  let turn = 0;
   const api = await startApiServer({ host: '127.0.0.1', port: 0 });
   const unused = (): Promise<APIGatewayProxyResult> => Promise.reject(new Error('not part of this scenario'));
   api.use({
@@ -139,7 +150,7 @@ export async function runCallbackLatency(
     list: unused,
     untrack: unused,
     callback: async (event) => {
-      const report = await callbackContainer.invoke(event, CALLBACK_TIMEOUT_MS);
+      const report = await callbackContainers[turn++ % callbackContainers.length]!.invoke(event, CALLBACK_TIMEOUT_MS);
       if (report.error !== undefined) throw new Error(`scenario 6: the callback function failed: ${report.error}`);
       return report.result as APIGatewayProxyResult;
     },
@@ -152,17 +163,26 @@ export async function runCallbackLatency(
   const answeredIn: number[] = [];
   const statuses: Record<string, number> = {};
 
-  /** The recording has just ended (ZEGO knows it: its files are uploaded); ZEGO sends its upload-finished callback. */
-  const send = async (taskId: string): Promise<void> => {
+  /**
+   * The recording has just ended (ZEGO knows it: its files are uploaded); ZEGO sends its upload-finished
+   * callback. `at`: when ZEGO sent it, for the latency (a burst counts from its start, however long this
+   * process takes to put every request on the wire).
+   */
+  const send = async (taskId: string, at = Date.now()): Promise<void> => {
     zego.setTask(taskId, finished(taskId, beganAt, Date.now() - 1_000));
     const holder = await lease.state();
     if (holder.stopsAt !== undefined && holder.stopsAt > Date.now()) whileRunning.add(taskId);
     const started = performance.now();
-    sentAt.set(taskId, Date.now());
+    sentAt.set(taskId, at);
     const body = zegoCallbackBody({ appId: APP_ID, callbackSecret: CALLBACK_SECRET, taskId, eventType: 1 });
-    const answer = await sendZegoCallback(url, body, { timeoutMs: CALLBACK_TIMEOUT_MS });
+    let status = 'no answer';
+    try {
+      status = String((await sendZegoCallback(url, body, { timeoutMs: CALLBACK_TIMEOUT_MS })).statusCode);
+    } catch (error) {
+      status = (error as { code?: string }).code ?? 'error';
+    }
     answeredIn.push(performance.now() - started);
-    statuses[answer.statusCode] = (statuses[answer.statusCode] ?? 0) + 1;
+    statuses[status] = (statuses[status] ?? 0) + 1;
   };
 
   let scheduledRuns = 0;
@@ -190,14 +210,30 @@ export async function runCallbackLatency(
     // Burst: all at once, while a run is taking work with time to go (the burst needs burst ÷ 10 s of budget).
     const needMs = Math.min(30_000, (burst / RATE_LIMIT) * 1000 + 5_000);
     await waitFor(async () => ((await lease.state()).stopsAt ?? 0) > Date.now() + needMs, 70_000);
-    await Promise.all(burstIds.map(send));
+    const burstAt = Date.now();
+    let nextBurst = 0;
+    // As fast as this process can send them: 32 on the wire at a time.
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (nextBurst < burstIds.length) await send(burstIds[nextBurst++]!, burstAt);
+      }),
+    );
     await waitFor(() => burstIds.every((id) => publishedAt.has(id)), 20_000 + (burst / RATE_LIMIT) * 1000 * 2);
+    // Idle: the recordings in progress end and are announced; then nothing is open, and no run is taking work.
+    for (const id of openIds) zego.setTask(id, finished(id, beganAt, Date.now() - 1_000));
+    await waitFor(() => openIds.every((id) => publishedAt.has(id)), 60_000);
+    await waitFor(async () => ((await lease.state()).stopsAt ?? 0) < Date.now(), 70_000);
+    for (const taskId of loneIds) {
+      await send(taskId);
+      await waitFor(() => publishedAt.has(taskId), 20_000);
+      await sleep(8_000); // past the started run's 5 s of staying on
+    }
   } finally {
     stopping = true;
     await schedule;
     unhook();
     await api.close();
-    await callbackContainer.close();
+    await Promise.all(callbackContainers.map((c) => c.close()));
     await lambda.close();
     // The runs still keep checking the open recordings: their containers go, as Lambda's would at the deadline.
     await fleet.close();
@@ -212,10 +248,11 @@ export async function runCallbackLatency(
     all: latency(steadyIds),
     betweenRuns: latency(steadyIds.filter((id) => !whileRunning.has(id))),
     burstLatency: latency(burstIds),
+    idleLatency: latency(loneIds),
     answer: quantiles(answeredIn.slice(0, steadyIds.length)),
     scheduledRuns,
     startedRuns,
-    published: [...steadyIds, ...burstIds].filter((id) => publishedAt.has(id)).length,
+    published: [...steadyIds, ...burstIds, ...loneIds].filter((id) => publishedAt.has(id)).length,
     statuses,
     rateRefusals: stats.refusals,
     maxInAnyWindow: stats.maxInAnyWindow,

@@ -29,7 +29,10 @@ export interface CredentialGuard {
   fault(fault: { message: string; code?: number }, generation: number): Promise<boolean>;
   /** One DescribeRecordStatus through `gate`, tried once more when the guard says so. `attempts` counts both. */
   describe(taskId: string, gate: RequestGate): Promise<DescribeResult>;
-  /** The configuration faults that stopped the run (0 or 1), and the last one's message. */
+  /**
+   * The configuration faults that reached the stop (requests in flight at once may each bring one), and the
+   * last one's message.
+   */
   readonly faults: { count: number; last?: string };
 }
 

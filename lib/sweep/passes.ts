@@ -190,7 +190,15 @@ export function createPasses(deps: PassesDeps): Passes {
   };
 
   return {
-    pass: () => (settings.triage ? triagePass(clock.now()) : streamingPass(clock.now())),
+    // While a pass reads what is due and lists, candidates wait: they come after every due task.
+    async pass() {
+      const coming = pool.expect('due');
+      try {
+        return await (settings.triage ? triagePass(clock.now()) : streamingPass(clock.now()));
+      } finally {
+        coming();
+      }
+    },
     listingFrom: () => (settings.triage ? lastWindow : undefined),
     forgetListingFrom: () => {
       lastWindow = undefined;

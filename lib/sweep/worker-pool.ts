@@ -37,6 +37,11 @@ export interface WorkerPool {
   has(key: string): boolean;
   /** Jobs waiting in a lane. */
   queued(lane: Lane): number;
+  /**
+   * Says that jobs for `lane` are on their way (a pass reading what is due): until the returned function is
+   * called, lower lanes wait and the hint lane's cap applies, as if the jobs were queued already.
+   */
+  expect(lane: Lane): () => void;
   /** Nothing queued, nothing running, no source left to read. */
   idle(): boolean;
   /** Resolves once the pool is idle (at once if it is). */
@@ -60,6 +65,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const queues: Record<Lane, Array<{ job: PoolJob; batch: Batch }>> = { hint: [], due: [], candidate: [] };
   const sources: Record<Lane, Batch[]> = { hint: [], due: [], candidate: [] };
   const keys = new Map<string, number>();
+  const expected: Record<Lane, number> = { hint: 0, due: 0, candidate: 0 };
   const hintStarts: number[] = [];
   let running = 0;
   let closed = false;
@@ -69,6 +75,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     for (const wake of [...waiting]) wake();
   };
   signal.addEventListener('abort', () => stopTaking(), { once: true });
+  if (signal.aborted) queueMicrotask(() => stopTaking()); // stopped before the pool was made
 
   const countKey = (key: string, by: number): void => {
     const count = (keys.get(key) ?? 0) + by;
@@ -101,6 +108,11 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
           batch.failure = { error };
           next = { done: true, value: undefined };
         }
+        if (closed) {
+          // Read after the pool stopped: dropped, as a queued job would have been.
+          void batch.source.return?.().catch(() => undefined);
+          next = { done: true, value: undefined };
+        }
         if (next.done) {
           batch.exhausted = true;
           sources[lane] = sources[lane].filter((b) => b !== batch);
@@ -126,15 +138,18 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   /** The next job by priority, or when the hint lane is capped, the time it frees up. */
   const take = (): { lane: Lane; entry: { job: PoolJob; batch: Batch } } | { retryAt: number } | undefined => {
     const now = clock.now();
-    const othersWait =
-      queues.due.length + queues.candidate.length > 0 || sources.due.length + sources.candidate.length > 0;
+    const waiting = (lane: Lane) => queues[lane].length > 0 || sources[lane].length > 0 || expected[lane] > 0;
+    const othersWait = waiting('due') || waiting('candidate');
     if (queues.hint.length > 0) {
       if (hintsStartedRecently(now) < hintCap || !othersWait) {
         hintStarts.push(now);
-        return { lane: 'hint', entry: queues.hint.shift()! };
+        const entry = queues.hint.shift()!;
+        readMore('hint');
+        return { lane: 'hint', entry };
       }
     }
     for (const lane of ['due', 'candidate'] as const) {
+      if (lane === 'candidate' && waiting('due')) break;
       const entry = queues[lane].shift();
       if (entry !== undefined) {
         readMore(lane);
@@ -226,12 +241,26 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
           void read(lane, batch);
           return;
         }
-        for (const job of jobs) push(lane, job, batch);
+        try {
+          for (const job of jobs) push(lane, job, batch);
+        } catch (error) {
+          batch.failure = { error }; // settled once the jobs already queued have run
+        }
         batch.exhausted = true;
         if (batch.pending === 0) batch.settle();
       });
     },
     has: (key) => keys.has(key),
+    expect(lane) {
+      expected[lane]++;
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        expected[lane]--;
+        notify();
+      };
+    },
     drained: async () => {
       while (!closed && !isIdle()) await new Promise<void>((resolve) => idleWaiters.add(resolve));
     },

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../lib/task/backoff';
-import { applyResult, expireIfPastWindow, QUERY_WINDOW_MS, queryDeadline } from '../../lib/task/outcome';
+import {
+  applyHintedResult,
+  applyResult,
+  expireIfPastWindow,
+  QUERY_WINDOW_MS,
+  queryDeadline,
+} from '../../lib/task/outcome';
 import type { RecordingFile, Task } from '../../lib/task/task';
 import type { DescribeResult, RecordStatus } from '../../lib/zego/types';
 
@@ -203,5 +209,58 @@ describe('a new file list', () => {
     expect(decision.task.fileCount).toBeUndefined();
     expect(decision.task.filesTruncated).toBeUndefined();
     expect(decision.task.files).toHaveLength(2);
+  });
+});
+
+describe('a hinted check (a callback asked for it)', () => {
+  const hinted = (overrides: Partial<Task> = {}) => openTask({ hinted: true, hintedAt: NOW - 500, ...overrides });
+
+  it('decides by the same rules as any check, and leaves the hint behind when the task closes', () => {
+    // Act
+    const decision = applyHintedResult(hinted(), ok(3, [file(3)]), options);
+
+    // Assess
+    expect(decision.outcome).toBe('recording.completed');
+    expect(decision.task.hinted).toBeUndefined();
+    expect(decision.task.hintFollowUps).toBeUndefined();
+  });
+
+  it('looks again 1, 2, 4, 8, 16 s later while the files upload, then goes back to the usual schedule', () => {
+    // Act: five follow-ups in a row, then a sixth check that still finds the files uploading.
+    const delays: number[] = [];
+    let task = hinted();
+    for (let n = 0; n < 6; n++) {
+      task = applyHintedResult(task, ok(3, [file(3), file(2)]), options).task;
+      delays.push((task.dueAt ?? 0) - NOW);
+    }
+
+    // Assess
+    expect(delays).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, policy.checkIntervalMs]);
+    expect(task.hinted).toBeUndefined();
+    expect(task.hintFollowUps).toBeUndefined();
+  });
+
+  it('follows a passing fault up soon as well, but never later than the check interval', () => {
+    const decision = applyHintedResult(hinted({ hintFollowUps: 4 }), fault('transient', 300010000), {
+      ...options,
+      policy: { checkIntervalMs: 10_000, checkIntervalMaxMs: 300_000 },
+    });
+    expect(decision.task).toMatchObject({ hinted: true, hintFollowUps: 5, dueAt: NOW + 10_000 });
+  });
+
+  it('cannot push a recording in progress further out, nor advance its backoff (a forged hint changes nothing)', () => {
+    // Prepare: backed off far (quiet for a while).
+    const before = hinted({ quietChecks: 4, zegoStatus: 2 });
+
+    // Act
+    const { task, outcome } = applyHintedResult(before, ok(2), options);
+
+    // Assess
+    expect(outcome).toBeUndefined();
+    expect(task.quietChecks).toBe(4);
+    expect(task.dueAt).toBeLessThanOrEqual(NOW + policy.checkIntervalMs);
+    expect(task.hinted).toBeUndefined();
+    // A plain check of the same task would have backed it off further.
+    expect(applyResult(before, ok(2), options).task.dueAt).toBeGreaterThan(NOW + policy.checkIntervalMs);
   });
 });

@@ -1,6 +1,6 @@
 // The planner and the listing window: pure, no I/O.
 import { describe, expect, it } from 'vitest';
-import { type Listing, listingWindow, planPass, withListedFacts } from '../../lib/sweep/planner';
+import { type Listing, listingWindow, planHint, planPass, withListedFacts } from '../../lib/sweep/planner';
 import { QUERY_WINDOW_MS } from '../../lib/task/outcome';
 import { newTask, type Task } from '../../lib/task/task';
 import type { ListedTask } from '../../lib/zego/types';
@@ -90,6 +90,34 @@ describe('planPass', () => {
       NOW,
     );
     expect(plan.lagMs).toBe(7_000);
+  });
+});
+
+describe('planHint', () => {
+  const hinted = (taskId: string, hintedAt: number) => task(taskId, { hinted: true, hintedAt, dueAt: hintedAt });
+
+  it('checks a hinted task, unless a listing asked for after the hint shows the recording still going', () => {
+    // Prepare: a listing at NOW shows both in progress; one hint is older than it, one newer.
+    const latest = { listing: listing(listed('old-hint'), listed('new-hint')), at: NOW };
+
+    // Act
+    const superseded = planHint(hinted('old-hint', NOW - 5_000), latest, NOW + 100);
+    const checked = planHint(hinted('new-hint', NOW + 50), latest, NOW + 100);
+
+    // Assess: the old hint costs no request, the task back with the others (no longer hinted, still due).
+    expect(superseded).toMatchObject({ kind: 'refresh', superseded: true });
+    expect(superseded.kind === 'refresh' && superseded.task.hinted).toBeUndefined();
+    expect(superseded.kind === 'refresh' && superseded.task.dueAt).toBe(NOW - 5_000);
+    expect(checked.kind).toBe('check');
+  });
+
+  it('checks a hinted task the newer listing does not show in progress, and never skips a publish or an expiry', () => {
+    const latest = { listing: listing(listed('ended', 3)), at: NOW };
+    expect(planHint(hinted('ended', NOW - 5_000), latest, NOW).kind).toBe('check');
+    expect(planHint(hinted('absent', NOW - 5_000), latest, NOW).kind).toBe('check');
+    expect(planHint(hinted('no-listing', NOW - 5_000), undefined, NOW).kind).toBe('check');
+    const closed = task('closed', { state: 'COMPLETED', closedAt: NOW, hinted: true, hintedAt: NOW - 5_000 });
+    expect(planHint(closed, { listing: listing(listed('closed')), at: NOW }, NOW).kind).toBe('publish');
   });
 });
 
