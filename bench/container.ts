@@ -1,6 +1,7 @@
 // The parent's side of lambda-runtime.ts: a warm container to send events to, and one-shot cold starts.
 import { type ChildProcess, execFile, fork } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { Builds } from './build';
 import type { ColdStartTiming, InvokeReport, InvokeRequest } from './lambda-runtime';
 
 export interface Container {
@@ -77,4 +78,11 @@ export async function coldStart(
   const line = stdout.split('\n').find((l) => l.startsWith('BENCH '));
   if (line === undefined) throw new Error(`no timing from the cold start of ${bundle}: ${stdout.slice(-500)}`);
   return JSON.parse(line.slice(6)) as ColdStartTiming;
+}
+
+/** A warm container of one of the built functions (by its name in serverless.yml), with this environment. */
+export function startFunction(builds: Builds, name: string, env: Record<string, string>): Promise<Container> {
+  const bundle = builds.functions.find((f) => f.name === name);
+  if (bundle === undefined) throw new Error(`bench: no function named ${name} was built`);
+  return startContainer(builds.runtime, bundle.path, env);
 }

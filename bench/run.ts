@@ -1,6 +1,6 @@
 // `npm run bench`: runs the benchmark once and prints each figure beside its target. Writes
 // bench/results.json and the results table in docs/benchmark.md unless told otherwise.
-//   --tiny                 a few seconds, small sizes (what test/bench.test.ts runs); writes only with --out
+//   --tiny                 a few seconds, small sizes (what test/deploy/bench.test.ts runs); writes only with --out
 //   --out <file>           write the results there instead of bench/results.json
 //   --no-write             write nothing (neither results.json nor docs/benchmark.md)
 //   --no-readme            leave docs/benchmark.md alone (the name is older than the page)

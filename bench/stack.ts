@@ -8,9 +8,11 @@ import { type LocalDynamo, startLocalDynamo } from '../infra/local/dynamo';
 import { localFunctionEnv } from '../infra/local/function-env';
 import { type SnsEndpoint, startSnsEndpoint } from '../infra/local/sns-endpoint';
 import { startZegoSimulator, type ZegoRecordData, type ZegoSimulator, zegoFile } from '../infra/local/zego-simulator';
-import type { OutcomeEvent } from '../lib/events/outcome-event';
 import { toItem } from '../lib/store/task-item';
+import type { OutcomeEvent } from '../lib/task/outcome-event';
 import { newTask, type Task } from '../lib/task/task';
+import type { Builds } from './build';
+import { type Container, startFunction } from './container';
 import { type DynamoMeter, meterDynamo } from './dynamo-meter';
 
 export const APP_ID = 1234567890;
@@ -28,6 +30,12 @@ export interface BenchStack {
   startZego(options: { rateLimit: number; latencyMs: number; listRateLimit?: number }): Promise<ZegoSimulator>;
   /** The variables a function reads, pointed at this stack (the callback's too); `zego` only for the sweep. */
   env(table: string, zego?: ZegoSimulator, overrides?: Record<string, string>): Record<string, string>;
+  /** A warm container of a built function, its environment pointed at this stack (see `env`). */
+  start(
+    builds: Builds,
+    name: string,
+    target: { table: string; zego?: ZegoSimulator; env?: Record<string, string> },
+  ): Promise<Container>;
   /** Writes tasks straight into the table (BatchWriteItem, in parallel), as the store would shape them. */
   seed(table: string, tasks: Iterable<Task>): Promise<void>;
   close(): Promise<void>;
@@ -38,6 +46,21 @@ export async function startBenchStack(): Promise<BenchStack> {
   const meter = meterDynamo(dynamo.server);
   const sns = await startSnsEndpoint({ topicArn: TOPIC_ARN });
   const simulators: ZegoSimulator[] = [];
+  const env: BenchStack['env'] = (table, zego, overrides = {}) => ({
+    ...localFunctionEnv({
+      dynamoEndpoint: dynamo.endpoint,
+      table,
+      sns: { url: sns.url, topicArn: TOPIC_ARN },
+      ...(zego ? { zego: { appId: APP_ID, serverSecret: SECRET, apiUrl: zego.url } } : {}),
+      callbackSecret: CALLBACK_SECRET,
+    }),
+    ZEGO_APP_ID: String(APP_ID),
+    // Scenarios 1–4 measure the status path as such: every due task checked, one sweep per invocation.
+    // The capacity scenario sets both itself, triage on beside triage off.
+    SWEEP_TRIAGE: 'off',
+    SWEEP_KEEP_CHECKING: 'off',
+    ...overrides,
+  });
   return {
     dynamo,
     meter,
@@ -58,21 +81,9 @@ export async function startBenchStack(): Promise<BenchStack> {
       simulators.push(zego);
       return zego;
     },
-    env: (table, zego, overrides = {}) => ({
-      ...localFunctionEnv({
-        dynamoEndpoint: dynamo.endpoint,
-        table,
-        sns: { url: sns.url, topicArn: TOPIC_ARN },
-        ...(zego ? { zego: { appId: APP_ID, serverSecret: SECRET, apiUrl: zego.url } } : {}),
-        callbackSecret: CALLBACK_SECRET,
-      }),
-      ZEGO_APP_ID: String(APP_ID),
-      // Scenarios 1–4 measure the status path as such: every due task checked, one sweep per invocation.
-      // The capacity scenario sets both itself, triage on beside triage off.
-      SWEEP_TRIAGE: 'off',
-      SWEEP_KEEP_CHECKING: 'off',
-      ...overrides,
-    }),
+    env,
+    start: (builds, name, { table, zego, env: overrides = {} }) =>
+      startFunction(builds, name, env(table, zego, overrides)),
     async seed(table, tasks) {
       const items = [...tasks].map((task) => ({ PutRequest: { Item: toItem(task, ITEM_OPTIONS) } }));
       let next = 0;

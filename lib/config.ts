@@ -11,7 +11,7 @@ type Env = Record<string, string | undefined>;
 
 /**
  * The value of every variable that has a default, by variable name: the one place each default lives. The
- * stack deploys the same values (serverless.yml's `${param:…, 'default'}`; test/config-defaults.test.ts
+ * stack deploys the same values (serverless.yml's `${param:…, 'default'}`; test/deploy/config-defaults.test.ts
  * checks that they agree), and the local stack takes them from here too.
  */
 export const DEFAULTS = {

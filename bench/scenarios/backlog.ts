@@ -3,7 +3,6 @@
 // and the cost figures (the function process's CPU and heap, DynamoDB at the wire).
 import type { SweepSummary } from '../../lib/sweep/summary';
 import type { Builds } from '../build';
-import { startContainer } from '../container';
 import type { DynamoTally } from '../dynamo-meter';
 import { meanInWindow } from '../rolling-window';
 import { type BenchStack, finished, openTask, recording } from '../stack';
@@ -69,16 +68,15 @@ export async function runBacklog(stack: BenchStack, builds: Builds, options: Bac
       ids.map((id, i) => openTask(id, now - count + i)),
     );
   };
-  const sweep = builds.functions.find((f) => f.name === 'sweep')!;
-  const container = await startContainer(
-    builds.runtime,
-    sweep.path,
-    stack.env(table, zego, {
+  const container = await stack.start(builds, 'sweep', {
+    table,
+    zego,
+    env: {
       ZEGO_RATE_LIMIT: String(options.rateLimit),
       SWEEP_CONCURRENCY: String(options.concurrency),
       ZEGO_TIMEOUT_MS: String(ZEGO_TIMEOUT_MS),
-    }),
-  );
+    },
+  });
   try {
     let firstSweep: BacklogResult['firstSweep'];
     if (options.warmupTasks > 0) {

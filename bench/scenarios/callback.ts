@@ -18,7 +18,7 @@ import { sendZegoCallback, zegoCallbackBody } from '../../infra/local/zego-callb
 import { createDynamoSweepLease } from '../../lib/store/dynamodb-sweep-lease';
 import type { SweepSummary } from '../../lib/sweep/summary';
 import type { Builds } from '../build';
-import { type Container, startContainer } from '../container';
+import { type Container, startFunction } from '../container';
 import { APP_ID, type BenchStack, CALLBACK_SECRET, finished, firstPublishTimes, openTask, recording } from '../stack';
 
 export interface CallbackOptions {
@@ -128,8 +128,7 @@ export async function runCallbackLatency(
     AWS_ENDPOINT_URL_LAMBDA: lambda.url,
     SWEEP_FUNCTION_NAME: 'recwatch-bench-sweep',
   });
-  const sweepBuild = builds.functions.find((f) => f.name === 'sweep')!;
-  const fleet = sweepFleet(() => startContainer(builds.runtime, sweepBuild.path, env));
+  const fleet = sweepFleet(() => startFunction(builds, 'sweep', env));
   await fleet.warm(2);
   let startedRuns = 0;
   lambda.define('recwatch-bench-sweep', async (event) => {
@@ -137,10 +136,7 @@ export async function runCallbackLatency(
     return fleet.invoke(event);
   });
   // API Gateway spreads callbacks over as many containers as it needs; four warm ones here, in turn.
-  const callbackBuild = builds.functions.find((f) => f.name === 'callback')!;
-  const callbackContainers = await Promise.all(
-    Array.from({ length: 4 }, () => startContainer(builds.runtime, callbackBuild.path, env)),
-  );
+  const callbackContainers = await Promise.all(Array.from({ length: 4 }, () => startFunction(builds, 'callback', env)));
   let turn = 0;
   const api = await startApiServer({ host: '127.0.0.1', port: 0 });
   const unused = (): Promise<APIGatewayProxyResult> => Promise.reject(new Error('not part of this scenario'));

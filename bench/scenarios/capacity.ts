@@ -1,7 +1,6 @@
 import { stopReserveMs } from '../../lib/sweep/engine';
 import type { SweepSummary } from '../../lib/sweep/summary';
 import type { Builds } from '../build';
-import { startContainer } from '../container';
 import { runOnSchedule } from '../schedule';
 import { type BenchStack, finished, firstPublishTimes, openTask, recording } from '../stack';
 
@@ -138,21 +137,17 @@ async function runOne(
   );
 
   const { publishedAt, unhook } = firstPublishTimes(stack.sns);
-  const sweep = builds.functions.find((f) => f.name === 'sweep')!;
-  const container = await startContainer(
-    builds.runtime,
-    sweep.path,
-    stack.env(table, zego, {
-      ZEGO_RATE_LIMIT: String(rateLimit),
-      ZEGO_DESCRIBE_TASKS_RATE_LIMIT: String(listRateLimit),
-      SWEEP_TRIAGE: triage ? 'on' : 'off',
-      SWEEP_KEEP_CHECKING: 'on',
-      SWEEP_CONCURRENCY: '10',
-      ZEGO_TIMEOUT_MS: String(zegoTimeoutMs),
-      CHECK_INTERVAL_SECONDS: String(intervalMs / 1000),
-      CHECK_INTERVAL_MAX_SECONDS: String(intervalMaxMs / 1000),
-    }),
-  );
+  const env = {
+    ZEGO_RATE_LIMIT: String(rateLimit),
+    ZEGO_DESCRIBE_TASKS_RATE_LIMIT: String(listRateLimit),
+    SWEEP_TRIAGE: triage ? 'on' : 'off',
+    SWEEP_KEEP_CHECKING: 'on',
+    SWEEP_CONCURRENCY: '10',
+    ZEGO_TIMEOUT_MS: String(zegoTimeoutMs),
+    CHECK_INTERVAL_SECONDS: String(intervalMs / 1000),
+    CHECK_INTERVAL_MAX_SECONDS: String(intervalMaxMs / 1000),
+  };
+  const container = await stack.start(builds, 'sweep', { table, zego, env });
   zego.resetStats();
   stack.meter.reset();
   const startedAt = Date.now();

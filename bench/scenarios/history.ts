@@ -3,7 +3,6 @@
 // long history of closed, announced tasks.
 import type { SweepSummary } from '../../lib/sweep/summary';
 import type { Builds } from '../build';
-import { startContainer } from '../container';
 import type { DynamoTally } from '../dynamo-meter';
 import { type BenchStack, closedTask, openTask, recording } from '../stack';
 
@@ -41,12 +40,11 @@ export async function runHistory(stack: BenchStack, builds: Builds, options: His
       table,
       ids.map((id, i) => openTask(id, now - options.open + i)),
     );
-    const sweep = builds.functions.find((f) => f.name === 'sweep')!;
-    const container = await startContainer(
-      builds.runtime,
-      sweep.path,
-      stack.env(table, zego, { ZEGO_RATE_LIMIT: '200', SWEEP_CONCURRENCY: '40' }),
-    );
+    const container = await stack.start(builds, 'sweep', {
+      table,
+      zego,
+      env: { ZEGO_RATE_LIMIT: '200', SWEEP_CONCURRENCY: '40' },
+    });
     try {
       stack.meter.reset();
       const report = await container.invoke({}, 60_000);

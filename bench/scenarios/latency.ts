@@ -1,6 +1,5 @@
 import type { SweepSummary } from '../../lib/sweep/summary';
 import type { Builds } from '../build';
-import { startContainer } from '../container';
 import { runOnSchedule } from '../schedule';
 import { type BenchStack, finished, firstPublishTimes, openTask, recording } from '../stack';
 
@@ -56,18 +55,14 @@ export async function runLatency(stack: BenchStack, builds: Builds, options: Lat
   );
   const { publishedAt, unhook } = firstPublishTimes(stack.sns);
 
-  const sweep = builds.functions.find((f) => f.name === 'sweep')!;
-  const container = await startContainer(
-    builds.runtime,
-    sweep.path,
-    stack.env(table, zego, {
-      ZEGO_RATE_LIMIT: String(rateLimit),
-      SWEEP_CONCURRENCY: String(Math.max(5, Math.ceil(rateLimit / 5))),
-      ZEGO_TIMEOUT_MS: String(ZEGO_TIMEOUT_MS),
-      CHECK_INTERVAL_SECONDS: String(intervalSeconds),
-      CHECK_INTERVAL_MAX_SECONDS: String(intervalSeconds),
-    }),
-  );
+  const env = {
+    ZEGO_RATE_LIMIT: String(rateLimit),
+    SWEEP_CONCURRENCY: String(Math.max(5, Math.ceil(rateLimit / 5))),
+    ZEGO_TIMEOUT_MS: String(ZEGO_TIMEOUT_MS),
+    CHECK_INTERVAL_SECONDS: String(intervalSeconds),
+    CHECK_INTERVAL_MAX_SECONDS: String(intervalSeconds),
+  };
+  const container = await stack.start(builds, 'sweep', { table, zego, env });
   let summaries: SweepSummary[];
   let skippedTicks: number;
   try {

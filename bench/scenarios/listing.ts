@@ -2,7 +2,6 @@
 // (GET /recordings?roomId=…, through the real list function) against a table holding only that room, and
 // against one holding 100,000 tasks across 1,000 rooms; then the open listing's first page against both.
 import type { Builds } from '../build';
-import { startContainer } from '../container';
 import type { DynamoTally } from '../dynamo-meter';
 import { type BenchStack, closedTask, openTask } from '../stack';
 
@@ -46,9 +45,8 @@ export async function runListing(stack: BenchStack, builds: Builds, options: Lis
       }
     })(),
   );
-  const fn = builds.functions.find((f) => f.name === 'list')!;
   const pageOf = async (table: string, query: Record<string, string>): Promise<ListingPage> => {
-    const container = await startContainer(builds.runtime, fn.path, stack.env(table));
+    const container = await stack.start(builds, 'list', { table });
     try {
       const event = {
         resource: '/recordings',

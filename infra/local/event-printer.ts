@@ -2,7 +2,7 @@
 // prints it readably, with the path that closed the task ("by callback" or "by poll"), and appends it, as
 // one JSON line (the event exactly as subscribers receive it), to the events file.
 import { appendFileSync } from 'node:fs';
-import type { OutcomeEvent } from '../../lib/events/outcome-event';
+import type { OutcomeEvent } from '../../lib/task/outcome-event';
 import type { PublishedMessage } from './sns-endpoint';
 import { clock, type Terminal } from './terminal';
 

@@ -3,6 +3,7 @@
 // delivering it. Signatures are not checked: any credentials do.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AwsFault } from './aws-fault';
 import { listen, readBody } from './http-listener';
 
 export interface SnsMessageAttribute {
@@ -74,16 +75,6 @@ const PROTOCOL_KEYS = [
   'application',
 ];
 
-class SnsFault extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promise<SnsEndpoint> {
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '000000000000';
@@ -105,7 +96,7 @@ export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promis
     Publish(params) {
       const failure = failures.shift();
       if (failure)
-        throw new SnsFault(
+        throw new AwsFault(
           failure.status,
           failure.code,
           failure.message ?? 'Failure injected by the local SNS endpoint',
@@ -115,7 +106,7 @@ export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promis
         try {
           hook(record);
         } catch {
-          throw new SnsFault(500, 'InternalError', 'The onPublish hook failed');
+          throw new AwsFault(500, 'InternalError', 'The onPublish hook failed');
         }
       }
       messages.push(record);
@@ -132,7 +123,7 @@ export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promis
       const action = params.get('Action') ?? '';
       const run = Object.hasOwn(actions, action) ? actions[action] : undefined;
       if (!run)
-        throw new SnsFault(400, 'InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`);
+        throw new AwsFault(400, 'InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`);
       send(
         response,
         200,
@@ -141,9 +132,9 @@ export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promis
       );
     } catch (error) {
       const fault =
-        error instanceof SnsFault
+        error instanceof AwsFault
           ? error
-          : new SnsFault(500, 'InternalError', 'Internal error in the local SNS endpoint');
+          : new AwsFault(500, 'InternalError', 'Internal error in the local SNS endpoint');
       const type = fault.status >= 500 ? 'Receiver' : 'Sender';
       send(
         response,
@@ -182,11 +173,11 @@ function parsePublish(params: URLSearchParams, topics: Set<string>): PublishedMe
   const topicArn = params.get('TopicArn') ?? params.get('TargetArn');
   if (!topicArn) throw invalid('Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter');
   if (!/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w.-]+$/.test(topicArn)) throw invalid('Invalid parameter: TopicArn');
-  if (!topics.has(topicArn)) throw new SnsFault(404, 'NotFound', 'Topic does not exist');
+  if (!topics.has(topicArn)) throw new AwsFault(404, 'NotFound', 'Topic does not exist');
 
   const message = params.get('Message');
   if (message === null)
-    throw new SnsFault(
+    throw new AwsFault(
       400,
       'ValidationError',
       "1 validation error detected: Value null at 'message' failed to satisfy constraint: Member must not be null",
@@ -249,23 +240,23 @@ function parseAttributes(params: URLSearchParams): Record<string, SnsMessageAttr
     const name = params.get(`${prefix}.Name`) ?? '';
     const dataType = params.get(`${prefix}.Value.DataType`) ?? '';
     const value = params.get(`${prefix}.Value.StringValue`) ?? params.get(`${prefix}.Value.BinaryValue`) ?? '';
-    if (name === '') throw new SnsFault(400, 'ParameterValueInvalid', 'The message attribute name must not be empty.');
+    if (name === '') throw new AwsFault(400, 'ParameterValueInvalid', 'The message attribute name must not be empty.');
     if (!/^(String|Number|Binary)(\..+)?$/.test(dataType) && dataType !== 'String.Array') {
-      throw new SnsFault(
+      throw new AwsFault(
         400,
         'ParameterValueInvalid',
         `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`,
       );
     }
     if (value === '') {
-      throw new SnsFault(
+      throw new AwsFault(
         400,
         'ParameterValueInvalid',
         `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${dataType}'.`,
       );
     }
     if (Object.hasOwn(attributes, name))
-      throw new SnsFault(400, 'ParameterValueInvalid', `Message attribute name '${name}' has already been entered.`);
+      throw new AwsFault(400, 'ParameterValueInvalid', `Message attribute name '${name}' has already been entered.`);
     attributes[name] = { dataType, value };
   }
   return attributes;
@@ -276,7 +267,7 @@ function send(response: ServerResponse, status: number, body: string): void {
   response.end(body);
 }
 
-const invalid = (message: string): SnsFault => new SnsFault(400, 'InvalidParameter', message);
+const invalid = (message: string): AwsFault => new AwsFault(400, 'InvalidParameter', message);
 const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 const xml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);

@@ -3,6 +3,7 @@
 // local stack. Signatures are not checked: any credentials do.
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AwsFault } from './aws-fault';
 import { listen, readBody } from './http-listener';
 
 export type ParameterType = 'String' | 'StringList' | 'SecureString';
@@ -42,16 +43,6 @@ interface StoredParameter {
   modifiedAt: number;
 }
 
-class SsmFault extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promise<SsmEndpoint> {
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '000000000000';
@@ -63,16 +54,16 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
     const name = typeof input.Name === 'string' ? input.Name : '';
     callCounts.set(name, (callCounts.get(name) ?? 0) + 1);
     if (name === '')
-      throw new SsmFault(
+      throw new AwsFault(
         400,
         'ValidationException',
         "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1",
       );
     const failure = failures.shift();
     if (failure)
-      throw new SsmFault(failure.status, failure.code, failure.message ?? 'Failure injected by the local SSM endpoint');
+      throw new AwsFault(failure.status, failure.code, failure.message ?? 'Failure injected by the local SSM endpoint');
     const stored = parameters.get(name);
-    if (!stored) throw new SsmFault(400, 'ParameterNotFound', `Parameter ${name} not found.`);
+    if (!stored) throw new AwsFault(400, 'ParameterNotFound', `Parameter ${name} not found.`);
     // SSM: without WithDecryption a SecureString comes back as its (opaque) ciphertext.
     const value =
       stored.type === 'SecureString' && input.WithDecryption !== true
@@ -98,12 +89,12 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
       const target = request.headers['x-amz-target'];
       const body = await readBody(request);
       if (target !== 'AmazonSSM.GetParameter')
-        throw new SsmFault(400, 'UnknownOperationException', `Unknown operation ${String(target)}`);
+        throw new AwsFault(400, 'UnknownOperationException', `Unknown operation ${String(target)}`);
       let input: unknown;
       try {
         input = JSON.parse(body === '' ? '{}' : body);
       } catch {
-        throw new SsmFault(400, 'SerializationException', 'Request body is not valid JSON');
+        throw new AwsFault(400, 'SerializationException', 'Request body is not valid JSON');
       }
       send(
         response,
@@ -113,9 +104,9 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
       );
     } catch (error) {
       const fault =
-        error instanceof SsmFault
+        error instanceof AwsFault
           ? error
-          : new SsmFault(500, 'InternalServerError', 'Internal error in the local SSM endpoint');
+          : new AwsFault(500, 'InternalServerError', 'Internal error in the local SSM endpoint');
       send(response, fault.status, requestId, { __type: fault.code, message: fault.message });
     }
   }

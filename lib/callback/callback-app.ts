@@ -33,6 +33,9 @@ export type CallbackAnswer =
   | { refused: { statusCode: 400 | 401; reason: RefusalReason; message: string } }
   | { action: CallbackAction };
 
+/** How long a container keeps the CallbackSecret before reading it again. */
+export const CALLBACK_SECRET_MAX_AGE_MS = 60_000;
+
 export interface CallbackApp {
   logger: Logger;
   /** Verifies, then takes the hint of one callback body. */
@@ -50,9 +53,12 @@ export function createCallbackApp(config: CallbackConfig, overrides: CallbackApp
       fields: { function: 'callback' },
     });
   const metrics = createMetrics(config.observability);
+  // Read again every minute: after a rotation (a leaked secret), a warm container stops accepting the old one
+  // within a minute even if it only ever sees callbacks the old one signs. SSM's standard GetParameter is free.
   const secret = createSecretSource(config.callbackSecret, {
     ssm: config.callbackSecret.kind === 'ssm' ? (overrides.ssm ?? new SSMClient({})) : undefined,
     now: () => clock.now(),
+    maxAgeMs: CALLBACK_SECRET_MAX_AGE_MS,
   });
   const starter =
     overrides.starter ??

@@ -3,9 +3,10 @@
 // never exceeds SNS's 256 KiB: the email's file list is cut first, then, for a recording whose files do not
 // fit even in the JSON alone, the event's own list (with `fileCount` and `filesTruncated` saying so).
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
-import type { OutcomeEventType, RecordingFileView } from '../task/task';
+import type { OutcomeEvent } from '../task/outcome-event';
+import type { OutcomeEventType } from '../task/task';
+import type { RecordingFileView } from '../task/view';
 import { FILE_STATUS } from '../zego/vocabulary';
-import type { OutcomeEvent } from './outcome-event';
 
 // SNS: Message plus every attribute's name, type and value must fit in 256 KiB (262,144 bytes).
 export const SNS_MAX_MESSAGE_BYTES = 262_144;

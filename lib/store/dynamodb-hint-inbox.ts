@@ -12,8 +12,10 @@ export function createDynamoHintInbox(options: { client: DynamoDBDocumentClient;
   const { client, table } = options;
   return {
     async hint(taskId, now, cooldownMs) {
-      // The version moves on: a sweep that read the task before the hint finds it changed at its next
-      // (conditional) write, and leaves the task to the hinted check.
+      // Only a task not hinted already: a hint waiting (or being followed up) keeps its place, so that
+      // re-hinting cannot push a task back in line, nor knock out the check under way. The version moves on:
+      // a sweep that read the task before the hint finds it changed at its next (conditional) write, and
+      // leaves the task to the hinted check.
       const hinted = await conditionally(() =>
         client.send(
           new UpdateCommand({
@@ -22,7 +24,7 @@ export function createDynamoHintInbox(options: { client: DynamoDBDocumentClient;
             UpdateExpression:
               'SET #shard = :hint, #due = :now, hintedAt = :now, #v = if_not_exists(#v, :zero) + :one REMOVE hintFollowUps',
             ConditionExpression:
-              'attribute_exists(taskId) AND #state = :open AND (attribute_not_exists(hintedAt) OR hintedAt <= :cutoff)',
+              'attribute_exists(taskId) AND #state = :open AND #shard <> :hint AND (attribute_not_exists(hintedAt) OR hintedAt <= :cutoff)',
             ExpressionAttributeNames: { '#shard': SHARD_ATTR, '#due': DUE_ATTR, '#v': 'version', '#state': 'state' },
             ExpressionAttributeValues: {
               ':hint': HINT_SHARD,

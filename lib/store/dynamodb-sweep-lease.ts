@@ -51,6 +51,21 @@ export function createDynamoSweepLease(options: { client: DynamoDBDocumentClient
       return { ...(held ? { heldUntil } : {}), ...(held && stopsAt !== undefined ? { stopsAt } : {}) };
     },
 
+    async stopping(holder, now) {
+      // A callback that finds the holder stopping claims a start for the next run (dynamodb-hint-inbox.ts).
+      await conditionally(() =>
+        client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { taskId: LEASE_KEY },
+            UpdateExpression: 'SET stopsAt = :now',
+            ConditionExpression: 'holder = :holder',
+            ExpressionAttributeValues: { ':holder': holder, ':now': now },
+          }),
+        ),
+      );
+    },
+
     async release(holder, carryOver, listingCarryOver = [], listingFrom) {
       // A lease that ran out and went to someone else has nothing to give back: the condition fails, quietly.
       await conditionally(() =>

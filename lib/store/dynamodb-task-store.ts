@@ -31,6 +31,9 @@ import {
   shardKey,
   shardOf,
   type TaskItem,
+  TTL_ATTR,
+  UNTRACKED_PREFIX,
+  untrackedItem,
 } from './task-item';
 import type { DueEntry, NextWork, OpenCursor, TaskCatalog, TaskStore } from './task-store';
 
@@ -170,12 +173,23 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
       return cursor.every((place) => place === null) ? { tasks: taken } : { tasks: taken, next: cursor };
     },
 
-    async remove(taskId) {
-      return conditionally(() =>
+    async remove(taskId, now) {
+      const removed = await conditionally(() =>
         client.send(
           new DeleteCommand({ TableName: table, Key: { taskId }, ConditionExpression: 'attribute_exists(taskId)' }),
         ),
       );
+      if (removed) await client.send(new PutCommand({ TableName: table, Item: untrackedItem(taskId, now) }));
+      return removed;
+    },
+
+    async wasUntracked(taskId) {
+      const { Item } = await client.send(
+        new GetCommand({ TableName: table, Key: { taskId: `${UNTRACKED_PREFIX}${taskId}` }, ConsistentRead: true }),
+      );
+      // Past its expiry, even if DynamoDB's TTL has not removed it yet (it may take days).
+      const expiresAt = Item?.[TTL_ATTR];
+      return Item !== undefined && !(typeof expiresAt === 'number' && expiresAt * 1000 < Date.now());
     },
 
     async create(task) {
@@ -315,15 +329,16 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
     },
 
     async postpone(taskId, dueAt) {
+      // Back in its own shard (out of the hint partition): the sweep reads it again when it falls due.
       await conditionally(() =>
         client.send(
           new UpdateCommand({
             TableName: table,
             Key: { taskId },
-            UpdateExpression: 'SET #due = :due',
+            UpdateExpression: 'SET #due = :due, #shard = :shard',
             ConditionExpression: 'attribute_exists(#shard)',
             ExpressionAttributeNames: { '#due': DUE_ATTR, '#shard': SHARD_ATTR },
-            ExpressionAttributeValues: { ':due': dueAt },
+            ExpressionAttributeValues: { ':due': dueAt, ':shard': shardKey(shardOf(taskId, shards)) },
           }),
         ),
       );

@@ -39,6 +39,19 @@ export const HINT_SHARD = 'hint';
 export const CANDIDATE_SHARD = 'candidate';
 /** A candidate's key in the table: task ids are letters, digits, - and _, so '#' keeps it out of their way. */
 export const CANDIDATE_PREFIX = '#candidate#';
+/** The key of the mark an untracked task leaves. */
+export const UNTRACKED_PREFIX = '#untracked#';
+// ZEGO answers for a recording for 3 days after it began: callbacks for it come within them. One day more.
+const UNTRACKED_RETENTION_MS = 4 * 86_400_000;
+
+/** The mark `DELETE` leaves: no index keys, gone after four days (DynamoDB's TTL). */
+export function untrackedItem(taskId: string, now: number): TaskItem {
+  return {
+    taskId: `${UNTRACKED_PREFIX}${taskId}`,
+    untrackedAt: now,
+    [TTL_ATTR]: Math.ceil((now + UNTRACKED_RETENTION_MS) / 1000),
+  };
+}
 /** The sparse room index: only tasks with a room carry its key. */
 export const ROOM_INDEX = 'room-index';
 /** DynamoDB TTL attribute (epoch seconds), set on closed and announced tasks only. */

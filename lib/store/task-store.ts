@@ -32,8 +32,12 @@ export interface TaskCatalog {
   listOpen(options: { limit: number; after?: OpenCursor }): Promise<TaskPage<OpenCursor>>;
   /** The due index's partitions an open listing reads (its cursor has one entry each): the shards and the hint partition. */
   readonly openPartitions: number;
-  /** Deletes the task: true when it existed. A writer holding it afterwards finds it gone (conditional writes). */
-  remove(taskId: string): Promise<boolean>;
+  /**
+   * Deletes the task: true when it existed. A writer holding it afterwards finds it gone (conditional writes).
+   * It leaves a mark that it was untracked (for as long as ZEGO answers for a recording, and a day more), so
+   * that a callback naming it later does not track it again: only a new `POST` does.
+   */
+  remove(taskId: string, now: number): Promise<boolean>;
 }
 
 export interface TaskStore {
@@ -53,6 +57,8 @@ export interface TaskStore {
   saveCandidate(candidate: Candidate): Promise<Candidate | undefined>;
   /** Removes a candidate (confirmed, or dropped): it leaves no item behind. */
   dropCandidate(taskId: string): Promise<void>;
+  /** Whether the task was untracked (`DELETE`) lately: a callback's candidate, or discovery, leaves it alone. */
+  wasUntracked(taskId: string): Promise<boolean>;
   /**
    * Writes the task if the stored version is still `task.version` and returns it as stored: the version
    * bumped, and its files cut if even compressed they exceed an item (`filesTruncated`); returns undefined
@@ -132,4 +138,6 @@ export interface SweepLease {
   release(holder: string, carryOver: number[], listingCarryOver?: number[], listingFrom?: number): Promise<void>;
   /** Until when the lease is held, and until when its holder takes work (nothing when it is free). */
   state(): Promise<LeaseState>;
+  /** Says that the holder takes no more work from `now` (it is about to give the lease back). */
+  stopping(holder: string, now: number): Promise<void>;
 }

@@ -10,10 +10,10 @@ import { backoffDelay } from '../task/backoff';
 import { CANDIDATE_ATTEMPTS, type Candidate } from '../task/hint';
 import { adoptRoomId } from '../task/ids';
 import { applyHintedResult, applyResult, type Decision } from '../task/outcome';
-import type { Recorder } from '../task/recorder';
+import type { Recorded, Recorder } from '../task/recorder';
 import { setAside } from '../task/set-aside';
 import { newTask, type Task } from '../task/task';
-import type { DescribeResult, ListedTask, RecordStatus, RequestGate } from '../zego/types';
+import type { DescribeResult, ListedTask, RecordingStatus, RequestGate } from '../zego/types';
 import { LIST_STATUS, RECORD_STATUS, RETURN_CODE } from '../zego/vocabulary';
 import type { CredentialGuard } from './credential-guard';
 import type { PlannedWork } from './planner';
@@ -21,6 +21,9 @@ import type { Tally } from './tally';
 
 /** How long an unreadable item is put aside (it stops costing reads meanwhile). */
 const MALFORMED_POSTPONE_MS = 3_600_000;
+/** ZEGO: DescribeTasks pages hold at most 50; a candidate's room is looked for in this many pages at most. */
+const LIST_PAGE_SIZE = 50;
+const ROOM_LIST_PAGES = 4;
 
 export interface ChecksDeps {
   store: TaskStore;
@@ -53,14 +56,27 @@ export interface Checks {
   candidateFailed(candidate: Candidate, error: unknown): Promise<void>;
   /** An item that cannot be read: reported, and put aside for an hour. */
   malformed(entry: { taskId: string; message: string }): Promise<void>;
+  /**
+   * Whether an index entry is older than what this run wrote for its task: the due index is read eventually
+   * consistent, so an entry the run has just moved or rewritten may still show (checking it again would spend
+   * a request on a write that is bound to lose).
+   */
+  isStale(task: Task): boolean;
 }
 
 export function createChecks(deps: ChecksDeps): Checks {
   const { store, recorder, guard, gates, tally, clock, logger, claimUntil, signal } = deps;
   const decideOptions = () => ({ now: clock.now(), policy: deps.policy, random: deps.random });
 
+  /** The version this run last wrote of each task it wrote (see isStale). */
+  const written = new Map<string, number>();
+  const remember = (recorded: Recorded): Recorded => {
+    if (recorded.task !== undefined) written.set(recorded.task.taskId, recorded.task.version);
+    return recorded;
+  };
+
   const record = async (decision: Decision, closedBy: 'poll' | 'callback'): Promise<void> => {
-    tally.recorded(await recorder.record(decision, { claimUntil, closedBy }), decision.outcome);
+    tally.recorded(remember(await recorder.record(decision, { claimUntil, closedBy })), decision.outcome);
     if (decision.outcome !== undefined) deps.onClosed();
   };
 
@@ -83,25 +99,36 @@ export function createChecks(deps: ChecksDeps): Checks {
     return record(decide(task, result, decideOptions()), hinted ? 'callback' : 'poll');
   };
 
-  /** The room ZEGO's listing gives a recording, for an answer that gave none (DescribeRecordStatus documents no RoomId). */
-  const roomFromListing = async (taskId: string, status: RecordStatus): Promise<string | undefined> => {
+  /**
+   * The room ZEGO's listing gives a recording, for a status answer that gave none (DescribeRecordStatus
+   * documents no RoomId): the recordings that began within a second of it, page by page. `known` is false
+   * when the listing could not be read to its end (the candidate is then asked about again).
+   */
+  const roomFromListing = async (
+    taskId: string,
+    status: RecordingStatus,
+  ): Promise<{ roomId?: string; known: boolean }> => {
     const begin = status.recordBeginTimestamp;
-    if (begin === undefined) return undefined;
+    if (begin === undefined) return { known: true };
     const { client } = guard.current();
     const ended = status.status === RECORD_STATUS.ended || status.status === RECORD_STATUS.endedAbnormally;
     // ZEGO: only recordings that began within the window are listed; a window that starts 3 days ago at most.
     const earliest = clock.now() - 3 * 86_400_000 + 60_000;
-    const listed = await client.describeTasks(
-      {
-        status: ended ? LIST_STATUS.ended : LIST_STATUS.recording,
-        startTime: Math.round(Math.max(begin - 1_000, earliest)),
-        endTime: Math.round(Math.max(begin + 1_000, earliest + 2_000)),
-      },
-      { gate: gates.list, signal },
-    );
-    tally.summary.listRequests += listed.attempts;
-    if (listed.kind !== 'ok') return undefined;
-    return adoptRoomId(undefined, listed.page.tasks.find((t) => t.taskId === taskId)?.roomId);
+    const window = {
+      status: ended ? LIST_STATUS.ended : LIST_STATUS.recording,
+      startTime: Math.round(Math.max(begin - 1_000, earliest)),
+      endTime: Math.round(Math.max(begin + 1_000, earliest + 2_000)),
+      pageSize: LIST_PAGE_SIZE,
+    };
+    for (let pageOffset = 1; pageOffset <= ROOM_LIST_PAGES; pageOffset++) {
+      const listed = await client.describeTasks({ ...window, pageOffset }, { gate: gates.list, signal });
+      tally.summary.listRequests += listed.attempts;
+      if (listed.kind !== 'ok') return { known: false };
+      const found = listed.page.tasks.find((t) => t.taskId === taskId);
+      if (found !== undefined) return { roomId: adoptRoomId(undefined, found.roomId), known: true };
+      if (listed.page.tasks.length < LIST_PAGE_SIZE) return { known: true };
+    }
+    return { known: true }; // a second with more recordings than this is not worth the listing budget
   };
 
   const dropCandidate = async (candidate: Candidate, why: string): Promise<void> => {
@@ -126,14 +153,14 @@ export function createChecks(deps: ChecksDeps): Checks {
         case 'expire':
           return record(item.decision, 'poll');
         case 'publish': {
-          const recorded = tally.recorded(await recorder.publishPending(item.task, { claimUntil }));
+          const recorded = tally.recorded(remember(await recorder.publishPending(item.task, { claimUntil })));
           if (recorded.announced !== undefined) tally.summary.republished++;
           if (recorded.announced === 'published') deps.onClosed();
           return;
         }
         case 'refresh':
           if (item.superseded) tally.summary.hintsSuperseded++;
-          tally.recorded(await recorder.record({ task: item.task }, { claimUntil, closedBy: 'poll' }));
+          tally.recorded(remember(await recorder.record({ task: item.task }, { claimUntil, closedBy: 'poll' })));
           return;
         case 'check':
           return check(item.task, hinted);
@@ -141,6 +168,8 @@ export function createChecks(deps: ChecksDeps): Checks {
     },
 
     async confirm(candidate) {
+      // Untracked with DELETE lately: a callback does not track it again (a new POST does).
+      if (await store.wasUntracked(candidate.taskId)) return dropCandidate(candidate, 'it was untracked (DELETE)');
       const result = await guard.describe(candidate.taskId, gates.status);
       tally.answered(result, { candidate: true, stopped: signal.aborted });
       if (result.kind === 'config' || (signal.aborted && result.kind === 'transient')) return; // stays a candidate
@@ -149,13 +178,23 @@ export function createChecks(deps: ChecksDeps): Checks {
       if (result.kind === 'task' && !result.oversized)
         return dropCandidate(candidate, `ZEGO does not know it (${result.message})`);
       if (result.kind === 'transient') return retryCandidate(candidate, result.message);
-      const now = clock.now();
       const facts: Partial<Task> = { trackedBy: 'callback' };
       if (result.kind === 'ok') {
-        const roomId =
-          adoptRoomId(undefined, result.record.roomId) ?? (await roomFromListing(candidate.taskId, result.record));
+        let roomId = adoptRoomId(undefined, result.recording.roomId);
+        if (roomId === undefined) {
+          const listed = await roomFromListing(candidate.taskId, result.recording);
+          // The room steers listings and filter policies: ask again rather than track without it, a few times.
+          if (!listed.known && candidate.attempts + 1 < CANDIDATE_ATTEMPTS)
+            return retryCandidate(candidate, 'its room could not be listed');
+          roomId = listed.roomId;
+        }
         if (roomId !== undefined) facts.roomId = roomId;
+        else
+          logger.warn('a task a callback named is tracked without a room: ZEGO gave none', {
+            taskId: candidate.taskId,
+          });
       }
+      const now = clock.now();
       // A conditional put: a task tracked meanwhile (through the API) is kept, and this answer applies to it.
       // Either way the answer is a hinted check's: files still uploading are looked at again within seconds.
       const { created, task } = await store.create(newTask(candidate.taskId, now, facts));
@@ -166,6 +205,7 @@ export function createChecks(deps: ChecksDeps): Checks {
     },
 
     async discover(listed) {
+      if (await store.wasUntracked(listed.taskId)) return;
       const facts: Partial<Task> = { zegoStatus: listed.status, trackedBy: 'discovery' };
       const roomId = adoptRoomId(undefined, listed.roomId);
       if (roomId !== undefined) facts.roomId = roomId;
@@ -201,6 +241,8 @@ export function createChecks(deps: ChecksDeps): Checks {
         }),
       );
     },
+
+    isStale: (task) => (written.get(task.taskId) ?? -1) > task.version,
 
     async malformed(entry) {
       tally.summary.malformed++;

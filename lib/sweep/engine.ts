@@ -4,20 +4,21 @@
 // state: the credential guard (lib/sweep/credential-guard.ts), the worker pool (worker-pool.ts), the tally
 // (tally.ts), the passes (passes.ts), the hint feed (hint-feed.ts); the rules live in the task core.
 import { type Clock, sleepUnless } from '../clock';
-import type { EventPublisher } from '../events/publisher';
 import type { Logger } from '../log';
-import type { LeaseHandOver, SweepLease, TaskStore } from '../store/task-store';
+import type { NextWork, SweepLease, TaskStore } from '../store/task-store';
 import type { CheckPolicy } from '../task/backoff';
 import { hintCap } from '../task/hint';
+import type { EventPublisher } from '../task/publisher';
 import { createRecorder } from '../task/recorder';
 import type { ZegoClient } from '../zego/types';
 import { createChecks } from './checks';
 import { createCredentialGuard } from './credential-guard';
 import { HINT_LOOK_EVERY_MS, startHintFeed } from './hint-feed';
-import { createPasses, taskJob } from './passes';
-import { planHint } from './planner';
+import { candidateJob, hintJob } from './jobs';
+import { createPasses } from './passes';
 import { createRequestGate } from './request-gate';
 import type { SweepSummary } from './summary';
+import { LEASE_GRACE_MS, takeLease } from './take-lease';
 import { createTally } from './tally';
 import { createWorkerPool } from './worker-pool';
 
@@ -74,14 +75,8 @@ export interface RunOptions {
 
 /** Time kept back at the end of a run for writes, publishing and returning. */
 const WRITE_RESERVE_MS = 2_000;
-/** How long the lease (and an outcome's publish claim) outlives the run's hard deadline: a killed run keeps others out until surely gone. */
-const LEASE_GRACE_MS = 5_000;
 /** The most a pass reads ahead of now. */
 const LOOKAHEAD_MAX_MS = 5_000;
-/** How often a run waiting for the lease asks again. */
-const LEASE_RETRY_MS = 500;
-/** A holder that stops taking work later than this counts as taking work. */
-const STOPPING_MARGIN_MS = 2_000;
 
 /** Stop taking work this long before the deadline: a check started then (two attempts at most) still ends in time. */
 export function stopReserveMs(zegoTimeoutMs: number): number {
@@ -100,7 +95,13 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   const stopTimer = setTimeout(() => stop.abort('deadline'), Math.max(0, stopAt - clock.now()));
 
   // 1. The lease: one sweep at a time spends the AppId's budget.
-  const lease = await takeLease(deps.lease, clock, run, stopAt);
+  const waitForLeaseMs = run.startedByHint?.waitForLeaseMs ?? 0;
+  const lease = await takeLease(deps.lease, clock, {
+    runId: run.runId,
+    deadline: run.deadline,
+    stopAt,
+    waitForLeaseMs,
+  });
   if (lease === undefined) {
     clearTimeout(stopTimer);
     summary.skipped = 'another sweep holds the lease';
@@ -112,11 +113,8 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   // 2. The parts, wired.
   const limits = { concurrency: settings.concurrency, clock };
   const statusGate = createRequestGate({ ...limits, limit: settings.rateLimit, carriedOver: lease.carriedOver });
-  const listGate = createRequestGate({
-    ...limits,
-    limit: settings.listRateLimit,
-    carriedOver: lease.carriedOverListing,
-  });
+  const listLimits = { ...limits, limit: settings.listRateLimit, carriedOver: lease.carriedOverListing };
+  const listGate = createRequestGate(listLimits);
   const guard = createCredentialGuard({
     client: deps.zego,
     ...(deps.refreshCredentials ? { refresh: deps.refreshCredentials } : {}),
@@ -150,7 +148,11 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   const lookaheadMs = settings.keepChecking ? Math.min(LOOKAHEAD_MAX_MS, settings.policy.checkIntervalMs / 2) : 0;
   const lingerMs = run.startedByHint?.lingerMs ?? 0;
   let lingerUntil = startedAt + lingerMs;
-  closed.addEventListener('closed', () => (lingerUntil = Math.max(lingerUntil, clock.now() + lingerMs)));
+  let closings = 0;
+  closed.addEventListener('closed', () => {
+    closings++;
+    lingerUntil = Math.max(lingerUntil, clock.now() + lingerMs);
+  });
   const passes = createPasses({
     store,
     pool,
@@ -171,13 +173,10 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     signal: stop.signal,
     logger,
     batch: Math.max(2 * settings.concurrency, 2 * hintCap(settings.rateLimit)),
-    hintJob: (task) => taskJob(checks, planHint(task, passes.latestListing(), clock.now()), true),
-    candidateJob: (candidate) => ({
-      key: `candidate:${candidate.taskId}`,
-      run: () => checks.confirm(candidate),
-      onError: (error) => checks.candidateFailed(candidate, error),
-    }),
+    hintJob: (task) => hintJob(checks, task, passes.latestListing(), clock.now()),
+    candidateJob: (candidate) => candidateJob(checks, candidate),
     malformed: checks.malformed,
+    isStale: checks.isStale,
   });
 
   // 3. Passes until the stop time while anything is open; hints are served in between.
@@ -186,8 +185,8 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     // The last run's listing window is used at once only when something is due now: an idle run lists nothing.
     if (first.due === undefined || first.due > clock.now() + lookaheadMs) passes.forgetListingFrom();
     // Nothing open, hinted or named (and nothing to discover): an idle run returns at once.
-    const idle = first.due === undefined && first.hinted === undefined && first.candidate === undefined;
-    let nextPassAt = idle && !settings.discover && lingerMs === 0 ? Infinity : clock.now();
+    let nextPassAt = !anyWork(first) && !settings.discover && lingerMs === 0 ? Infinity : clock.now();
+    let earliestPass = clock.now();
     for (;;) {
       if (nextPassAt === Infinity) break;
       if (clock.now() >= nextPassAt) {
@@ -197,25 +196,27 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
         if (!settings.keepChecking) {
           // Pass after pass until one finds nothing new: tasks that fall due during a long run are taken too.
           if (worked) continue;
-          await feed.finish(); // what callbacks asked about meanwhile is done before the run returns
-          await pool.drained();
           break;
         }
-        nextPassAt = worked ? passStartedAt + settings.policy.checkIntervalMs : clock.now();
+        // The next pass: one check interval after a pass that found work (listed in-progress tasks stay due);
+        // after one that found none, not before the next task falls due, nor within a second.
+        earliestPass = worked ? passStartedAt + settings.policy.checkIntervalMs : clock.now() + HINT_LOOK_EVERY_MS;
       }
-      // Keep checking until the stop time while anything is open: the next pass comes one check interval after
-      // this one began (listed in-progress tasks stay due), or when the next task falls due if later.
+      // Keep checking until the stop time while anything is open; hinted tasks and candidates are the feed's.
+      const closedBefore = closings;
       const next = await store.nextWork();
-      const open = next.due !== undefined || next.hinted !== undefined || next.candidate !== undefined;
-      if (!open && pool.idle()) {
-        // Nothing open, hinted or named: return at once (a run a callback started stays a few seconds more).
-        if (clock.now() >= lingerUntil) break;
-        nextPassAt = Math.min(lingerUntil, clock.now() + HINT_LOOK_EVERY_MS);
-      }
-      if (next.due !== undefined) nextPassAt = Math.max(nextPassAt, next.due - lookaheadMs);
+      if (closings !== closedBefore) continue; // a task closed meanwhile: look again before sleeping
+      const idle = !anyWork(next) && pool.idle();
+      // Nothing open, hinted or named: return at once (a run a callback started stays a few seconds more).
+      if (idle && clock.now() >= lingerUntil) break;
+      const dueAt = next.due === undefined ? clock.now() + settings.policy.checkIntervalMs : next.due - lookaheadMs;
+      nextPassAt = Math.max(earliestPass, dueAt);
+      if (idle) nextPassAt = Math.min(nextPassAt, lingerUntil);
+      // Woken early when a job closes a task or the pool runs dry: the run may have nothing left open.
       const woken = new AbortController();
       const wake = (): void => woken.abort();
       closed.addEventListener('closed', wake, { once: true });
+      if (!pool.idle()) void pool.drained().then(wake);
       await sleepUnless(clock, Math.min(nextPassAt, stopAt) - clock.now(), stop.signal, woken.signal);
       closed.removeEventListener('closed', wake);
       if (stop.signal.aborted || clock.now() >= stopAt) break;
@@ -227,8 +228,14 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
       });
     }
   } finally {
-    // 4. Hand over: no request in flight is abandoned, then the lease goes back with the windows' tails.
+    // 4. Hand over. From now on a callback finds this run stopping, and starts another: what came before
+    // that, one last look takes. No request in flight is abandoned; the lease goes back with the windows' tails.
     clearTimeout(stopTimer);
+    if (!stop.signal.aborted && clock.now() < stopAt) {
+      await deps.lease.stopping(run.runId, clock.now()).catch(() => undefined);
+      await feed.finish();
+      await pool.drained();
+    }
     await feed.stop();
     await pool.close();
     await deps.lease
@@ -236,11 +243,8 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
       .catch((error: unknown) => logger.warn('could not release the sweep lease', { error }));
   }
 
-  const stoppedBy = stop.signal.aborted
-    ? stop.signal.reason === 'configuration'
-      ? 'configuration'
-      : 'deadline'
-    : undefined;
+  const reason = stop.signal.reason === 'configuration' ? 'configuration' : 'deadline';
+  const stoppedBy = stop.signal.aborted ? reason : undefined;
   tally.finish({
     durationMs: clock.now() - startedAt,
     peakRequestsPerSecond: statusGate.peakInWindow(),
@@ -252,22 +256,6 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   return summary;
 }
 
-/**
- * Takes the lease. A run a callback started, finding it held by a run that is stopping, waits for it to be let
- * go (never past its own stop time); finding it held by a run still taking work, it leaves the hint to that run.
- */
-async function takeLease(
-  lease: SweepLease,
-  clock: Clock,
-  run: RunOptions,
-  stopAt: number,
-): Promise<LeaseHandOver | undefined> {
-  const giveUpAt = Math.min(clock.now() + (run.startedByHint?.waitForLeaseMs ?? 0), stopAt);
-  for (;;) {
-    const taken = await lease.acquire(run.runId, clock.now(), run.deadline + LEASE_GRACE_MS, stopAt);
-    if (taken !== undefined || clock.now() + LEASE_RETRY_MS > giveUpAt) return taken;
-    const holder = await lease.state();
-    if (holder.stopsAt !== undefined && holder.stopsAt > clock.now() + STOPPING_MARGIN_MS) return undefined;
-    await clock.sleep(LEASE_RETRY_MS);
-  }
-}
+/** Whether anything is open, hinted or named by a callback. */
+const anyWork = (next: NextWork): boolean =>
+  next.due !== undefined || next.hinted !== undefined || next.candidate !== undefined;

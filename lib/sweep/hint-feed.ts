@@ -23,6 +23,8 @@ export interface HintFeedOptions {
   hintJob(task: Task): PoolJob;
   candidateJob(candidate: Candidate): PoolJob;
   malformed(entry: Extract<DueEntry, { malformed: unknown }>['malformed']): Promise<void>;
+  /** An entry older than what the run wrote for its task (the index is read eventually consistent). */
+  isStale(task: Task): boolean;
   everyMs?: number;
 }
 
@@ -44,7 +46,8 @@ export function startHintFeed(options: HintFeedOptions): HintFeed {
     if (hintRoom > 0) {
       for (const entry of await store.listHinted(now, hintRoom)) {
         if ('malformed' in entry) await options.malformed(entry.malformed);
-        else if (!pool.has(entry.task.taskId)) void pool.add('hint', [options.hintJob(entry.task)]);
+        else if (!pool.has(entry.task.taskId) && !options.isStale(entry.task))
+          void pool.add('hint', [options.hintJob(entry.task)]);
       }
     }
     const candidateRoom = batch - pool.queued('candidate');

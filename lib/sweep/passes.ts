@@ -5,21 +5,25 @@ import type { Clock } from '../clock';
 import type { Logger } from '../log';
 import type { TaskStore } from '../store/task-store';
 import type { Task } from '../task/task';
-import type { ListedTask, RequestGate } from '../zego/types';
+import type { RequestGate } from '../zego/types';
 import type { Checks } from './checks';
 import type { CredentialGuard } from './credential-guard';
+import { discoverJob, taskJob } from './jobs';
 import { listInProgress } from './lister';
 import {
   type DatedListing,
   type Listing,
   listingWindow,
   type PassPlan,
-  type PlannedWork,
   planPass,
+  supersededHints,
   windowFrom,
 } from './planner';
 import type { Tally } from './tally';
 import type { PoolJob, WorkerPool } from './worker-pool';
+
+/** The most hinted tasks a pass reads to see which of their hints its listing shows wrong. */
+const HINTED_PER_PASS = 1_000;
 
 export interface PassSettings {
   triage: boolean;
@@ -57,16 +61,6 @@ export interface Passes {
   latestListing(): DatedListing | undefined;
 }
 
-/** The job for a planned piece of work: its task's, so that a failure sets that task aside. */
-export function taskJob(checks: Checks, item: PlannedWork, hinted = false): PoolJob {
-  const task = item.kind === 'expire' ? item.decision.task : item.task;
-  return {
-    key: task.taskId,
-    run: () => checks.perform(item, hinted),
-    onError: (error) => checks.setAside(task, error),
-  };
-}
-
 export function createPasses(deps: PassesDeps): Passes {
   const { store, pool, checks, guard, tally, clock, logger, signal, settings } = deps;
   const { summary } = tally;
@@ -78,25 +72,13 @@ export function createPasses(deps: PassesDeps): Passes {
   let lastWindow: number | undefined = deps.listingFrom;
   let latest: DatedListing | undefined;
 
-  const discoverJob = (listed: ListedTask): PoolJob => ({
-    key: `discover:${listed.taskId}`,
-    run: () => checks.discover(listed),
-    onError: async (error) => {
-      summary.errors++;
-      logger.error('a listed recording could not be tracked; the next pass tries again', {
-        taskId: listed.taskId,
-        error,
-      });
-    },
-  });
-
   const jobsOf = (plan: PassPlan): PoolJob[] => {
     const jobs = plan.work.map((item) => taskJob(checks, item));
     if (settings.discover)
       for (const listed of plan.unknown) {
         if (known.has(listed.taskId)) continue;
         known.add(listed.taskId);
-        jobs.push(discoverJob(listed));
+        jobs.push(discoverJob(checks, listed, tally, logger));
       }
     return jobs;
   };
@@ -108,6 +90,7 @@ export function createPasses(deps: PassesDeps): Passes {
         await checks.malformed(entry.malformed);
         continue;
       }
+      if (checks.isStale(entry.task)) continue; // this run wrote it since: the index shows an older version
       if (!settings.keepChecking && seen.has(entry.task.taskId)) continue;
       seen.add(entry.task.taskId);
       yield entry.task;
@@ -161,23 +144,32 @@ export function createPasses(deps: PassesDeps): Passes {
     return due > 0;
   };
 
+  /** The hinted tasks waiting: the listing covers them too, so that it can show which hints were wrong. */
+  const readHinted = async (now: number): Promise<Task[]> =>
+    (await store.listHinted(now, HINTED_PER_PASS)).flatMap((entry) =>
+      'task' in entry && !checks.isStale(entry.task) ? [entry.task] : [],
+    );
+
   const triagePass = async (now: number): Promise<boolean> => {
     let due: Task[];
+    let hinted: Task[];
     let listing: Listing | undefined;
     if (settings.keepChecking && lastWindow !== undefined) {
       // Read the due tasks and list the recordings in progress at once, over the window the last pass (or
       // the last run) needed: a task tracked since, and begun earlier, is simply checked.
-      [due, listing] = await Promise.all([
+      [due, hinted, listing] = await Promise.all([
         readDue(now),
+        readHinted(now),
         list(listingWindow([], now, settings.discover) ?? windowFrom(lastWindow, now)),
       ]);
     } else {
-      due = await readDue(now);
+      [due, hinted] = await Promise.all([readDue(now), readHinted(now)]);
       // With discovery, a pass lists even when nothing tracked is due: the listing is how new tasks are found.
-      if (due.length === 0 && !settings.discover) return false;
-      listing = signal.aborted ? undefined : await list(listingWindow(due, now, settings.discover));
+      if (due.length + hinted.length === 0 && !settings.discover) return false;
+      const window = listingWindow([...due, ...hinted], now, settings.discover);
+      listing = signal.aborted ? undefined : await list(window);
     }
-    lastWindow = listingWindow(due, now, settings.discover)?.startTime;
+    lastWindow = listingWindow([...due, ...hinted], now, settings.discover)?.startTime;
     if (listing !== undefined) latest = { listing, at: now };
     if (due.length === 0 && listing === undefined) return false;
     const plan = planPass(due, listing, clock.now());
@@ -185,7 +177,13 @@ export function createPasses(deps: PassesDeps): Passes {
     summary.passes++;
     summary.due += due.length;
     summary.inProgress += plan.inProgress;
-    await pool.add('due', jobsOf(plan));
+    // Hints this listing shows wrong (hinted before it, listed in progress) are set aside now, in bulk, without
+    // a request: a flood of them cannot queue up in front of a recording that really ended.
+    const superseded = latest === undefined ? [] : supersededHints(hinted, latest, clock.now());
+    const hintJobs = superseded
+      .filter((item) => !pool.has(item.task.taskId))
+      .map((item) => taskJob(checks, item, true));
+    await pool.add('due', [...jobsOf(plan), ...hintJobs]);
     return due.length > 0;
   };
 

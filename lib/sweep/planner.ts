@@ -114,6 +114,18 @@ export function planHint(task: Task, latest: DatedListing | undefined, now: numb
   return { kind: 'refresh', task: superseded, superseded: true };
 }
 
+/** The hinted tasks whose hint `latest` shows wrong, each as the refresh that sets its hint aside. */
+export function supersededHints(
+  hinted: readonly Task[],
+  latest: DatedListing,
+  now: number,
+): Array<Extract<PlannedWork, { kind: 'refresh' }>> {
+  return hinted.flatMap((task) => {
+    const item = planHint(task, latest, now);
+    return item.kind === 'refresh' ? [item] : [];
+  });
+}
+
 // ZEGO: DescribeTasks' StartTime may not be earlier than 3 days before now; keep a margin for our clock
 // and the request's travel, and for its own end, so that a window never spans more than 3 days.
 const WINDOW_MARGIN_MS = 60_000;

@@ -3,7 +3,7 @@
 // ZEGO counts a request when it *arrives*, which is somewhere between our send and its answer. So a slot
 // is held from the send until `windowMs` after the answer (or the give-up), not after the send: the next
 // request in that slot leaves after the previous one's answer + window, hence arrives after the previous
-// one's arrival + window, whatever the network does. Proof sketch (see test/request-gate.test.ts): for
+// one's arrival + window, whatever the network does. Proof sketch (see test/unit/request-gate.test.ts): for
 // any window (t-W, t], take the request in it that started last; every other request in it was answered
 // after t-W, i.e. still held its slot when that one started, and the gate only starts a request when
 // fewer than `limit` slots are held. A fixed-window counter, by contrast, allows 2×limit across an edge.

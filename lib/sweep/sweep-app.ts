@@ -5,7 +5,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../clock';
 import { SWEEP_SCHEDULE_MS, type SweepConfig } from '../config';
-import { createEventPublisher } from '../events/publisher';
+import { createEventPublisher } from '../events/sns-publisher';
 import { createFunctionBase } from '../function-base';
 import type { LambdaContextLike, Logger } from '../log';
 import { createMetrics } from '../metrics';
@@ -30,6 +30,14 @@ export interface SweepAppOverrides {
 export type Sweep = (
   run: Omit<RunOptions, 'startedByHint'> & { context?: LambdaContextLike; startedByHint?: boolean },
 ) => Promise<SweepSummary>;
+
+/** A run stopped by a configuration fault: the invocation fails with it, so that it alarms. */
+export class SweepConfigurationError extends Error {
+  override name = 'SweepConfigurationError';
+  constructor(summary: SweepSummary) {
+    super(`sweep stopped: ZEGO rejected our configuration (${summary.lastConfigFault ?? 'no detail'})`);
+  }
+}
 
 /** How long a run a callback started stays with nothing to do, for the hints that arrive meanwhile. */
 const HINT_LINGER_MS = 5_000;

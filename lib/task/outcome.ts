@@ -1,7 +1,7 @@
 // What a ZEGO answer means for a task: its next state, whether an outcome is due, when to look again.
 // Pure data in, data out (contract: "Outcomes"); the sweep engine does the I/O around it.
 
-import type { DescribeResult, RecordStatus } from '../zego/types';
+import type { DescribeResult, RecordingStatus } from '../zego/types';
 import { FILE_STATUS, RECORD_STATUS } from '../zego/vocabulary';
 import { backoffDelay, type CheckPolicy } from './backoff';
 import { followUpDelayMs, HINT_FOLLOW_UPS } from './hint';
@@ -33,6 +33,11 @@ export interface DecideOptions {
   now: number;
   policy: CheckPolicy;
   random: () => number;
+  /**
+   * Whether a "does not exist" answer counts toward the two in a row that fail a task (default true). A hinted
+   * check soon after another does not count, so that hints cannot hurry a task to FAILED.
+   */
+  countNotFound?: boolean;
 }
 
 /** The moment after which ZEGO can no longer answer for the task. */
@@ -51,12 +56,13 @@ export function expireIfPastWindow(task: Task, now: number): Decision | undefine
 export function applyResult(task: Task, result: DescribeResult, options: DecideOptions): Decision {
   const { now } = options;
   const checked: Task = { ...task, checks: task.checks + 1, lastCheckedAt: now };
-  if (result.kind === 'ok') return applyRecordStatus(checked, result.record, options);
+  if (result.kind === 'ok') return applyRecordingStatus(checked, result.recording, options);
   const error: TaskError = { kind: result.kind === 'task' ? 'task' : 'transient', message: result.message, at: now };
   if (result.code !== undefined) error.code = result.code;
 
   if (result.kind === 'task') {
-    const notFound = { ...checked, lastError: error, notFoundStreak: task.notFoundStreak + 1, faultStreak: 0 };
+    const streak = task.notFoundStreak + (options.countNotFound === false ? 0 : 1);
+    const notFound = { ...checked, lastError: error, notFoundStreak: streak, faultStreak: 0 };
     if (now >= queryDeadline(notFound))
       return close(notFound, 'EXPIRED', 'ZEGO no longer knows the task: past its 3-day window', now);
     // Contract: "does not exist" / "invalid parameter" twice in a row within the window = FAILED.
@@ -78,16 +84,21 @@ export function applyResult(task: Task, result: DescribeResult, options: DecideO
  * then the hint is settled. While ZEGO shows the files uploading (or the check met a passing fault) the
  * task is looked at again soon, a bounded number of times (lib/task/hint.ts). A recording ZEGO shows still
  * in progress goes back to its usual schedule, but never further out than one check interval, and its
- * backoff is not advanced: a forged hint can neither close a task nor push its next check away.
+ * backoff is not advanced: a forged hint can neither close a task nor push its next check away. A "does not
+ * exist" answer soon after the last check does not count toward failing the task.
  */
 export function applyHintedResult(task: Task, result: DescribeResult, options: DecideOptions): Decision {
-  const decision = applyResult(task, result, options);
+  // Two "does not exist" answers fail a task only a check interval apart, as scheduled checks are: a hinted
+  // check sooner than that after the last one does not count toward them.
+  const sinceLastCheck = options.now - (task.lastCheckedAt ?? -Infinity);
+  const countNotFound = sinceLastCheck >= options.policy.checkIntervalMs;
+  const decision = applyResult(task, result, { ...options, countNotFound });
   const next: Task = { ...decision.task };
   delete next.hinted;
   delete next.hintFollowUps;
   if (decision.outcome !== undefined) return { ...decision, task: next };
   const { now, policy } = options;
-  const uploading = result.kind === 'ok' && ENDED.has(result.record.status);
+  const uploading = result.kind === 'ok' && ENDED.has(result.recording.status);
   const followUps = task.hintFollowUps ?? 0;
   if ((uploading || result.kind === 'transient') && followUps < HINT_FOLLOW_UPS) {
     next.hinted = true;
@@ -103,32 +114,39 @@ export function applyHintedResult(task: Task, result: DescribeResult, options: D
 }
 
 /**
- * Applies what ZEGO says of a recording (its Status and files) to an OPEN task: the outcome rules. A poll's
- * answer (through applyResult) and a callback's files (lib/callback) both come here.
+ * Applies what ZEGO says of a recording (its Status and files) to an OPEN task: the outcome rules. Every
+ * check's answer comes here, through applyResult (a hinted check's through applyHintedResult).
  */
-export function applyRecordStatus(task: Task, record: RecordStatus, options: DecideOptions): Decision {
+export function applyRecordingStatus(task: Task, recording: RecordingStatus, options: DecideOptions): Decision {
   const { now, policy, random } = options;
-  const progressed = fingerprint(task.zegoStatus, task.files) !== fingerprint(record.status, record.files);
-  const next: Task = { ...task, zegoStatus: record.status, files: record.files, notFoundStreak: 0, faultStreak: 0 };
+  const progressed = fingerprint(task.zegoStatus, task.files) !== fingerprint(recording.status, recording.files);
+  const next: Task = {
+    ...task,
+    zegoStatus: recording.status,
+    files: recording.files,
+    notFoundStreak: 0,
+    faultStreak: 0,
+  };
   // A new file list: whether it fits an item is the store's to say again.
   delete next.fileCount;
   delete next.filesTruncated;
   delete next.lastError;
-  const roomId = adoptRoomId(task.roomId, record.roomId);
+  const roomId = adoptRoomId(task.roomId, recording.roomId);
   if (roomId !== undefined) next.roomId = roomId;
-  if (record.recordBeginTimestamp !== undefined) next.recordBeginTimestamp = record.recordBeginTimestamp;
-  if (record.recordEndTimestamp !== undefined) next.recordEndTimestamp = record.recordEndTimestamp;
+  if (recording.recordBeginTimestamp !== undefined) next.recordBeginTimestamp = recording.recordBeginTimestamp;
+  if (recording.recordEndTimestamp !== undefined) next.recordEndTimestamp = recording.recordEndTimestamp;
 
-  if (ENDED.has(record.status)) {
-    const unsettled = record.files.some((f) => !FILE_SETTLED.has(f.status));
+  if (ENDED.has(recording.status)) {
+    const unsettled = recording.files.some((f) => !FILE_SETTLED.has(f.status));
     if (!unsettled) {
-      const failed = record.files.filter((f) => f.status === FILE_STATUS.failed).length;
-      if (failed > 0) return close(next, 'FAILED', `${failed} of ${record.files.length} files failed to upload`, now);
-      const how = record.status === RECORD_STATUS.endedAbnormally ? 'recording ended abnormally' : 'recording ended';
+      const failed = recording.files.filter((f) => f.status === FILE_STATUS.failed).length;
+      if (failed > 0)
+        return close(next, 'FAILED', `${failed} of ${recording.files.length} files failed to upload`, now);
+      const how = recording.status === RECORD_STATUS.endedAbnormally ? 'recording ended abnormally' : 'recording ended';
       return close(
         next,
         'COMPLETED',
-        record.files.length === 0 ? `${how} with no files` : `${how}; every file uploaded`,
+        recording.files.length === 0 ? `${how} with no files` : `${how}; every file uploaded`,
         now,
       );
     }

@@ -4,15 +4,12 @@
 // Every write is conditional on the task's version: when two writers race (a callback and a sweep, two
 // sweeps), one write wins and the other is told so, and only the winner publishes.
 import type { Clock } from '../clock';
-import { buildOutcomeEvent, type OutcomeEvent } from '../events/outcome-event';
-import { type EventPublisher, PublishError } from '../events/publisher';
 import type { Logger } from '../log';
 import type { TaskStore } from '../store/task-store';
 import type { Decision } from './outcome';
+import { buildOutcomeEvent, type OutcomeEvent } from './outcome-event';
+import { type EventPublisher, PublishError } from './publisher';
 import type { ClosedBy, Task } from './task';
-
-// SNS: InvalidParameter (e.g. "Message too long") and InvalidParameterValue are about the message itself.
-const PERMANENT_PUBLISH_CODES = new Set(['InvalidParameter', 'InvalidParameterValue']);
 
 export interface RecorderDeps {
   store: TaskStore;
@@ -74,8 +71,8 @@ export function createRecorder(deps: RecorderDeps): Recorder {
       logger.error('publishing an outcome failed; a later run retries it', { taskId: task.taskId, error });
       // Give the claim back so that the retry comes after one check interval, not after the claim runs out.
       const handedBack = await save({ ...task, dueAt: now + deps.retryAfterMs });
-      // SNS refusing the message itself will refuse it again: the caller sets the task aside with backoff.
-      if (error instanceof PublishError && PERMANENT_PUBLISH_CODES.has(error.code ?? '')) throw error;
+      // A target refusing the message itself will refuse it again: the caller sets the task aside with backoff.
+      if (error instanceof PublishError && error.permanent) throw error;
       return { ...handedBack, task: handedBack.task ?? task, announced: 'failed' };
     }
     const marked: Task = { ...task, publishedAt: now };

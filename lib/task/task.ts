@@ -1,26 +1,24 @@
-// The recording as recwatch knows it, and the one function that turns it into the public view
-// (used by the HTTP API and by SNS events alike).
-import { FILE_STATUS } from '../zego/vocabulary';
+// What a task is: the recording as recwatch knows it, its states and outcomes, and how one is tracked. Its
+// public form is view.ts's.
 
-export type TaskState = 'OPEN' | 'COMPLETED' | 'FAILED' | 'EXPIRED';
-export const TASK_STATES: readonly TaskState[] = ['OPEN', 'COMPLETED', 'FAILED', 'EXPIRED'];
-
-export type OutcomeEventType = 'recording.completed' | 'recording.failed' | 'recording.expired';
+export const TASK_STATES = ['OPEN', 'COMPLETED', 'FAILED', 'EXPIRED'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
 
 /** The event that announces each closed state. */
-export const EVENT_TYPE: Record<Exclude<TaskState, 'OPEN'>, OutcomeEventType> = {
+export const EVENT_TYPE = {
   COMPLETED: 'recording.completed',
   FAILED: 'recording.failed',
   EXPIRED: 'recording.expired',
-};
+} as const satisfies Record<Exclude<TaskState, 'OPEN'>, string>;
+export type OutcomeEventType = (typeof EVENT_TYPE)[keyof typeof EVENT_TYPE];
 
-/** Which way in found a task's outcome: a sweep's status request, or ZEGO's callback. */
-export type ClosedBy = 'poll' | 'callback';
-export const CLOSED_BY: readonly ClosedBy[] = ['poll', 'callback'];
+/** Which check closed a task: a scheduled one (poll), or one a ZEGO callback's hint asked for. */
+export const CLOSED_BY = ['poll', 'callback'] as const;
+export type ClosedBy = (typeof CLOSED_BY)[number];
 
-/** How a task came to be tracked: the HTTP API, a ZEGO callback, or the sweep's discovery. */
-export type TrackedBy = 'api' | 'callback' | 'discovery';
-export const TRACKED_BY: readonly TrackedBy[] = ['api', 'callback', 'discovery'];
+/** How a task came to be tracked: the HTTP API, a ZEGO callback (its candidate, confirmed), or the sweep's discovery. */
+export const TRACKED_BY = ['api', 'callback', 'discovery'] as const;
+export type TrackedBy = (typeof TRACKED_BY)[number];
 
 /** One recorded file, as ZEGO reported it (names are ours; see lib/zego/describe-response.ts). */
 export interface RecordingFile {
@@ -50,7 +48,7 @@ export interface TaskError {
 }
 
 /** What the stored task and its public view share. */
-interface RecordingFacts {
+export interface RecordingFacts {
   taskId: string;
   roomId?: string;
   state: TaskState;
@@ -114,73 +112,4 @@ export function newTask(taskId: string, now: number, extra: Partial<Task> = {}):
     version: 0,
     ...extra,
   };
-}
-
-/** A file as the public view shows it (ZEGO's stream-begin time is internal). */
-export type RecordingFileView = Omit<RecordingFile, 'beginTimestamp'>;
-
-export interface RecordingView extends RecordingFacts {
-  files?: RecordingFileView[];
-  /** The recording's number of files, when `files` holds fewer (`filesTruncated`). */
-  fileCount?: number;
-  filesTruncated?: boolean;
-  trackedAt: string;
-  trackedBy?: TrackedBy;
-  lastCheckedAt?: string;
-  nextCheckAt?: string;
-  closedAt?: string;
-  outcomeReason?: string;
-  closedBy?: ClosedBy;
-  lastError?: { kind: TaskError['kind']; code?: number; message: string; at: string };
-  warnings?: string[];
-}
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-
-// ZEGO: file status 4 = the customer's storage failed, the file sits in ZEGO backup storage, deleted after 3 days.
-export const BACKUP_STORAGE_WARNING =
-  'Some files could not be written to your storage and sit in ZEGO backup storage, which deletes them 3 days after the recording: copy them before then.';
-
-/** A recording whose files could not all be stored (DynamoDB's 400 KB item size, even compressed). */
-export function truncatedFilesWarning(kept: number, total: number): string {
-  return `recwatch could keep only ${kept} of this recording's ${total} files (a DynamoDB item holds at most 400 KB, even compressed): ZEGO's DescribeRecordStatus lists them all for 3 days after the recording began.`;
-}
-
-/** Builds the public recording view. Fields not known yet are left out. */
-export function toRecordingView(task: Task): RecordingView {
-  const view: RecordingView = {
-    taskId: task.taskId,
-    state: task.state,
-    trackedAt: iso(task.trackedAt),
-    checks: task.checks,
-  };
-  if (task.roomId !== undefined) view.roomId = task.roomId;
-  if (task.zegoStatus !== undefined) view.zegoStatus = task.zegoStatus;
-  if (task.recordBeginTimestamp !== undefined) view.recordBeginTimestamp = task.recordBeginTimestamp;
-  if (task.recordEndTimestamp !== undefined) view.recordEndTimestamp = task.recordEndTimestamp;
-  if (task.files !== undefined) view.files = task.files.map(toFileView);
-  if (task.filesTruncated === true) {
-    view.fileCount = task.fileCount ?? task.files?.length ?? 0;
-    view.filesTruncated = true;
-  }
-  if (task.trackedBy !== undefined) view.trackedBy = task.trackedBy;
-  if (task.lastCheckedAt !== undefined) view.lastCheckedAt = iso(task.lastCheckedAt);
-  if (task.state === 'OPEN' && task.dueAt !== undefined) view.nextCheckAt = iso(task.dueAt);
-  if (task.closedAt !== undefined) view.closedAt = iso(task.closedAt);
-  if (task.outcomeReason !== undefined) view.outcomeReason = task.outcomeReason;
-  if (task.closedBy !== undefined) view.closedBy = task.closedBy;
-  if (task.lastError !== undefined) {
-    const { kind, code, message, at } = task.lastError;
-    view.lastError = code === undefined ? { kind, message, at: iso(at) } : { kind, code, message, at: iso(at) };
-  }
-  const warnings: string[] = [];
-  if (task.files?.some((f) => f.status === FILE_STATUS.inBackupStorage)) warnings.push(BACKUP_STORAGE_WARNING);
-  if (task.filesTruncated === true) warnings.push(truncatedFilesWarning(task.files?.length ?? 0, task.fileCount ?? 0));
-  if (warnings.length > 0) view.warnings = warnings;
-  return view;
-}
-
-function toFileView(file: RecordingFile): RecordingFileView {
-  const { beginTimestamp: _begin, ...view } = file;
-  return view;
 }

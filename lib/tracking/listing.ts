@@ -3,7 +3,7 @@
 import { HttpError } from '../http/responses';
 import type { TaskCatalog } from '../store/task-store';
 import { isRoomId } from '../task/ids';
-import { type RecordingView, toRecordingView } from '../task/task';
+import { type RecordingView, toRecordingView } from '../task/view';
 import { openToken, readOpenToken, readRoomToken, roomToken } from './page-token';
 
 export const DEFAULT_LIMIT = 25;
@@ -78,5 +78,5 @@ export async function listRecordings(
 
 /** Stops watching a task: false when none was tracked. */
 export async function untrackRecording(store: TaskCatalog, taskId: string): Promise<boolean> {
-  return store.remove(taskId);
+  return store.remove(taskId, Date.now());
 }

@@ -2,7 +2,8 @@
 // Neither ever calls ZEGO: a lookup is one read of the task store.
 
 import type { TaskStore } from '../store/task-store';
-import { newTask, type RecordingView, toRecordingView } from '../task/task';
+import { newTask } from '../task/task';
+import { type RecordingView, toRecordingView } from '../task/view';
 import type { TrackRequest } from './track-request';
 
 /** Starts watching a task, due for its first check at once; a known task is returned unchanged. */

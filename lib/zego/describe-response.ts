@@ -5,7 +5,7 @@
 // Source for the fields: docs/zego.md, "DescribeRecordStatus" (ZEGO's response parameters and RecordFiles).
 import type { RecordingFile } from '../task/task';
 import { classifyCode, describeCode, isRateRefusal } from './return-codes';
-import type { DescribeResult, FaultClass, RecordStatus, ZegoFault } from './types';
+import type { DescribeResult, FaultClass, RecordingStatus, ZegoFault } from './types';
 
 export type Json = Record<string, unknown>;
 
@@ -78,24 +78,24 @@ function parseFile(raw: unknown, path: string): RecordingFile {
   return file;
 }
 
-function parseData(data: unknown): RecordStatus {
+function parseData(data: unknown): RecordingStatus {
   if (!isObject(data)) malformed('Data', isAbsent(data) ? 'is missing' : 'is not an object');
   // ZEGO: Data.Status as in RECORD_STATUS (./vocabulary.ts).
-  const record: RecordStatus = { status: requiredInteger(data, 'Status', 'Data'), files: [] };
+  const recording: RecordingStatus = { status: requiredInteger(data, 'Status', 'Data'), files: [] };
   const roomId = optionalString(data, 'RoomId', 'Data');
-  if (roomId !== undefined) record.roomId = roomId;
-  // ZEGO: record timestamps are Unix milliseconds.
+  if (roomId !== undefined) recording.roomId = roomId;
+  // ZEGO: recording timestamps are Unix milliseconds.
   const begin = optionalNumber(data, 'RecordBeginTimestamp', 'Data');
-  if (begin !== undefined) record.recordBeginTimestamp = begin;
+  if (begin !== undefined) recording.recordBeginTimestamp = begin;
   const end = optionalNumber(data, 'RecordEndTimestamp', 'Data');
-  if (end !== undefined) record.recordEndTimestamp = end;
+  if (end !== undefined) recording.recordEndTimestamp = end;
   // ZEGO: RecordFiles is absent when nobody published and in snapshot mode.
   const files = data['RecordFiles'];
   if (!isAbsent(files)) {
     if (!Array.isArray(files)) malformed('Data.RecordFiles', 'is not an array');
-    record.files = files.map((file, i) => parseFile(file, `Data.RecordFiles[${i}]`));
+    recording.files = files.map((file, i) => parseFile(file, `Data.RecordFiles[${i}]`));
   }
-  return record;
+  return recording;
 }
 
 /** Runs a Data parser built on the helpers above: its value, or what is wrong with the data. */
@@ -111,10 +111,12 @@ export function parseWith<T>(
   }
 }
 
-/** Validates a successful answer's `Data` into a RecordStatus, or says what is wrong with it. */
-export function parseRecordStatus(data: unknown): { ok: true; record: RecordStatus } | { ok: false; problem: string } {
+/** Validates a successful answer's `Data` into a RecordingStatus, or says what is wrong with it. */
+export function parseRecordingStatus(
+  data: unknown,
+): { ok: true; recording: RecordingStatus } | { ok: false; problem: string } {
   const parsed = parseWith(parseData, data);
-  return parsed.ok ? { ok: true, record: parsed.value } : parsed;
+  return parsed.ok ? { ok: true, recording: parsed.value } : parsed;
 }
 
 /** ZEGO's Message is free text from outside: keep it short and printable. */
@@ -170,5 +172,5 @@ export function interpretDescribeBody(body: unknown, attempts: number): Describe
   const result = interpretBody(body, attempts, parseData);
   if (result.kind !== 'ok') return result;
   const { value, ...rest } = result;
-  return { ...rest, record: value };
+  return { ...rest, recording: value };
 }

@@ -4,7 +4,7 @@ import type { RecordingFile } from '../task/task';
 import type { LIST_STATUS } from './vocabulary';
 
 /** Data of a successful DescribeRecordStatus, validated. */
-export interface RecordStatus {
+export interface RecordingStatus {
   /** ZEGO: a RECORD_STATUS (./vocabulary.ts); other values may appear. */
   status: number;
   roomId?: string;
@@ -37,7 +37,9 @@ export interface ZegoFault {
   attempts: number;
 }
 
-export type DescribeResult = { kind: 'ok'; record: RecordStatus; requestId?: string; attempts: number } | ZegoFault;
+export type DescribeResult =
+  | { kind: 'ok'; recording: RecordingStatus; requestId?: string; attempts: number }
+  | ZegoFault;
 
 /** One entry of a DescribeTasks answer's Data.TaskidList, validated. */
 export interface ListedTask {

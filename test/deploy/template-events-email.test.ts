@@ -1,9 +1,11 @@
 // Subscribing an email address to the outcome events through a stack parameter:
-// `npm run deploy -- --param eventsEmail=you@example.com`. Packaged once with the parameter; what a deploy
-// without it gives is read off the same template, by evaluating the condition with the empty default.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// `npm run deploy -- --param eventsEmail=you@example.com`. Packaged once with the parameter, by the global
+// setup (its eventsEmail variant, test/support/global-setup.ts); what a deploy without it gives is read off
+// the same template, by evaluating the condition with the empty default.
+import { describe, expect, it } from 'vitest';
 import { holds, type Json } from '../support/cloudformation';
-import { type PackagedService, packageService } from '../support/package-service';
+import { VARIANTS } from '../support/global-setup';
+import { readPackaged } from '../support/template';
 
 interface Template {
   Parameters: Record<string, { Type: string; Default?: string; AllowedPattern?: string }>;
@@ -11,18 +13,8 @@ interface Template {
   Resources: Record<string, { Type: string; Condition?: string; Properties: Record<string, Json> }>;
 }
 
-const ADDRESS = 'recordings@example.com';
-let packaged: PackagedService<Template>;
-let template: Template;
-
-beforeAll(async () => {
-  packaged = await packageService<Template>({ params: { eventsEmail: ADDRESS } });
-  template = packaged.template;
-}, 120_000);
-
-afterAll(async () => {
-  await packaged?.cleanup();
-});
+const ADDRESS = VARIANTS.eventsEmail.params.eventsEmail;
+const { template } = readPackaged<Template>('eventsEmail');
 
 describe('events email subscription', () => {
   it('subscribes the address given as eventsEmail to the events topic, by email', () => {

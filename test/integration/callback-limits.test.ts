@@ -5,9 +5,9 @@
 // of each action, sees the limits held with no refusal, and every recording is announced once.
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { zegoFile } from '../../infra/local/zego-simulator';
-import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { ApiHandler } from '../../lib/http/http-handler';
 import type { SweepSummary } from '../../lib/sweep/summary';
+import type { OutcomeEvent } from '../../lib/task/outcome-event';
 import { postCallback, signedCallback } from '../support/callbacks';
 import { type LocalStack, SWEEP_FUNCTION, sleep, startLocalStack } from '../support/local-stack';
 import { runSweepInProcess } from '../support/sweep-process';

@@ -1,12 +1,18 @@
 // The deployed path: the CallbackSecret comes from an SSM SecureString (the real SSMClient at the wire),
 // read once per container, and read again once when a signature fails, so that a rotated secret works
 // without a new container, while forged callbacks cannot turn into a stream of SSM reads.
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { restProxyEvent } from '../../infra/local/rest-event';
 import { type SsmEndpoint, startSsmEndpoint } from '../../infra/local/ssm-endpoint';
 import { zegoCallbackBody } from '../../infra/local/zego-callback';
+import { CALLBACK_SECRET_MAX_AGE_MS, createCallbackApp } from '../../lib/callback/callback-app';
+import { loadCallbackConfig } from '../../lib/config';
 import type { ApiHandler } from '../../lib/http/http-handler';
+import { createLogger } from '../../lib/log';
 import { withCapturedOutput } from '../support/capture-output';
+import { TEST_AWS } from '../support/dynamo';
+import { FakeClock } from '../support/fake-clock';
 import { APP_ID, type LocalStack, startLocalStack } from '../support/local-stack';
 
 let stack: LocalStack;
@@ -82,5 +88,42 @@ describe('the CallbackSecret from SSM', () => {
     expect(answers.map((a) => a.statusCode)).toEqual([401, 401, 401, 401, 401]);
     expect(ssm.calls(PARAM) - reads).toBe(0);
     expect(await stack.store.get('forged-0')).toBeUndefined();
+  });
+});
+
+describe('a rotated CallbackSecret, against a container that sees only the old one', () => {
+  it('stops accepting callbacks signed with the old secret within a minute of the rotation', async () => {
+    // Prepare: a warm receiver on a fake clock, the real SSMClient at the local endpoint; the secret is
+    // rotated, and only callbacks signed with the old (leaked) one keep coming.
+    ssm.setParameter(PARAM, OLD);
+    const clock = new FakeClock(Date.now());
+    const config = loadCallbackConfig({
+      ...stack.sweepEnv(),
+      ZEGO_CALLBACK_SECRET: undefined,
+      ZEGO_CALLBACK_SECRET_PARAM: PARAM,
+    });
+    const app = createCallbackApp(config, {
+      clock,
+      ssm: new SSMClient({ ...TEST_AWS, endpoint: ssm.url }),
+      dynamo: stack.dynamo.doc,
+      logger: createLogger({ level: 'SILENT' }),
+    });
+    const signedOld = () =>
+      JSON.stringify(
+        zegoCallbackBody({ appId: APP_ID, callbackSecret: OLD, taskId: 'leaked', eventType: 7, now: clock.now() }),
+      );
+    const before = await app.receive(signedOld());
+    ssm.setParameter(PARAM, NEW);
+
+    // Act
+    await clock.runUntil(clock.now() + CALLBACK_SECRET_MAX_AGE_MS - 1_000);
+    const soon = await app.receive(signedOld());
+    await clock.runUntil(clock.now() + 2_000);
+    const later = await app.receive(signedOld());
+
+    // Assess: accepted until the minute is up (the cached secret), refused after it.
+    expect(before).toMatchObject({ action: 'candidate' });
+    expect(soon).not.toHaveProperty('refused');
+    expect(later).toMatchObject({ refused: { statusCode: 401, reason: 'bad_signature' } });
   });
 });

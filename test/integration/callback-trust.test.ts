@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { callbackFile, uploadFinishedDetail } from '../../infra/local/zego-callback';
 import { type SimulatedTask, zegoFile } from '../../infra/local/zego-simulator';
-import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { ApiHandler } from '../../lib/http/http-handler';
 import type { SweepSummary } from '../../lib/sweep/summary';
+import type { OutcomeEvent } from '../../lib/task/outcome-event';
 import { list, lookup, track, untrack } from '../support/api-gateway';
 import { actionOf, postCallback, signedCallback } from '../support/callbacks';
 import { type LocalStack, lambdaContext, sleep, startLocalStack } from '../support/local-stack';
@@ -236,6 +236,26 @@ describe('a flood of signed hints never stops polling', () => {
     stack.zego.setTasks(ids.slice(1).map((id) => [id, finished(id)] as const));
     await handlers.sweep({}, lambdaContext());
   }, 60_000);
+});
+
+describe('untracked tasks stay untracked', () => {
+  it('does not track again, nor announce, a task untracked with DELETE that a callback names later', async () => {
+    // Prepare: tracked, then untracked while ZEGO still knows it.
+    stack.zego.setTask('dropped-by-user', finished('dropped-by-user'));
+    await handlers.track(track(JSON.stringify({ taskId: 'dropped-by-user' })), lambdaContext());
+    expect((await handlers.untrack(untrack('dropped-by-user'), lambdaContext())).statusCode).toBe(204);
+
+    // Act: ZEGO's callback (or a forger's) names it.
+    const answer = await postCallback(handlers.callback, signedCallback({ taskId: 'dropped-by-user', eventType: 1 }));
+    const summary = await handlers.sweep({}, lambdaContext());
+
+    // Assess: a candidate, dropped without asking ZEGO; nothing tracked, nothing announced.
+    expect(actionOf(answer)).toBe('candidate');
+    expect(summary.candidates).toMatchObject({ dropped: 1, tracked: 0 });
+    expect(stack.zego.stats().byTask['dropped-by-user']).toBeUndefined();
+    expect((await handlers.lookup(lookup('dropped-by-user'), lambdaContext())).statusCode).toBe(404);
+    expect(events('dropped-by-user')).toEqual([]);
+  });
 });
 
 describe('eventId survives untrack and re-track', () => {

@@ -5,11 +5,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { callbackFile, uploadFinishedDetail } from '../../infra/local/zego-callback';
 import { type SimulatedTask, zegoFile } from '../../infra/local/zego-simulator';
 import { MAX_CALLBACK_BYTES } from '../../lib/callback/callback-request';
-import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { ApiHandler } from '../../lib/http/http-handler';
 import { createDynamoSweepLease } from '../../lib/store/dynamodb-sweep-lease';
 import type { SweepSummary } from '../../lib/sweep/summary';
 import { HINT_START_EVENT } from '../../lib/task/hint';
+import type { OutcomeEvent } from '../../lib/task/outcome-event';
 import { lookup } from '../support/api-gateway';
 import { actionOf, postCallback, signedCallback as signed } from '../support/callbacks';
 import { withCapturedOutput } from '../support/capture-output';

@@ -2,10 +2,12 @@
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type SnsEndpoint, startSnsEndpoint } from '../../infra/local/sns-endpoint';
-import { buildOutcomeEvent, type OutcomeEvent } from '../../lib/events/outcome-event';
-import { createEventPublisher, PublishError } from '../../lib/events/publisher';
 import { buildSnsPublishInput, SNS_MAX_MESSAGE_BYTES } from '../../lib/events/sns-message';
-import { BACKUP_STORAGE_WARNING, type RecordingFile, type Task, toRecordingView } from '../../lib/task/task';
+import { createEventPublisher } from '../../lib/events/sns-publisher';
+import { buildOutcomeEvent, type OutcomeEvent } from '../../lib/task/outcome-event';
+import { PublishError } from '../../lib/task/publisher';
+import type { RecordingFile, Task } from '../../lib/task/task';
+import { BACKUP_STORAGE_WARNING, toRecordingView } from '../../lib/task/view';
 
 const TOPIC = 'arn:aws:sns:us-east-1:000000000000:recwatch-events';
 const T0 = Date.parse('2026-11-24T10:00:00.000Z');

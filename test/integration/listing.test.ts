@@ -3,9 +3,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { zegoFile } from '../../infra/local/zego-simulator';
-import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { ApiContext } from '../../lib/http/http-handler';
 import type { SweepSummary } from '../../lib/sweep/summary';
+import type { OutcomeEvent } from '../../lib/task/outcome-event';
 import { lambdaContext as apiContext, list, lookup, track, untrack } from '../support/api-gateway';
 import { type LocalStack, lambdaContext, startLocalStack } from '../support/local-stack';
 import { responseErrors } from '../support/openapi';

@@ -17,7 +17,7 @@ import {
 } from '../../infra/local/callback-command';
 import { callbackSecretFile } from '../../infra/local/data-dir';
 import { verifyCallbackSignature } from '../../lib/callback/signature';
-import type { OutcomeEvent } from '../../lib/events/outcome-event';
+import type { OutcomeEvent } from '../../lib/task/outcome-event';
 import { APP_ID, CALLBACK_SECRET, type LocalStack, startLocalStack } from '../support/local-stack';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));

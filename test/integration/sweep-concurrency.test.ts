@@ -5,12 +5,12 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { zegoFile } from '../../infra/local/zego-simulator';
 import { systemClock } from '../../lib/clock';
-import type { OutcomeEvent } from '../../lib/events/outcome-event';
-import { createEventPublisher } from '../../lib/events/publisher';
+import { createEventPublisher } from '../../lib/events/sns-publisher';
 import { createLogger } from '../../lib/log';
 import { createDynamoTaskStore } from '../../lib/store/dynamodb-task-store';
 import type { SweepLease } from '../../lib/store/task-store';
 import { runSweep } from '../../lib/sweep/engine';
+import type { OutcomeEvent } from '../../lib/task/outcome-event';
 import { createZegoClient } from '../../lib/zego/client';
 import { TEST_AWS } from '../support/dynamo';
 import {
@@ -121,6 +121,7 @@ describe('the rate limit holds for the whole deployment', () => {
       acquire: async () => ({ carriedOver: [], carriedOverListing: [] }),
       release: async () => undefined,
       state: async () => ({}),
+      stopping: async () => undefined,
     };
     const engine = () =>
       runSweep(

@@ -2,8 +2,8 @@
 // the run after a handful of requests and leave every task untouched.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type SimulatorFault, zegoFile } from '../../infra/local/zego-simulator';
-import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { SweepSummary } from '../../lib/sweep/summary';
+import type { OutcomeEvent } from '../../lib/task/outcome-event';
 import { withCapturedOutput } from '../support/capture-output';
 import { type LocalStack, lambdaContext, sleep, startLocalStack } from '../support/local-stack';
 

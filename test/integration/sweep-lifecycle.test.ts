@@ -2,8 +2,8 @@
 // simulator over HTTP and SNS at the wire.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { zegoFile } from '../../infra/local/zego-simulator';
-import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { SweepSummary } from '../../lib/sweep/summary';
+import type { OutcomeEvent } from '../../lib/task/outcome-event';
 import { type LocalStack, lambdaContext, sleep, startLocalStack } from '../support/local-stack';
 
 let stack: LocalStack;

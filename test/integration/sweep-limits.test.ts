@@ -5,12 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type ZegoRecordFile, zegoFile } from '../../infra/local/zego-simulator';
-import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import { SNS_MAX_MESSAGE_BYTES } from '../../lib/events/sns-message';
 import { FILES_GZIP_ATTR, ITEM_MAX_BYTES } from '../../lib/store/task-item';
 import type { SweepSummary } from '../../lib/sweep/summary';
-import type { RecordingView } from '../../lib/task/task';
+import type { OutcomeEvent } from '../../lib/task/outcome-event';
 import { newTask } from '../../lib/task/task';
+import type { RecordingView } from '../../lib/task/view';
 import { lambdaContext as apiContext, lookup } from '../support/api-gateway';
 import { type LocalStack, lambdaContext, sleep, startLocalStack } from '../support/local-stack';
 

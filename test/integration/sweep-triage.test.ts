@@ -3,8 +3,8 @@
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type SimulatedTask, zegoFile } from '../../infra/local/zego-simulator';
-import type { OutcomeEvent } from '../../lib/events/outcome-event';
 import type { SweepSummary } from '../../lib/sweep/summary';
+import type { OutcomeEvent } from '../../lib/task/outcome-event';
 import { type LocalStack, lambdaContext, sleep, startLocalStack } from '../support/local-stack';
 import { runSweepInProcess } from '../support/sweep-process';
 
@@ -95,7 +95,7 @@ describe('triage with DescribeTasks', () => {
     expect(stack.zego.stats().requests).toBe(steady.requests);
     expect(stack.zego.stats().listRequests).toBe(20); // 1,000 in pages of 50
     expect(steady.listRequests).toBe(20);
-    expect(writes).toBe(2); // the lease taken and given back; no task is rewritten
+    expect(writes).toBe(3); // the lease taken, marked stopping and given back; no task is rewritten
     expect(await stack.store.get(ids[0]!)).toMatchObject({ zegoStatus: 2, roomId: `room-${ids[0]}`, checks: 0 });
 
     // Recordings that end are announced within one pass.

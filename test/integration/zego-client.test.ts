@@ -32,7 +32,7 @@ describe('createZegoClient against the simulator', () => {
 
     // Assess
     expect(result).toMatchObject({ kind: 'ok', attempts: 1, requestId: expect.stringMatching(/^sim-/) });
-    expect(result.kind === 'ok' && result.record).toEqual({
+    expect(result.kind === 'ok' && result.recording).toEqual({
       status: 3,
       roomId: 'room-1',
       recordBeginTimestamp: 1601221452099,

@@ -67,7 +67,7 @@ describe('startZegoSimulator', () => {
     const statusAt = async (offset: number): Promise<unknown> => {
       clock = start + offset;
       const result = await client.describeRecordStatus('scripted-task-01');
-      return result.kind === 'ok' ? [result.record.status, result.record.files.length] : result.kind;
+      return result.kind === 'ok' ? [result.recording.status, result.recording.files.length] : result.kind;
     };
 
     // Act

@@ -1,10 +1,11 @@
 // In-memory stand-ins for the sweep's ports, for fast engine tests on a fake clock: a task store with the
 // same conditional-write contract as the DynamoDB one, a lease, a publisher, and a scripted ZEGO client.
 // The DynamoDB adapter itself is tested against dynalite (test/integration/task-store.test.ts).
-import type { OutcomeEvent } from '../../lib/events/outcome-event';
-import type { EventPublisher } from '../../lib/events/publisher';
+
 import type { DueEntry, NextWork, SweepLease, TaskStore } from '../../lib/store/task-store';
-import type { Candidate } from '../../lib/task/hint';
+import { type Candidate, HINT_COOLDOWN_MS } from '../../lib/task/hint';
+import type { OutcomeEvent } from '../../lib/task/outcome-event';
+import type { EventPublisher } from '../../lib/task/publisher';
 import type { Task } from '../../lib/task/task';
 import type {
   DescribeResult,
@@ -58,11 +59,18 @@ export class MemoryStore implements TaskStore {
   async dropCandidate(taskId: string) {
     this.candidates.delete(taskId);
   }
-  /** What a callback's hint does to a task, as the DynamoDB hint inbox does it. */
-  hint(taskId: string, now: number) {
+  readonly untracked = new Set<string>();
+  async wasUntracked(taskId: string) {
+    return this.untracked.has(taskId);
+  }
+  /** What a callback's hint does to a task, as the DynamoDB hint inbox does it (lib/store/dynamodb-hint-inbox.ts). */
+  hint(taskId: string, now: number, cooldownMs = HINT_COOLDOWN_MS) {
     const stored = this.tasks.get(taskId);
-    if (stored === undefined || stored.state !== 'OPEN') return false;
-    this.tasks.set(taskId, { ...stored, hinted: true, hintedAt: now, dueAt: now, version: stored.version + 1 });
+    if (stored === undefined || stored.state !== 'OPEN' || stored.hinted === true) return false;
+    if (stored.hintedAt !== undefined && stored.hintedAt > now - cooldownMs) return false;
+    const hinted = { ...stored, hinted: true, hintedAt: now, dueAt: now, version: stored.version + 1 };
+    delete hinted.hintFollowUps;
+    this.tasks.set(taskId, hinted);
     return true;
   }
   async save(task: Task) {
@@ -116,6 +124,7 @@ export const memoryLease = (): SweepLease => ({
   acquire: async () => ({ carriedOver: [], carriedOverListing: [] }),
   release: async () => undefined,
   state: async () => ({}),
+  stopping: async () => undefined,
 });
 
 export class MemoryPublisher implements EventPublisher {

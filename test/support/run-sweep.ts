@@ -3,6 +3,7 @@
 // argv[3]: the invocation's event as JSON (default {}, as the schedule sends).
 import { randomUUID } from 'node:crypto';
 import { handler } from '../../functions/sweep';
+import { summaryLine } from './summary-line';
 
 const remaining = Number(process.argv[2] ?? 20_000);
 const event: unknown = JSON.parse(process.argv[3] ?? '{}');
@@ -11,4 +12,4 @@ const summary = await handler(event, {
   awsRequestId: randomUUID(),
   getRemainingTimeInMillis: () => deadline - Date.now(),
 });
-process.stdout.write(`SUMMARY ${JSON.stringify(summary)}\n`);
+process.stdout.write(`${summaryLine(summary)}\n`);

@@ -2,6 +2,7 @@
 // container would, and resolves with the summary it prints.
 import { spawn } from 'node:child_process';
 import type { SweepSummary } from '../../lib/sweep/summary';
+import { readSummaryLine } from './summary-line';
 
 export function runSweepInProcess(
   env: NodeJS.ProcessEnv,
@@ -20,9 +21,9 @@ export function runSweepInProcess(
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('SUMMARY '));
-      if (code !== 0 || line === undefined) reject(new Error(`sweep process exited ${code}: ${err.slice(-2000)}`));
-      else resolve(JSON.parse(line.slice('SUMMARY '.length)) as SweepSummary);
+      const summary = readSummaryLine(out);
+      if (code !== 0 || summary === undefined) reject(new Error(`sweep process exited ${code}: ${err.slice(-2000)}`));
+      else resolve(summary);
     });
   });
 }

@@ -7,7 +7,7 @@ import type { DescribeResult, RequestGate, ZegoClient, ZegoFault } from '../../l
 import { RETURN_CODE } from '../../lib/zego/vocabulary';
 import { FakeClock } from '../support/fake-clock';
 
-const ok = (attempts = 1): DescribeResult => ({ kind: 'ok', record: { status: 3, files: [] }, attempts });
+const ok = (attempts = 1): DescribeResult => ({ kind: 'ok', recording: { status: 3, files: [] }, attempts });
 const badSignature = (attempts = 1): ZegoFault => ({
   kind: 'config',
   code: RETURN_CODE.badSignature,

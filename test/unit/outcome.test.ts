@@ -8,7 +8,7 @@ import {
   queryDeadline,
 } from '../../lib/task/outcome';
 import type { RecordingFile, Task } from '../../lib/task/task';
-import type { DescribeResult, RecordStatus } from '../../lib/zego/types';
+import type { DescribeResult, RecordingStatus } from '../../lib/zego/types';
 
 const policy = { checkIntervalMs: 30_000, checkIntervalMaxMs: 300_000 };
 const NOW = Date.UTC(2026, 10, 24, 10, 0, 0);
@@ -33,10 +33,10 @@ const file = (status: number, id = `f${status}`): RecordingFile => ({
   fileId: id,
   url: `https://cdn.example/${id}.mp4`,
 });
-const ok = (status: number, files: RecordingFile[] = [], extra: Partial<RecordStatus> = {}): DescribeResult => ({
+const ok = (status: number, files: RecordingFile[] = [], extra: Partial<RecordingStatus> = {}): DescribeResult => ({
   kind: 'ok',
   attempts: 1,
-  record: { status, files, recordBeginTimestamp: NOW - 120_000, ...extra },
+  recording: { status, files, recordBeginTimestamp: NOW - 120_000, ...extra },
 });
 const fault = (kind: 'transient' | 'task', code?: number): DescribeResult => ({
   kind,
@@ -198,10 +198,10 @@ describe('backoff with jitter', () => {
 
 describe('a new file list', () => {
   it("clears an earlier cut (fileCount, filesTruncated): whether the new list fits is the store's to say again", async () => {
-    const { applyRecordStatus } = await import('../../lib/task/outcome');
+    const { applyRecordingStatus } = await import('../../lib/task/outcome');
     const { newTask } = await import('../../lib/task/task');
     const cut = { ...newTask('cut', 1_000), fileCount: 8_000, filesTruncated: true as const, files: [{ status: 3 }] };
-    const decision = applyRecordStatus(
+    const decision = applyRecordingStatus(
       cut,
       { status: 2, files: [{ status: 1 }, { status: 1 }] },
       { now: 2_000, policy: { checkIntervalMs: 1_000, checkIntervalMaxMs: 2_000 }, random: () => 0.5 },
@@ -262,5 +262,25 @@ describe('a hinted check (a callback asked for it)', () => {
     expect(task.hinted).toBeUndefined();
     // A plain check of the same task would have backed it off further.
     expect(applyResult(before, ok(2), options).task.dueAt).toBeGreaterThan(NOW + policy.checkIntervalMs);
+  });
+});
+
+describe('hints cannot hurry a task to FAILED', () => {
+  it('counts a hinted "does not exist" only a check interval after the last check', () => {
+    // Prepare: one "does not exist" already, 10 s ago.
+    const once = openTask({ hinted: true, hintedAt: NOW, notFoundStreak: 1, lastCheckedAt: NOW - 10_000 });
+
+    // Act
+    const soon = applyHintedResult(once, fault('task', 300001000), options);
+    const later = applyHintedResult(
+      { ...once, lastCheckedAt: NOW - policy.checkIntervalMs },
+      fault('task', 300001000),
+      options,
+    );
+
+    // Assess: soon after, still open with one; an interval after, the second in a row: FAILED.
+    expect(soon.outcome).toBeUndefined();
+    expect(soon.task.notFoundStreak).toBe(1);
+    expect(later.outcome).toBe('recording.failed');
   });
 });

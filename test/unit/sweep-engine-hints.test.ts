@@ -21,11 +21,11 @@ const settings: SweepSettings = {
   discover: false,
   keepChecking: true,
 };
-const running = (): DescribeResult => ({ kind: 'ok', record: { status: 2, files: [] }, attempts: 1 });
-const uploading = (): DescribeResult => ({ kind: 'ok', record: { status: 3, files: [{ status: 2 }] }, attempts: 1 });
+const running = (): DescribeResult => ({ kind: 'ok', recording: { status: 2, files: [] }, attempts: 1 });
+const uploading = (): DescribeResult => ({ kind: 'ok', recording: { status: 3, files: [{ status: 2 }] }, attempts: 1 });
 const ended = (roomId?: string): DescribeResult => ({
   kind: 'ok',
-  record: { status: 3, files: [{ status: 3, fileId: 'f.mp4' }], ...(roomId ? { roomId } : {}) },
+  recording: { status: 3, files: [{ status: 3, fileId: 'f.mp4' }], ...(roomId ? { roomId } : {}) },
   attempts: 1,
 });
 const unknown = (): DescribeResult => ({ kind: 'task', code: 300001000, message: 'task does not exist', attempts: 1 });
@@ -50,7 +50,7 @@ function setup(answers: Record<string, (now: number) => DescribeResult>) {
         .filter(
           (id) =>
             answers[id]!(now).kind === 'ok' &&
-            (answers[id]!(now) as { record: { status: number } }).record.status === 2,
+            (answers[id]!(now) as { recording: { status: number } }).recording.status === 2,
         )
         .map(listed),
   );
@@ -267,6 +267,7 @@ describe('when a run returns', () => {
     const scripted = (stopsAt: number, freeAt: number, clock: FakeClock): SweepLease => ({
       acquire: async () => (clock.now() >= freeAt ? { carriedOver: [], carriedOverListing: [] } : undefined),
       release: async () => undefined,
+      stopping: async () => undefined,
       state: async (): Promise<LeaseState> => (clock.now() >= freeAt ? {} : { heldUntil: freeAt + 5_000, stopsAt }),
     });
     const busy = setup({ x: () => ended() });
@@ -289,5 +290,35 @@ describe('when a run returns', () => {
     expect(waited.summary.skipped).toBeUndefined();
     expect(stopping.publishedAt.get('x')! - START).toBeGreaterThanOrEqual(3_000);
     expect(stopping.publishedAt.get('x')! - START).toBeLessThanOrEqual(5_000);
+  });
+});
+
+describe('a flood of signed hints', () => {
+  it('re-hinting 400 recordings in progress at 40 callbacks a second: one that ends is announced within its usual bound', async () => {
+    // Prepare: 400 recordings in progress; "r0" ends 20 s in. Triage on, a pass every 30 s, ZEGO at 10/s.
+    const ids = Array.from({ length: 400 }, (_, i) => `r${i}`);
+    const answers: Record<string, (now: number) => DescribeResult> = {};
+    for (const id of ids) answers[id] = running;
+    answers.r0 = (now) => (now < START + 20_000 ? running() : ended());
+    const env = setup(answers);
+    for (const id of ids) await env.store.create(newTask(id, START));
+    // The forger: 4 signed hints every 100 ms, round the tracked tasks, over and over.
+    let next = 0;
+    const hintFour = () => {
+      for (let k = 0; k < 4; k++) {
+        env.store.hint(ids[next]!, env.clock.now());
+        next = (next + 1) % ids.length;
+      }
+    };
+    const during: Array<[number, () => unknown]> = [];
+    for (let t = 0; t < 56_000; t += 100) during.push([START + t, hintFour]);
+
+    // Act
+    const { summary } = await runFor(env, 60_000, { during });
+
+    // Assess: announced by the first pass after its end (30 s) and one request, as without the flood.
+    expect(env.publishedAt.get('r0')! - START).toBeLessThanOrEqual(32_000);
+    expect(summary.hintsSuperseded).toBeGreaterThan(0);
+    expect(summary.peakRequestsPerSecond).toBeLessThanOrEqual(10);
   });
 });

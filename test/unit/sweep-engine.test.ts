@@ -19,10 +19,10 @@ const settings: SweepSettings = {
   discover: false,
   keepChecking: true,
 };
-const running = (): DescribeResult => ({ kind: 'ok', record: { status: 2, files: [] }, attempts: 1 });
+const running = (): DescribeResult => ({ kind: 'ok', recording: { status: 2, files: [] }, attempts: 1 });
 const ended = (): DescribeResult => ({
   kind: 'ok',
-  record: { status: 3, files: [{ status: 3, fileId: 'f.mp4' }] },
+  recording: { status: 3, files: [{ status: 3, fileId: 'f.mp4' }] },
   attempts: 1,
 });
 const listed = (taskId: string): ListedTask => ({

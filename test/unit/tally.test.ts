@@ -7,7 +7,7 @@ import type { Recorded } from '../../lib/task/recorder';
 import { newTask } from '../../lib/task/task';
 import type { DescribeResult } from '../../lib/zego/types';
 
-const ok = (attempts = 1): DescribeResult => ({ kind: 'ok', record: { status: 2, files: [] }, attempts });
+const ok = (attempts = 1): DescribeResult => ({ kind: 'ok', recording: { status: 2, files: [] }, attempts });
 const transient = (attempts = 1, rateRefused = false): DescribeResult => ({
   kind: 'transient',
   message: rateRefused ? 'Code 300000003: rate limited' : 'HTTP 502',

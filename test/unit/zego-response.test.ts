@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { interpretDescribeBody, parseRecordStatus } from '../../lib/zego/describe-response';
+import { interpretDescribeBody, parseRecordingStatus } from '../../lib/zego/describe-response';
 import {
   classifyListingCode,
   interpretDescribeTasksBody,
@@ -84,7 +84,7 @@ describe('interpretDescribeBody', () => {
       kind: 'ok',
       requestId: 'abcd123',
       attempts: 1,
-      record: {
+      recording: {
         status: 3,
         roomId: 'xxxx',
         recordBeginTimestamp: 1601221452099,
@@ -115,7 +115,7 @@ describe('interpretDescribeBody', () => {
     const result = interpretDescribeBody({ Code: 0, Data: { Status: 2 } }, 1);
 
     // Assess
-    expect(result).toStrictEqual({ kind: 'ok', attempts: 1, record: { status: 2, files: [] } });
+    expect(result).toStrictEqual({ kind: 'ok', attempts: 1, recording: { status: 2, files: [] } });
   });
 
   it('keeps a file with only a Status, and reads an empty FileUrl as absent', () => {
@@ -123,7 +123,7 @@ describe('interpretDescribeBody', () => {
     const result = interpretDescribeBody(withData({ Status: 3, RecordFiles: [{ Status: 5, FileUrl: '' }] }), 2);
 
     // Assess
-    expect(result.kind === 'ok' && result.record.files).toStrictEqual([{ status: 5 }]);
+    expect(result.kind === 'ok' && result.recording.files).toStrictEqual([{ status: 5 }]);
   });
 
   it.each([
@@ -209,13 +209,13 @@ describe('interpretDescribeBody', () => {
   });
 });
 
-describe('parseRecordStatus', () => {
+describe('parseRecordingStatus', () => {
   it('reads a JSON null as absent for optional fields', () => {
     // Act
-    const result = parseRecordStatus({ Status: 3, RoomId: null, RecordFiles: null });
+    const result = parseRecordingStatus({ Status: 3, RoomId: null, RecordFiles: null });
 
     // Assess
-    expect(result).toStrictEqual({ ok: true, record: { status: 3, files: [] } });
+    expect(result).toStrictEqual({ ok: true, recording: { status: 3, files: [] } });
   });
 });
 

@@ -1,24 +1,12 @@
-// The event publisher: the port the sweep engine announces outcomes through, and its SNS adapter.
-// SDK errors stop here and become a PublishError; the outcome then stays pending and a later run retries.
+// The event publisher's SNS adapter. SDK errors stop here and become a PublishError; the outcome then stays
+// pending and a later run retries it.
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { errorCode } from '../error-code';
-import type { OutcomeEvent } from './outcome-event';
+import { type EventPublisher, PublishError } from '../task/publisher';
 import { buildSnsPublishInput } from './sns-message';
 
-export interface EventPublisher {
-  publish(event: OutcomeEvent): Promise<{ messageId: string }>;
-}
-
-/** Publishing failed; `code` is AWS's error code (or the network error's) when there was one. */
-export class PublishError extends Error {
-  override readonly name = 'PublishError';
-  readonly code: string | undefined;
-
-  constructor(message: string, options: { cause?: unknown; code?: string } = {}) {
-    super(message, { cause: options.cause });
-    this.code = options.code;
-  }
-}
+// SNS: InvalidParameter (e.g. "Message too long") and InvalidParameterValue are about the message itself.
+const PERMANENT_CODES = new Set(['InvalidParameter', 'InvalidParameterValue']);
 
 export function createEventPublisher(options: { sns: SNSClient; topicArn: string }): EventPublisher {
   const { sns, topicArn } = options;
@@ -29,7 +17,11 @@ export function createEventPublisher(options: { sns: SNSClient; topicArn: string
         ({ MessageId: messageId } = await sns.send(new PublishCommand(buildSnsPublishInput(event, topicArn))));
       } catch (error) {
         const code = publishErrorCode(error);
-        throw new PublishError(`SNS Publish failed: ${code}${detailOf(error, code)}`, { cause: error, code });
+        throw new PublishError(`SNS Publish failed: ${code}${detailOf(error, code)}`, {
+          cause: error,
+          code,
+          permanent: PERMANENT_CODES.has(code),
+        });
       }
       if (!messageId) throw new PublishError('SNS Publish failed: the answer carried no MessageId');
       return { messageId };

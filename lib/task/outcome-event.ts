@@ -1,6 +1,7 @@
 // The outcome event (contract: "Events"): what recwatch announces when a task closes. How it travels on
-// SNS (the message, its size limit, the email text) is sns-message.ts's.
-import { EVENT_TYPE, type OutcomeEventType, type RecordingView, type Task, toRecordingView } from '../task/task';
+// SNS (the message, its size limit, the email text) is lib/events/sns-message.ts's.
+import { EVENT_TYPE, type OutcomeEventType, type Task } from './task';
+import { type RecordingView, toRecordingView } from './view';
 
 export interface OutcomeEvent {
   /**
