@@ -22,6 +22,7 @@ afterAll(async () => {
 
 describe('npm run bench --tiny', () => {
   it('never exceeds the rate limit and is never refused, in every backlog', () => {
+    // Act + Assess: the bench ran once, in beforeAll; each test reads its results.
     const { raisedOpen, raisedCompleting, real } = results.scenarios;
     for (const run of [raisedOpen, raisedCompleting, real]) {
       expect(run.maxInAnyWindow).toBeLessThanOrEqual(run.rateLimit);
@@ -37,6 +38,7 @@ describe('npm run bench --tiny', () => {
   });
 
   it('measures the cost of each check at the wire and in the function process alone', () => {
+    // Act + Assess
     const { raisedOpen, raisedCompleting } = results.scenarios;
     expect(raisedOpen.perTask.itemsWritten).toBeGreaterThanOrEqual(1);
     expect(raisedCompleting.perTask.itemsWritten).toBeGreaterThanOrEqual(2); // recorded, then marked published
@@ -49,6 +51,7 @@ describe('npm run bench --tiny', () => {
   });
 
   it('reads no closed task, announces every finished recording, and cold-starts every function', async () => {
+    // Act + Assess
     const { history, latency, coldStart } = results.scenarios;
     expect(history.withHistory.dynamo.itemsRead).toBe(history.withoutHistory.dynamo.itemsRead);
     expect(latency.published).toBe(latency.tasks);
@@ -61,6 +64,7 @@ describe('npm run bench --tiny', () => {
   });
 
   it('announces every recording a callback hinted at, after asking ZEGO, within both limits', () => {
+    // Act + Assess
     const { callback } = results.scenarios;
     const sent = Math.round((callback.perSecond * callback.steadyMs) / 1000) + callback.burst + callback.lone;
     expect(callback.published).toBe(sent);
@@ -73,6 +77,7 @@ describe('npm run bench --tiny', () => {
   });
 
   it('runs the capacity scenario with triage on and off, within both rate limits, announcing every completion', () => {
+    // Act + Assess
     const { capacity } = results.scenarios;
     expect(capacity.runs.map((r) => r.triage)).toEqual([true, false]);
     for (const run of capacity.runs) {
@@ -89,6 +94,7 @@ describe('npm run bench --tiny', () => {
   });
 
   it('reads as many items for a listing page amid other rooms as with the listed room alone', () => {
+    // Act + Assess
     const { listing } = results.scenarios;
     expect(listing.alone.room.listed).toBe(listing.limit);
     expect(listing.amidOthers.room.listed).toBe(listing.limit);
@@ -98,6 +104,7 @@ describe('npm run bench --tiny', () => {
   });
 
   it('gives every figure a value and a verdict beside its target', () => {
+    // Act + Assess
     expect(results.figures.length).toBeGreaterThan(20);
     for (const f of results.figures) {
       expect(Number.isFinite(f.value), f.name).toBe(true);
@@ -111,6 +118,7 @@ describe('npm run bench --tiny', () => {
   });
 
   it('writes results where it is told and rewrites only docs/benchmark.md between its markers', async () => {
+    // Act: results written where told.
     const out = join(dir, 'results.json');
     await writeResults(out, results, machine());
     const written = JSON.parse(await readFile(out, 'utf8')) as {
@@ -118,12 +126,18 @@ describe('npm run bench --tiny', () => {
       startedAt: string;
       figures: unknown[];
     };
+
+    // Assess
     expect(written.machine.cores).toBeGreaterThan(0);
     expect(written.figures).toHaveLength(results.figures.length);
+
+    // Act: a page rewritten between its markers.
     const page = join(dir, 'benchmark.md');
     await writeFile(page, '# x\n\n## Benchmark\n\nbefore\n<!-- bench:start -->\nold\n<!-- bench:end -->\nafter\n');
     await updateResultsPage(page, results, machine());
     const text = await readFile(page, 'utf8');
+
+    // Assess
     expect(text).toMatch(/^# x\n\n## Benchmark\n\nbefore\n<!-- bench:start -->\n/);
     expect(text).toMatch(/\n<!-- bench:end -->\nafter\n$/);
     expect(text).not.toContain('\nold\n');

@@ -87,7 +87,10 @@ function codeDefaults(names: string[]): Record<string, string> {
 
 describe("the stack's defaults", () => {
   it.each(['sweep', 'callback'])("are lib/config.ts's for the %s function", (functionName) => {
+    // Act
     const { params, plain } = stackDefaults(functionName);
+
+    // Assess
     expect(Object.keys(params).length).toBeGreaterThan(0);
     // Every `${param:…}` variable has its default in the code, and the same one.
     expect(params).toEqual(codeDefaults(Object.keys(params)));
@@ -97,18 +100,24 @@ describe("the stack's defaults", () => {
   });
 
   it("cover every setting of the sweep that lib/config.ts defaults (the service name is the stack's own)", () => {
+    // Act
     const { params, plain } = stackDefaults('sweep');
     const set = new Set([...Object.keys(params), ...Object.keys(plain)]);
     const missing = Object.keys(DEFAULTS).filter((name) => !set.has(name) && name !== 'POWERTOOLS_SERVICE_NAME');
+
+    // Assess
     expect(missing).toEqual([]);
     // biome-ignore lint/suspicious/noTemplateCurlyInString: serverless.yml's own variables, as written there
     expect(service.provider.environment.POWERTOOLS_SERVICE_NAME).toBe('${self:service}-${sls:stage}');
   });
 
   it('run the sweep as often as it assumes (SWEEP_SCHEDULE_MS)', () => {
+    // Act
     const schedules = (service.functions.sweep?.events ?? []).flatMap((event) =>
       event.schedule === undefined ? [] : [event.schedule],
     );
+
+    // Assess
     expect(schedules).toHaveLength(1);
     const schedule = schedules[0]!;
     const rates = typeof schedule === 'string' ? [schedule] : [schedule.rate].flat();

@@ -37,12 +37,14 @@ describe('the packaged sweep bundle', () => {
         const deadline = Date.now() + 20000;
         const summary = await handler({}, { awsRequestId: 'bundle-run', getRemainingTimeInMillis: () => deadline - Date.now() });
         console.log(${JSON.stringify(SUMMARY_PREFIX)} + JSON.stringify(summary));`;
+
       // Act: a fresh node process, as a Lambda cold start would be.
       const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
         cwd: bundleDir,
         env: { PATH: process.env.PATH ?? '', ...stack.sweepEnv() },
         timeout: 30_000,
       });
+
       // Assess
       const summary = readSummaryLine(stdout);
       expect(summary).toMatchObject({ checked: 1, published: 1 });

@@ -141,6 +141,8 @@ describe('npm start', () => {
       CHECK_INTERVAL_MAX_SECONDS: '2',
     });
     await stack.line(/^Ready\./);
+
+    // Act + Assess: the banner.
     const api = /HTTP API\s+(http:\/\/127\.0\.0\.1:(\d+))/.exec(stack.output())!;
     expect(api, stack.output()).not.toBeNull();
     const [, baseUrl, port] = api;
@@ -168,10 +170,12 @@ describe('npm start', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ taskId: TRY_ME.taskId, roomId: TRY_ME.roomId }),
     });
+
+    // Assess
     expect(tracked.status).toBe(201);
     expect(await tracked.json()).toMatchObject({ taskId: TRY_ME.taskId, state: 'OPEN' });
 
-    // Assess: the outcome event is printed, saved as a JSON line, and the lookup agrees.
+    // Act + Assess: the outcome event is printed, saved as a JSON line, and the lookup agrees.
     const printed = await stack.line(new RegExp(`recording\\.completed ${TRY_ME.taskId}\\b`));
     expect(printed).toContain(`room ${TRY_ME.roomId}`);
     const events = await readEvents(stack.dataDir);
@@ -200,7 +204,7 @@ describe('npm start', () => {
       10_000,
     );
 
-    // Assess: the demos' own callbacks close one that nobody tracked; the one whose callbacks are lost is closed by a poll.
+    // Act + Assess: the demos' own callbacks close one that nobody tracked; the one whose callbacks are lost is closed by a poll.
     const pushed = DEMO_RECORDINGS.find((demo) => demo.callbacks === 'delivered' && !demo.autoTrack)!;
     const lost = DEMO_RECORDINGS.find((demo) => demo.callbacks === 'lost')!;
     await stack.line(new RegExp(`recording\\.completed ${pushed.taskId} {2}by callback · room ${pushed.roomId}`));

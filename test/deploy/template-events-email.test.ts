@@ -18,7 +18,10 @@ const { template } = readPackaged<Template>('eventsEmail');
 
 describe('events email subscription', () => {
   it('subscribes the address given as eventsEmail to the events topic, by email', () => {
+    // Act
     const subscription = template.Resources.EventsEmailSubscription;
+
+    // Assess
     expect(subscription).toBeDefined();
     expect(subscription!.Type).toBe('AWS::SNS::Subscription');
     expect(subscription!.Properties).toEqual({
@@ -31,13 +34,19 @@ describe('events email subscription', () => {
   });
 
   it('creates no subscription when no address is given', () => {
+    // Act
     const { Condition } = template.Resources.EventsEmailSubscription!;
+
+    // Assess
     expect(Condition, 'the subscription must be conditional').toBeDefined();
     expect(holds(template.Conditions[Condition!]!, { EventsEmail: '' })).toBe(false);
   });
 
   it('refuses anything but one email address before the deploy changes anything', () => {
+    // Act
     const pattern = new RegExp(template.Parameters.EventsEmail!.AllowedPattern!);
+
+    // Assess
     for (const good of ['', ADDRESS, 'ops+recwatch@mail.example.co.uk']) expect(pattern.test(good), good).toBe(true);
     for (const bad of ['not-an-address', 'a@b', 'a@b.com, c@d.com', 'a b@c.com'])
       expect(pattern.test(bad), bad).toBe(false);

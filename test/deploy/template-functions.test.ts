@@ -12,8 +12,11 @@ const { template, sweep, callback, resourcesOfType, evaluate } = loadTemplate();
 
 describe('sweep function', () => {
   it('runs on Node.js 22 or newer, 256 MB, with a 60 s timeout above the sweep budget', () => {
+    // Act
     const { Properties: p } = sweep();
     const runtime = /^nodejs(\d+)\.x$/.exec(String(p.Runtime));
+
+    // Assess
     expect(runtime, `runtime ${String(p.Runtime)}`).not.toBeNull();
     expect(Number(runtime![1])).toBeGreaterThanOrEqual(22);
     expect(p.Handler).toBe('functions/sweep.handler');
@@ -28,30 +31,45 @@ describe('sweep function', () => {
   });
 
   it('is scheduled every minute, enabled', () => {
+    // Act
     const rules = resourcesOfType('AWS::Events::Rule').filter(([, rule]) =>
       (rule.Properties.Targets as JsonObject[]).some(
         (t) => JSON.stringify(t.Arn) === JSON.stringify({ 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] }),
       ),
     );
+
+    // Assess
     expect(rules).toHaveLength(1);
     expect(rules[0]![1].Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+
+    // Act: the permission to invoke it.
     const permissions = resourcesOfType('AWS::Lambda::Permission').filter(
       ([, perm]) => perm.Properties.Principal === 'events.amazonaws.com',
     );
+
+    // Assess
     expect(permissions).toHaveLength(1);
   });
 
   it('is never retried after a failed asynchronous invocation', () => {
+    // Act
     const configs = resourcesOfType('AWS::Lambda::EventInvokeConfig').filter(
       ([, c]) => JSON.stringify(c.Properties.FunctionName) === JSON.stringify({ Ref: 'SweepLambdaFunction' }),
     );
+
+    // Assess
     expect(configs).toHaveLength(1);
     expect(configs[0]![1].Properties.MaximumRetryAttempts).toBe(0);
   });
 
   it('reserves concurrency only when the SweepReservedConcurrency stack parameter is above 0', () => {
+    // Act + Assess
     expect(template.Parameters.SweepReservedConcurrency).toMatchObject({ Type: 'Number', Default: '0', MinValue: 0 });
+
+    // Act: the sweep's reserved concurrency.
     const reserved = sweep().Properties.ReservedConcurrentExecutions as { 'Fn::If': [string, Json, Json] };
+
+    // Assess
     expect(reserved['Fn::If']).toBeDefined();
     const [condition, whenTrue, whenFalse] = reserved['Fn::If'];
     expect(whenTrue).toEqual({ Ref: 'SweepReservedConcurrency' });
@@ -62,7 +80,10 @@ describe('sweep function', () => {
   });
 
   it('gets its configuration from the stack, the ServerSecret only by SSM parameter name', () => {
+    // Act
     const variables = (sweep().Properties.Environment as { Variables: JsonObject }).Variables;
+
+    // Assess
     expect(variables).toEqual({
       LOG_LEVEL: 'INFO',
       POWERTOOLS_SERVICE_NAME: `recwatch-${STAGE}`,
@@ -84,7 +105,8 @@ describe('sweep function', () => {
       DISCOVER_TASKS: 'off',
       SWEEP_KEEP_CHECKING: 'on',
     });
-    // The defaults the stack deploys are the ones the code applies without them.
+
+    // Act + Assess: the defaults the stack deploys are the ones the code applies without them.
     const defaults = loadSweepConfig({
       TASKS_TABLE: 't-x-y',
       EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t',
@@ -105,7 +127,10 @@ describe('sweep function', () => {
   });
 
   it('cannot be deployed without a ZEGO AppId, yet packages without one, with a default its own pattern allows', () => {
+    // Act
     const appId = template.Parameters.ZegoAppId!;
+
+    // Assess
     expect(appId.Type).toBe('String');
     const pattern = new RegExp(String(appId.AllowedPattern));
     expect(appId.Default).toBe('');
@@ -114,12 +139,15 @@ describe('sweep function', () => {
     expect(pattern.test('0')).toBe(false);
     expect(pattern.test('12ab')).toBe(false);
     expect(String(appId.ConstraintDescription)).toContain('zegoAppId');
-    // A CloudFormation Rule refuses the deploy, before any change, while the AppId is empty.
+
+    // Act: a CloudFormation Rule refuses the deploy, before any change, while the AppId is empty.
     const rules = (
       template as unknown as {
         Rules: Record<string, { Assertions: Array<{ Assert: unknown; AssertDescription: string }> }>;
       }
     ).Rules;
+
+    // Assess
     expect(rules.ZegoAppIdGiven!.Assertions).toEqual([
       {
         Assert: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ZegoAppId' }, ''] }] },
@@ -133,7 +161,10 @@ describe('sweep function', () => {
 
 describe('callback function', () => {
   it('runs functions/callback.handler on the sweep runtime, 256 MB, in its own role, within 10 s', () => {
+    // Act
     const { Properties: p } = callback();
+
+    // Assess
     expect(p.Handler).toBe('functions/callback.handler');
     expect(p.Runtime).toBe(sweep().Properties.Runtime);
     expect(p.MemorySize).toBe(256);
@@ -144,8 +175,11 @@ describe('callback function', () => {
   });
 
   it('gets the store, the AppId, the sweep to start and the CallbackSecret only by SSM parameter name; no topic', () => {
+    // Act
     const variables = (callback().Properties.Environment as { Variables: JsonObject }).Variables;
     const sweepVariables = (sweep().Properties.Environment as { Variables: JsonObject }).Variables;
+
+    // Assess
     expect(variables).toEqual({
       LOG_LEVEL: 'INFO',
       POWERTOOLS_SERVICE_NAME: `recwatch-${STAGE}`,
@@ -164,14 +198,20 @@ describe('callback function', () => {
   });
 
   it('starts sweeps whose events expire after a minute and are never retried', () => {
+    // Act
     const config = resourcesOfType('AWS::Lambda::EventInvokeConfig').find(([, r]) =>
       JSON.stringify(r.Properties.FunctionName).includes('SweepLambdaFunction'),
     );
+
+    // Assess
     expect(config?.[1].Properties).toMatchObject({ MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 });
   });
 
   it('takes the CallbackSecret parameter name from a stack parameter, checked like the ServerSecret one', () => {
+    // Act
     const parameter = template.Parameters.ZegoCallbackSecretParam!;
+
+    // Assess
     expect(parameter).toMatchObject({ Type: 'String', Default: `/recwatch/${STAGE}/zego-callback-secret` });
     const serverSecret = template.Parameters.ZegoSecretParam!;
     expect(parameter.AllowedPattern).toBe(serverSecret.AllowedPattern);

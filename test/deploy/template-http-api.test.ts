@@ -33,7 +33,10 @@ describe('HTTP API', () => {
   const methods = () => resourcesOfType('AWS::ApiGateway::Method');
 
   it('serves POST and GET /recordings, GET and DELETE /recordings/{taskId} and POST /callbacks/zego through their functions', () => {
+    // Act
     const routes = methods().map(([, m]) => `${String(m.Properties.HttpMethod)} ${pathOf(m)} ${functionOf(m)}`);
+
+    // Assess
     expect(routes.sort()).toEqual([
       'DELETE /recordings/{taskId} Untrack',
       'GET /recordings List',
@@ -48,6 +51,7 @@ describe('HTTP API', () => {
   });
 
   it('requires an API key on every method but POST /callbacks/zego, which ZEGO calls without one', () => {
+    // Act + Assess
     expect(methods().length).toBeGreaterThan(0);
     const [keyless, keyed] = [
       methods().filter(([, m]) => functionOf(m) === 'Callback'),
@@ -64,7 +68,10 @@ describe('HTTP API', () => {
   });
 
   it('has an API key bound to a usage plan that throttles each key', () => {
+    // Act
     const [[, plan]] = resourcesOfType('AWS::ApiGateway::UsagePlan') as [[string, Resource]];
+
+    // Assess
     expect(plan.Properties.Throttle).toEqual({ RateLimit: 10, BurstLimit: 20 });
     expect(plan.Properties.Quota).toMatchObject({ Limit: 100000, Period: 'DAY' });
     const stages = plan.Properties.ApiStages as JsonObject[];
@@ -77,6 +84,7 @@ describe('HTTP API', () => {
   });
 
   it('gives the API functions only the store settings, nothing of ZEGO or SNS', () => {
+    // Act + Assess
     for (const fn of ['TrackLambdaFunction', 'LookupLambdaFunction']) {
       const variables = (resource(fn, 'AWS::Lambda::Function').Properties.Environment as { Variables: JsonObject })
         .Variables;
@@ -98,7 +106,10 @@ describe('HTTP API', () => {
 
 describe('callback route', () => {
   it('is throttled by API Gateway per method, from stack parameters whose defaults let a burst of ends through', () => {
+    // Act
     const deployments = resourcesOfType('AWS::ApiGateway::Deployment');
+
+    // Assess
     expect(deployments).toHaveLength(1);
     const settings = (deployments[0]![1].Properties.StageDescription as { MethodSettings: JsonObject[] })
       .MethodSettings;
@@ -116,7 +127,10 @@ describe('callback route', () => {
   });
 
   it('outputs the URL to paste into the ZEGO console: the API endpoint of the stage, /callbacks/zego', () => {
+    // Act
     const output = template.Outputs.CallbackUrl;
+
+    // Assess
     expect(output, 'the CallbackUrl output').toBeDefined();
     const url = evaluate(output!.Value!);
     expect(url).toBe(`https://${restApiId}.execute-api.${REGION}.amazonaws.com/${STAGE}/callbacks/zego`);

@@ -23,6 +23,7 @@ describe('IAM', () => {
   const granted = () => new Set(statements().flatMap(({ statement }) => asList(statement.Action)));
 
   it('grants only allowances, no wildcard actions, nothing beyond logs and the listed actions', () => {
+    // Prepare
     const expected = [
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -33,6 +34,8 @@ describe('IAM', () => {
       'sns:Publish',
       'ssm:GetParameter',
     ];
+
+    // Act + Assess
     for (const { statement } of statements()) expect(statement.Effect).toBe('Allow');
     const actions = [...granted()];
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
@@ -42,7 +45,10 @@ describe('IAM', () => {
   });
 
   it('gives each function its own role with exactly the table actions it uses', () => {
+    // Prepare
     const index = `${tableArn}/index/due-index`;
+
+    // Act + Assess
     // The sweep deletes what a callback named once ZEGO answered for it (a candidate), besides its usual work.
     expect(roleOf('Sweep').get('dynamodb')).toEqual([
       {
@@ -90,7 +96,10 @@ describe('IAM', () => {
   });
 
   it('gives the callback role exactly its logs, one-item table writes, the sweep to start and its CallbackSecret statements', () => {
+    // Act
     const role = resource(roleIdOf('Callback'), 'AWS::IAM::Role');
+
+    // Assess
     expect(roleIdOf('Callback')).toBe('CallbackRole');
     const policies = (role.Properties.Policies ?? []) as JsonObject[];
     expect(policies).toHaveLength(1);
@@ -133,6 +142,7 @@ describe('IAM', () => {
   });
 
   it('lets each function write logs to its own log group only', () => {
+    // Act + Assess
     for (const fn of FUNCTIONS) {
       const role = roleIdOf(fn);
       const logs = ((resource(role, 'AWS::IAM::Role').Properties.Policies ?? []) as JsonObject[])
@@ -146,6 +156,7 @@ describe('IAM', () => {
   });
 
   it('SNS: the sweep publishes to the events topic (outcomes) and the ops topic (failed runs); nobody else publishes', () => {
+    // Act + Assess
     expect(roleOf('Sweep').get('sns')).toEqual([
       { actions: ['sns:Publish'], resources: [topicArn, opsTopicArn].sort() },
     ]);
@@ -155,13 +166,17 @@ describe('IAM', () => {
   });
 
   it('SSM: each reads exactly one parameter, the sweep the ServerSecret and the callback the CallbackSecret', () => {
+    // Act + Assess
     expect(roleOf('Sweep').get('ssm')).toEqual([{ actions: ['ssm:GetParameter'], resources: [serverSecretArn] }]);
     expect(roleOf('Callback').get('ssm')).toEqual([{ actions: ['ssm:GetParameter'], resources: [callbackSecretArn] }]);
     expect(statementsFor('ssm')).toHaveLength(2);
   });
 
   it('grants KMS decrypt only on a key given as a stack parameter, never on an empty resource', () => {
+    // Act
     const key = template.Parameters.ZegoSecretKmsKeyArn!;
+
+    // Assess
     expect(key.Default).toBe('');
     expect(new RegExp(String(key.AllowedPattern)).test('')).toBe(true);
     expect(
@@ -177,6 +192,7 @@ describe('IAM', () => {
   });
 
   it('KMS: decrypt only under a condition (a customer managed key given), only through SSM', () => {
+    // Act + Assess
     for (const { statement, conditional } of statements()) {
       if (!asList(statement.Action).some((a) => a.startsWith('kms:'))) continue;
       expect(conditional).toBe(true);
@@ -187,7 +203,10 @@ describe('IAM', () => {
   });
 
   it('KMS: the customer managed key grant goes to the two roles that read a secret, the sweep and the callback', () => {
+    // Act
     const policy = resource('ZegoSecretKmsDecryptPolicy', 'AWS::IAM::Policy');
+
+    // Assess
     expect(policy.Condition).toBe('HasZegoSecretKmsKey');
     expect(template.Conditions.HasZegoSecretKmsKey).toBeDefined();
     expect(policy.Properties.Roles).toEqual([{ Ref: roleIdOf('Sweep') }, { Ref: roleIdOf('Callback') }]);
@@ -195,6 +214,7 @@ describe('IAM', () => {
   });
 
   it('no DynamoDB, SNS or SSM statement applies to every resource', () => {
+    // Act + Assess
     for (const s of [...statementsFor('dynamodb'), ...statementsFor('sns'), ...statementsFor('ssm')]) {
       for (const r of asList(s.Resource)) expect(evaluate(r)).not.toContain('*');
     }
@@ -205,7 +225,10 @@ describe('IAM', () => {
 
 describe('secrets', () => {
   it('no function carries a ServerSecret or a CallbackSecret, by name or by value', () => {
+    // Act
     const functions = resourcesOfType('AWS::Lambda::Function');
+
+    // Assess
     expect(functions.length).toBeGreaterThan(0);
     for (const [id, fn] of functions) {
       const variables = (fn.Properties.Environment as { Variables?: JsonObject } | undefined)?.Variables ?? {};

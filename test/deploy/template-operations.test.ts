@@ -53,6 +53,7 @@ const service = [{ Name: 'service', Value: `recwatch-${STAGE}` }];
 
 describe('alarms', () => {
   it('alarms on a failing, throttled or idle sweep, failed schedules, configuration errors, lag, publish failures', () => {
+    // Act + Assess
     for (const metric of ['Throttles', 'Invocations', 'DestinationDeliveryFailures']) {
       expect(alarmOn('AWS/Lambda', metric).Properties.Dimensions).toEqual(onFunction('Sweep'));
     }
@@ -87,6 +88,7 @@ describe('alarms', () => {
   });
 
   it('sends every alarm to the ops topic, which an email address can subscribe to through a stack parameter', () => {
+    // Act + Assess
     for (const [id, alarm] of alarms()) expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: 'OpsTopic' }]);
     resource('OpsTopic', 'AWS::SNS::Topic');
     const subscription = resource('OpsEmailSubscription', 'AWS::SNS::Subscription');
@@ -101,19 +103,29 @@ describe('alarms', () => {
   });
 
   it('delivers a failed scheduled sweep to the ops topic, and lets the sweep role publish there', () => {
+    // Act
     const config = resource('SweepLambdaEvConf', 'AWS::Lambda::EventInvokeConfig').Properties;
+
+    // Assess
     expect(config).toMatchObject({
       MaximumRetryAttempts: 0,
       DestinationConfig: { OnFailure: { Destination: { Ref: 'OpsTopic' } } },
     });
+
+    // Act: the sweep role's SNS statements.
     const sns = roleOf('Sweep').get('sns')!;
+
+    // Assess
     expect(sns).toHaveLength(1);
     expect(sns[0]!.actions).toEqual(['sns:Publish']);
   });
 
   it('watches only metrics the sweep or the callback really emits, under the namespace and service they really use', () => {
+    // Act
     const env = sweepEnv();
     const custom = alarms().filter(([, a]) => a.Properties.Namespace === env.POWERTOOLS_METRICS_NAMESPACE);
+
+    // Assess
     expect(custom.length).toBeGreaterThanOrEqual(5);
     for (const [id, alarm] of custom) {
       expect(EMITTED_METRICS, id).toContain(alarm.Properties.MetricName);
@@ -124,7 +136,10 @@ describe('alarms', () => {
   });
 
   it('alarms on a run of refused callbacks: the total, 5 or more in 2 of 3 five-minute periods, to the ops topic', () => {
+    // Act
     const found = alarmEntriesOn('recwatch', CALLBACK_METRICS.refused);
+
+    // Assess
     expect(found).toHaveLength(1);
     const [id, alarm] = found[0]!;
     expect(id).toBe('CallbacksRefusedAlarm');
@@ -147,11 +162,14 @@ describe('alarms', () => {
   });
 
   it('alarms when the callback function keeps failing (ZEGO retries a push only twice), as a warning like the sweep', () => {
+    // Act
     const found = alarmEntriesOn('AWS/Lambda', 'Errors').filter(
       ([, a]) =>
         JSON.stringify(a.Properties.Dimensions) ===
         JSON.stringify([{ Name: 'FunctionName', Value: { Ref: 'CallbackLambdaFunction' } }]),
     );
+
+    // Assess
     expect(found).toHaveLength(1);
     const [, alarm] = found[0]!;
     expect(alarm.Properties).toMatchObject({
@@ -167,8 +185,11 @@ describe('alarms', () => {
   });
 
   it('links every alarm to the runbook section that says what it means and what to do', async () => {
+    // Prepare: the runbook's sections.
     const runbook = await readFile(join(REPO, 'docs/operations.md'), 'utf8');
     const sections = new Set([...runbook.matchAll(/^## (\S+)$/gm)].map((m) => m[1]));
+
+    // Act + Assess
     for (const [id, alarm] of alarms()) {
       const anchor = /docs\/operations\.md#([\w-]+)/.exec(String(alarm.Properties.AlarmDescription))?.[1];
       expect(anchor, id).toBeDefined();
@@ -177,8 +198,11 @@ describe('alarms', () => {
   });
 
   it('has a runbook section for the refused-callbacks alarm that explains every refusal reason', async () => {
+    // Act
     const runbook = await readFile(join(REPO, 'docs/operations.md'), 'utf8');
     const section = /^## callbacks-refused$([\s\S]*?)(?=^## |(?![\s\S]))/m.exec(runbook)?.[1];
+
+    // Assess
     expect(section, 'the callbacks-refused section').toBeDefined();
     for (const reason of REFUSAL_REASONS) expect(section, reason).toContain(`\`${reason}\``);
     expect(section).toContain('aws ssm put-parameter --overwrite');
@@ -188,8 +212,11 @@ describe('alarms', () => {
 
 describe('dashboard', () => {
   it('has a dashboard of the sweep, its errors and the API, naming only emitted metrics', () => {
+    // Act
     const lines = dashboardLines();
     const custom = lines.filter((m) => m[0] === 'recwatch').map((m) => m[1] as string);
+
+    // Assess
     for (const name of custom) expect(EMITTED_METRICS).toContain(name);
     for (const name of [
       'PeakRequestsPerSecond',
@@ -212,9 +239,12 @@ describe('dashboard', () => {
   });
 
   it('has dashboard graphs of callbacks received, acted on, ignored and refused, by service', () => {
+    // Act
     const lines = dashboardLines().filter(
       (m) => m[0] === 'recwatch' && Object.values(CALLBACK_METRICS).includes(m[1] as never),
     );
+
+    // Assess
     for (const name of Object.values(CALLBACK_METRICS)) {
       const line = lines.find((m) => m[1] === name);
       expect(line, name).toBeDefined();
@@ -224,6 +254,7 @@ describe('dashboard', () => {
   });
 
   it('graphs refused callbacks by reason: a search over the reason dimension of the service', () => {
+    // Act
     const expressions = dashboardLines()
       .flatMap((m) =>
         m.filter((part): part is JsonObject => typeof part === 'object' && typeof part.expression === 'string'),
@@ -232,6 +263,8 @@ describe('dashboard', () => {
     const searches = expressions
       .map((e) => /^SEARCH\('\{([^}]+)\}\s+(.*)',\s*'(\w+)',\s*(\d+)\)$/.exec(e))
       .filter((m): m is RegExpExecArray => m !== null && m[2]!.includes(`MetricName="${CALLBACK_METRICS.refused}"`));
+
+    // Assess
     expect(searches, expressions.join('\n')).toHaveLength(1);
     const [, schema, terms, stat] = searches[0]!;
     const [namespace, ...dimensions] = schema!.split(',').map((d) => d.trim());
@@ -243,17 +276,23 @@ describe('dashboard', () => {
   });
 
   it("graphs the callback function's invocations, errors and duration", () => {
+    // Act
     const ofCallback = dashboardLines().filter(
       (m) => m[0] === 'AWS/Lambda' && m[2] === 'FunctionName' && m[3] === 'CallbackLambdaFunction',
     );
     const metrics = new Set(ofCallback.map((m) => m[1]));
+
+    // Assess
     for (const name of ['Invocations', 'Errors', 'Duration']) expect(metrics, name).toContain(name);
   });
 });
 
 describe('log retention', () => {
   it('keeps every log group for the configured retention', () => {
+    // Act
     const groups = resourcesOfType('AWS::Logs::LogGroup');
+
+    // Assess
     expect(groups.length).toBe(resourcesOfType('AWS::Lambda::Function').length);
     for (const [id, group] of groups) expect(group.Properties.RetentionInDays, id).toBe(30);
   });

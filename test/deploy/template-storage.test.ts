@@ -10,6 +10,7 @@ const { template, resource } = loadTemplate();
 
 describe('tasks table', () => {
   it('has exactly the schema the store relies on, and outlives the stack', () => {
+    // Act + Assess
     expect(resource('TasksTable', 'AWS::DynamoDB::Table')).toEqual({
       Type: 'AWS::DynamoDB::Table',
       DeletionPolicy: 'Retain',
@@ -56,6 +57,7 @@ describe('tasks table', () => {
 
 describe('events topic', () => {
   it('is an SNS topic named for the stage, exported as EventsTopicArn', () => {
+    // Act + Assess
     expect(resource('EventsTopic', 'AWS::SNS::Topic').Properties.TopicName).toBe(`recwatch-${STAGE}-events`);
     expect(template.Outputs.EventsTopicArn?.Value).toEqual({ Ref: 'EventsTopic' });
   });

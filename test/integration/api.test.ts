@@ -57,11 +57,16 @@ async function call(handler: Handler, event: APIGatewayProxyEvent) {
 
 describe('POST /recordings', () => {
   it('tracks a new task (201), due for its first check at once', async () => {
+    // Prepare
     const before = Date.now();
+
+    // Act
     const { status, body } = await call(
       trackHandler,
       track(JSON.stringify({ taskId: 'X3CgNeE4I1qAAABN', roomId: 'room-1' })),
     );
+
+    // Assess
     expect(status).toBe(201);
     expect(body).toMatchObject({ taskId: 'X3CgNeE4I1qAAABN', roomId: 'room-1', state: 'OPEN', checks: 0 });
     expect(Date.parse(body.trackedAt as string)).toBeGreaterThanOrEqual(before);
@@ -72,17 +77,27 @@ describe('POST /recordings', () => {
   });
 
   it('returns the stored view (200) for a task already tracked, and changes nothing', async () => {
+    // Prepare
     await call(trackHandler, track(JSON.stringify({ taskId: 'again-1', roomId: 'first' })));
     const stored = await store.get('again-1');
+
+    // Act
     const { status, body } = await call(trackHandler, track(JSON.stringify({ taskId: 'again-1', roomId: 'second' })));
+
+    // Assess
     expect(status).toBe(200);
     expect(body).toMatchObject({ taskId: 'again-1', roomId: 'first' });
     expect(await store.get('again-1')).toEqual(stored);
   });
 
   it('tracks without a room id, and reads a base64-encoded body', async () => {
+    // Prepare
     const encoded = Buffer.from(JSON.stringify({ taskId: 'b64-task' })).toString('base64');
+
+    // Act
     const { status, body } = await call(trackHandler, { ...track(encoded), isBase64Encoded: true });
+
+    // Assess
     expect(status).toBe(201);
     expect(body.roomId).toBeUndefined();
   });
@@ -106,8 +121,13 @@ describe('POST /recordings', () => {
     ['a 129-character roomId', JSON.stringify({ taskId: 'room-bad-2', roomId: 'r'.repeat(129) }), 'invalid_room_id'],
     ['a numeric roomId', '{"taskId": "room-bad-3", "roomId": 7}', 'invalid_room_id'],
   ])('refuses %s with 400 and writes nothing', async (_case, raw, code) => {
+    // Prepare
     const writes = dynamo.operations().filter((op) => op === 'PutItem').length;
+
+    // Act
     const { status, body } = await call(trackHandler, track(raw));
+
+    // Assess
     expect(status).toBe(400);
     expect(body).toEqual({ error: { code, message: expect.any(String) } });
     expect(dynamo.operations().filter((op) => op === 'PutItem').length).toBe(writes);
@@ -122,15 +142,19 @@ describe('POST /recordings', () => {
   });
 
   it('refuses a body that is not JSON by its Content-Type', async () => {
+    // Act
     const { status, body } = await call(
       trackHandler,
       track('taskId=abc', { 'content-type': 'application/x-www-form-urlencoded' }),
     );
+
+    // Assess
     expect(status).toBe(400);
     expect((body.error as { code: string }).code).toBe('invalid_content_type');
   });
 
   it('accepts in the document what it accepts in the handler', () => {
+    // Act + Assess
     expect(requestAccepted('/recordings', 'post', { taskId: 'X3CgNeE4I1qAAABN', roomId: 'room-1' })).toBe(true);
     expect(requestAccepted('/recordings', 'post', { taskId: 'a-b_C9' })).toBe(true);
   });
@@ -138,15 +162,21 @@ describe('POST /recordings', () => {
 
 describe('GET /recordings/{taskId}', () => {
   it('returns the recording view with one GetItem and nothing else', async () => {
+    // Prepare
     await call(trackHandler, track(JSON.stringify({ taskId: 'look-1', roomId: 'room-9' })));
     const before = dynamo.operations().length;
+
+    // Act
     const { status, body } = await call(lookupHandler, lookup('look-1'));
+
+    // Assess
     expect(status).toBe(200);
     expect(body).toMatchObject({ taskId: 'look-1', roomId: 'room-9', state: 'OPEN', checks: 0 });
     expect(dynamo.operations().slice(before)).toEqual(['GetItem']);
   });
 
   it('shows a finished recording with its files, as the sweep stored it', async () => {
+    // Prepare
     const now = Date.now();
     await store.create({
       taskId: 'done-1',
@@ -176,7 +206,11 @@ describe('GET /recordings/{taskId}', () => {
         },
       ],
     });
+
+    // Act
     const { status, body } = await call(lookupHandler, lookup('done-1'));
+
+    // Assess
     expect(status).toBe(200);
     expect(body).toMatchObject({
       state: 'COMPLETED',
@@ -187,14 +221,22 @@ describe('GET /recordings/{taskId}', () => {
   });
 
   it('answers 404 for an unknown task', async () => {
+    // Act
     const { status, body } = await call(lookupHandler, lookup('never-tracked'));
+
+    // Assess
     expect(status).toBe(404);
     expect(body).toEqual({ error: { code: 'not_found', message: expect.stringContaining('never-tracked') } });
   });
 
   it.each(['a b', 'x'.repeat(65), 'tâche', '..%2F..'])('answers 400 for the malformed id %j', async (taskId) => {
+    // Prepare
     const before = dynamo.operations().length;
+
+    // Act
     const { status, body } = await call(lookupHandler, lookup(taskId));
+
+    // Assess
     expect(status).toBe(400);
     expect((body.error as { code: string }).code).toBe('invalid_task_id');
     expect(dynamo.operations().length).toBe(before);
@@ -203,9 +245,12 @@ describe('GET /recordings/{taskId}', () => {
 
 describe('unexpected failures', () => {
   it('answer 500 with a request id matching the log line, and no internal detail', async () => {
+    // Prepare
     const broken = await loadHandlers('no-such-table');
     let answers: { status: number; body: Record<string, unknown> }[];
     let lines: string[];
+
+    // Act
     try {
       ({ result: answers, lines } = await withCapturedOutput(async () => [
         await call(broken.track, track('{"taskId": "t-500"}')),
@@ -214,6 +259,8 @@ describe('unexpected failures', () => {
     } finally {
       ({ track: trackHandler, lookup: lookupHandler } = await loadHandlers(TABLE));
     }
+
+    // Assess
     for (const { status, body } of answers) {
       expect(status).toBe(500);
       const error = body.error as { code: string; message: string; requestId: string };

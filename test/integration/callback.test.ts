@@ -209,19 +209,27 @@ describe('a callback is a signed hint', () => {
   });
 
   it('an event type recwatch does not use answers 200 and writes nothing', async () => {
+    // Prepare
     const before = stack.dynamo.operations().length;
+
+    // Act
     const answer = await post(signed({ taskId: 'unknown-event', eventType: 3 }));
     const novel = await post(signed({ taskId: 'unknown-event', eventType: 999 }));
+
+    // Assess
     expect([answer.statusCode, novel.statusCode]).toEqual([200, 200]);
     expect(actionOf(novel)).toBe('ignored');
     expect(stack.dynamo.operations().slice(before)).toEqual([]);
   });
 
   it('never changes a closed task, whatever event arrives later', async () => {
+    // Prepare: a task the sweep has closed.
     await stack.track('closed-late');
     stack.zego.setTask('closed-late', ended('closed-late'));
     await sweep({}, lambdaContext());
     const closed = await stack.store.get('closed-late');
+
+    // Act + Assess
     for (const eventType of [1, 2, 5, 7])
       expect(actionOf(await post(signed({ taskId: 'closed-late', eventType })))).toBe('closed_already');
     expect(await stack.store.get('closed-late')).toEqual(closed);
@@ -253,6 +261,7 @@ describe('a callback for a task nobody tracked makes it a candidate', () => {
   });
 
   it('takes the room from ZEGO’s listing when the status answer carries none', async () => {
+    // Prepare: a stack whose status answers carry no room.
     const other = await startLocalStack({ statusCarriesRoomId: false });
     try {
       Object.assign(process.env, other.sweepEnv());
@@ -261,9 +270,11 @@ describe('a callback for a task nobody tracked makes it a candidate', () => {
       const otherSweep = (await import('../../functions/sweep')).handler;
       other.zego.setTask('cand-listed', ended('cand-listed', 'room-in-listing'));
 
+      // Act
       await postCallback(otherCallback, signed({ taskId: 'cand-listed', eventType: 1, roomId: 'forged-room' }));
       await otherSweep({}, lambdaContext());
 
+      // Assess
       expect(await other.store.get('cand-listed')).toMatchObject({ roomId: 'room-in-listing', trackedBy: 'callback' });
       expect(other.zego.stats().listRequests).toBe(1);
     } finally {
@@ -369,20 +380,28 @@ describe('a callback that finds no sweep taking work starts one', () => {
 
 describe('one event per task, whatever the order', () => {
   it('poll then callback', async () => {
+    // Prepare: closed by a poll.
     await stack.track('order-pc');
     stack.zego.setTask('order-pc', ended('order-pc'));
     await sweep({}, lambdaContext());
+
+    // Act + Assess: then the callback.
     expect(actionOf(await post(signed({ taskId: 'order-pc', eventType: 1 })))).toBe('closed_already');
     expect(events('order-pc')).toMatchObject([{ recording: { closedBy: 'poll' } }]);
   });
 
   it('duplicate callbacks, sent one after another and at once', async () => {
+    // Prepare
     await trackedLater('order-dup');
     stack.zego.setTask('order-dup', ended('order-dup'));
     const body = signed({ taskId: 'order-dup', eventType: 1 });
+
+    // Act
     const answers = await Promise.all([post(body), post(body), post(body)]);
     await sweep({}, lambdaContext());
     const again = await post(body);
+
+    // Assess
     expect([...answers, again].map((a) => a.statusCode)).toEqual([200, 200, 200, 200]);
     expect(answers.map(actionOf).sort()).toEqual(['cooldown', 'cooldown', 'hinted']);
     expect(actionOf(again)).toBe('closed_already');
@@ -428,9 +447,12 @@ describe('callback metrics (Embedded Metric Format)', () => {
   const names = (emf: Emf) => emf._aws.CloudWatchMetrics.flatMap((m) => m.Metrics.map((x) => x.Name)).sort();
 
   it('counts a refused callback in total and by reason', async () => {
+    // Act
     const { lines } = await withCapturedOutput(() =>
       post({ ...signed({ taskId: 'metric-refused', eventType: 1 }), signature: 'b'.repeat(40) }),
     );
+
+    // Assess
     const emf = emfOf(lines);
     const byReason = emf.find((e) => e._aws.CloudWatchMetrics[0]!.Dimensions[0]!.includes('reason'));
     const total = emf.find((e) => e !== byReason);
@@ -439,9 +461,14 @@ describe('callback metrics (Embedded Metric Format)', () => {
   });
 
   it('counts a hint taken as acted on, and one in its cooldown as ignored', async () => {
+    // Prepare
     await trackedLater('metric-hint');
+
+    // Act
     const first = await withCapturedOutput(() => post(signed({ taskId: 'metric-hint', eventType: 5 })));
     const again = await withCapturedOutput(() => post(signed({ taskId: 'metric-hint', eventType: 5 })));
+
+    // Assess
     expect(emfOf(first.lines).map(names)).toEqual([['CallbacksActedOn', 'CallbacksReceived']]);
     expect(emfOf(again.lines).map(names)).toEqual([['CallbacksIgnored', 'CallbacksReceived']]);
   });

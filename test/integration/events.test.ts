@@ -112,6 +112,7 @@ describe('buildOutcomeEvent', () => {
   );
 
   it('refuses an OPEN task, which has no outcome', () => {
+    // Act + Assess
     expect(() => buildOutcomeEvent(task({ state: 'OPEN' }), T1)).toThrow(/OPEN/);
   });
 });
@@ -140,6 +141,7 @@ describe('buildSnsPublishInput', () => {
       'Recording X3CgNeE4I1qAAABN expired',
     ],
   ])('titles the outcome (%#)', (closed, subject) => {
+    // Act + Assess
     expect(buildSnsPublishInput(buildOutcomeEvent(closed, T1), TOPIC).Subject).toBe(subject);
   });
 

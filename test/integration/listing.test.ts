@@ -72,13 +72,19 @@ describe('GET /recordings?roomId=', () => {
   });
 
   it('lists 25 by default, and an unknown room as an empty page', async () => {
+    // Act + Assess
     expect((await page('roomId=room-42')).recordings).toHaveLength(25);
     expect(await page('roomId=nobody-records-here')).toEqual({ recordings: [] });
   });
 
   it('reads one Query per page, never a Scan', async () => {
+    // Prepare
     const before = stack.dynamo.operations().length;
+
+    // Act
     await page('roomId=room-42&limit=10');
+
+    // Assess
     expect(stack.dynamo.operations().slice(before)).toEqual(['Query']);
   });
 });
@@ -160,13 +166,19 @@ describe('refused listings', () => {
     ['a repeated parameter', async () => 'roomId=room-42&roomId=room-7', 'repeated_parameter'],
     ['a malformed room id', async () => 'roomId=has%20space', 'invalid_room_id'],
   ])('refuses %s with 400', async (_, query, code) => {
+    // Act
     const { status, body } = await call(handlers.list, list(await query()));
+
+    // Assess
     expect(status).toBe(400);
     expect(body).toEqual({ error: { code, message: expect.any(String) } });
   });
 
   it('accepts the untampered token, so the refusals above are the tampering', async () => {
+    // Prepare
     const { nextToken } = await page('roomId=room-42&limit=5');
+
+    // Act + Assess
     expect((await call(handlers.list, list(`roomId=room-42&limit=5&nextToken=${nextToken}`))).status).toBe(200);
   });
 });
@@ -193,6 +205,7 @@ describe('DELETE /recordings/{taskId}', () => {
   });
 
   it('refuses a malformed id with 400', async () => {
+    // Act + Assess
     expect((await call(handlers.untrack, untrack('a/b'))).status).toBe(400);
   });
 

@@ -26,8 +26,13 @@ async function apiWithEchoHandlers(): Promise<{ api: ApiServer; seen: APIGateway
 
 describe('local API', () => {
   it('hands the lookup handler the event API Gateway would, path parameter decoded', async () => {
+    // Prepare
     const { api, seen } = await apiWithEchoHandlers();
+
+    // Act
     const answer = await fetch(`${api.url}/recordings/abc%2Dd?verbose=1&verbose=2`, { headers: { 'X-Trace': 'one' } });
+
+    // Assess
     expect(answer.status).toBe(200);
     expect(answer.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
     const event = seen[0]!;
@@ -46,12 +51,17 @@ describe('local API', () => {
   });
 
   it('hands the track handler the body as sent', async () => {
+    // Prepare
     const { api, seen } = await apiWithEchoHandlers();
+
+    // Act
     await fetch(`${api.url}/recordings`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"taskId":"t-1"}',
     });
+
+    // Assess
     expect(seen[0]).toMatchObject({
       httpMethod: 'POST',
       resource: '/recordings',
@@ -61,13 +71,18 @@ describe('local API', () => {
   });
 
   it('hands the callback handler ZEGO’s body as sent, on its own resource, asking for no API key', async () => {
+    // Prepare
     const { api, seen } = await apiWithEchoHandlers();
     const body = '{"app_id":1234567890,"task_id":"t-1","event_type":1}';
+
+    // Act
     const answer = await fetch(`${api.url}/callbacks/zego`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body,
     });
+
+    // Assess
     expect(answer.status).toBe(200);
     expect(seen[0]).toMatchObject({
       httpMethod: 'POST',
@@ -90,8 +105,13 @@ describe('local API', () => {
     ['GET', '/recordings/', 404, 'not_found'],
     ['GET', '/recordings/a/b', 404, 'not_found'],
   ])('%s %s answers %i with the API error body, without calling a handler', async (method, path, status, code) => {
+    // Prepare
     const { api, seen } = await apiWithEchoHandlers();
+
+    // Act
     const answer = await fetch(`${api.url}${path}`, { method });
+
+    // Assess
     expect(answer.status).toBe(status);
     expect(await answer.json()).toEqual({ error: { code, message: expect.any(String) } });
     if (status === 405)
@@ -102,16 +122,24 @@ describe('local API', () => {
   });
 
   it('answers 503 until its handlers are loaded', async () => {
+    // Prepare
     const api = await startApiServer({ host: '127.0.0.1', port: 0 });
     servers.push(api);
+
+    // Act + Assess
     expect((await fetch(`${api.url}/recordings/t-1`)).status).toBe(503);
   });
 
   it('turns a port in use into one clear line', async () => {
+    // Prepare: a server on the port.
     const first = await startApiServer({ host: '127.0.0.1', port: 0 });
     servers.push(first);
     const port = Number(new URL(first.url).port);
+
+    // Act
     const second = startApiServer({ host: '127.0.0.1', port });
+
+    // Assess
     await expect(second).rejects.toBeInstanceOf(StartError);
     await expect(second).rejects.toThrow(`Port ${port} is already in use: set PORT to another port`);
   });
@@ -119,6 +147,7 @@ describe('local API', () => {
 
 describe('npm start settings', () => {
   it('has embedded defaults: port 3000, a sweep every 5 s, .data, the simulator, quick checks', () => {
+    // Act + Assess
     expect(loadDevConfig({}, '/repo')).toEqual({
       host: '127.0.0.1',
       port: 3000,
@@ -130,13 +159,18 @@ describe('npm start settings', () => {
   });
 
   it('uses the real ZEGO API only when both the AppId and the ServerSecret are given', () => {
+    // Act
     const real = loadDevConfig({ ZEGO_APP_ID: '42', ZEGO_SERVER_SECRET: 's3cret' }, '/repo').zego;
+
+    // Assess
     expect(real).toEqual({
       kind: 'real',
       appId: '42',
       serverSecret: 's3cret',
       apiUrl: 'https://cloudrecord-api.zego.im',
     });
+
+    // Act + Assess: the ServerSecret without the AppId.
     expect(() => loadDevConfig({ ZEGO_SERVER_SECRET: 's3cret' }, '/repo')).toThrow(
       /set both ZEGO_APP_ID and ZEGO_SERVER_SECRET/,
     );
@@ -148,6 +182,7 @@ describe('npm start settings', () => {
   });
 
   it('takes the CallbackSecret from ZEGO_CALLBACK_SECRET (never from SSM), without echoing it', () => {
+    // Act + Assess
     expect(loadDevConfig({ ZEGO_CALLBACK_SECRET: 'cb-s3cret' }, '/repo').callbackSecret).toBe('cb-s3cret');
     expect(loadDevConfig({}, '/repo')).not.toHaveProperty('callbackSecret');
     expect(() => loadDevConfig({ ZEGO_CALLBACK_SECRET_PARAM: '/recwatch/cb' }, '/repo')).toThrow(
@@ -156,10 +191,15 @@ describe('npm start settings', () => {
   });
 
   it('prints an `npm run callback` line that reaches the stack as it runs', () => {
+    // Prepare
     const config = loadDevConfig({}, '/repo');
+
+    // Act + Assess
     expect(callbackCommand({ config, callbackUrl: 'http://127.0.0.1:3000/callbacks/zego' }, '/repo', 't-1')).toBe(
       'npm run callback -- t-1',
     );
+
+    // Act + Assess: with a data folder, a port and the real ZEGO.
     const moved = loadDevConfig(
       { RECWATCH_DATA_DIR: '/tmp/my data', PORT: '0', ZEGO_APP_ID: '42', ZEGO_SERVER_SECRET: 'x' },
       '/repo',
@@ -172,12 +212,14 @@ describe('npm start settings', () => {
   });
 
   it('names the variable that is wrong', () => {
+    // Act + Assess
     expect(() => loadDevConfig({ PORT: 'http' }, '/repo')).toThrow(StartError);
     expect(() => loadDevConfig({ PORT: '70000' }, '/repo')).toThrow(/^PORT must be a whole number from 0 to 65535/);
     expect(() => loadDevConfig({ SWEEP_INTERVAL_SECONDS: '0' }, '/repo')).toThrow(/^SWEEP_INTERVAL_SECONDS/);
   });
 
   it('keeps the user’s check intervals, lifting the default cap above a longer shortest interval', () => {
+    // Act + Assess
     expect(loadDevConfig({ CHECK_INTERVAL_SECONDS: '60' }, '/repo').functionDefaults).toEqual({
       CHECK_INTERVAL_SECONDS: '60',
       CHECK_INTERVAL_MAX_SECONDS: '60',
@@ -189,7 +231,10 @@ describe('npm start settings', () => {
 
 describe('function log lines on the console', () => {
   it('shows warnings and errors in one line, and nothing else', () => {
+    // Prepare
     const line = (entry: object) => JSON.stringify(entry);
+
+    // Act + Assess
     expect(problemOf(line({ level: 'INFO', message: 'request', function: 'track' }))).toBeUndefined();
     expect(problemOf(line({ level: 'ERROR', message: 'sweep finished', function: 'sweep' }))).toBeUndefined();
     expect(problemOf('(node:1) Warning: something')).toBeUndefined();

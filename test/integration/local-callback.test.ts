@@ -133,7 +133,10 @@ describe('npm run callback', () => {
   });
 
   it('prints a refusal and exits 1; says in one line when nothing answers or no stack left its secret', async () => {
+    // Prepare
     const dead = await closedPort();
+
+    // Act
     const [refused, notRunning, noSecret] = await Promise.all([
       npmRunCallback(['cb-refused-4', '--url', `${api.url}/callbacks/zego`], {
         ZEGO_CALLBACK_SECRET: 'not-the-secret',
@@ -142,6 +145,7 @@ describe('npm run callback', () => {
       npmRunCallback(['cb-refused-4'], { RECWATCH_DATA_DIR: join(dataDir, 'never-started'), PORT: port }),
     ]);
 
+    // Assess
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/→ 401 \{"error":\{"code":"bad_signature","message":"[^"]+"\}\}\n$/);
     expect(notRunning).toMatchObject({ code: 1, stdout: '' });
@@ -157,7 +161,10 @@ describe('npm run callback', () => {
   });
 
   it('exits 2 with one line for bad arguments', async () => {
+    // Act
     const run = await npmRunCallback(['cb-5', '--event', '3'], { ZEGO_CALLBACK_SECRET: CALLBACK_SECRET });
+
+    // Assess
     expect(run).toMatchObject({ code: 2, stdout: '' });
     expect(run.stderr).toBe(
       'npm run callback: --event must be 1, 2, 5 or 7, got "3" (usage: npm run callback -- <taskId> [--event 1|2|5|7] [--room <roomId>] [--url <url>])\n',
@@ -180,6 +187,7 @@ describe('npm run callback arguments', () => {
   };
 
   it('defaults to an upload-finished callback for the simulator’s AppId at port 3000', () => {
+    // Act + Assess
     expect(read(['t-1'])).toEqual({
       url: 'http://127.0.0.1:3000/callbacks/zego',
       taskId: 't-1',
@@ -204,14 +212,17 @@ describe('npm run callback arguments', () => {
     [['a', '--colour'], /^Unknown option '--colour'.* \(usage: /],
     [['a', '--url', 'ftp://x'], /^--url must be an http/],
   ])('refuses %j', (args, message) => {
+    // Act + Assess
     expect(refusal(args)).toMatch(message);
   });
 
   it('refuses an AppId that is not one', () => {
+    // Act + Assess
     expect(refusal(['a'], { ZEGO_APP_ID: 'abc' })).toMatch(/^ZEGO_APP_ID must be an unsigned 32-bit integer/);
   });
 
   it('signs the body as ZEGO does, with its two files', () => {
+    // Prepare
     const command: CallbackCommand = {
       url: 'http://x',
       taskId: 't-9',
@@ -219,7 +230,11 @@ describe('npm run callback arguments', () => {
       appId: 7,
       callbackSecret: 'sec',
     };
+
+    // Act
     const body = commandBody(command, Date.UTC(2026, 0, 1));
+
+    // Assess
     expect(body).toMatchObject({
       app_id: 7,
       task_id: 't-9',

@@ -165,10 +165,12 @@ describe('createSecretSource', () => {
   });
 
   it('has nothing to refresh for a secret given directly', async () => {
+    // Act + Assess
     await expect(createSecretSource({ kind: 'value', value: SECRET }).refresh()).resolves.toBeUndefined();
   });
 
   it('refuses to be created with no source', () => {
+    // Act + Assess
     expect(() => createSecretSource({ kind: 'ssm', parameterName: '' }, { ssm })).toThrow(SecretError);
     expect(() => createSecretSource({ kind: 'ssm', parameterName: '/x' })).toThrow(/SSM client/);
   });

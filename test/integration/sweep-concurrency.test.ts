@@ -63,11 +63,16 @@ function expectEachOnce(ids: string[]) {
 
 describe('the rate limit holds for the whole deployment', () => {
   it('holds in any rolling second under a backlog of due tasks', async () => {
+    // Prepare
     const ids = await backlog(90);
     Object.assign(process.env, stack.sweepEnv({ ZEGO_RATE_LIMIT: String(LIMIT), SWEEP_CONCURRENCY: '8' }));
     vi.resetModules();
     const { handler } = await import('../../functions/sweep');
+
+    // Act
     const summary = await handler({}, lambdaContext(30_000));
+
+    // Assess
     expect(summary).toMatchObject({ due: 90, checked: 90, published: 90, rateRefusals: 0 });
     const stats = stack.zego.stats();
     expect(stats.refusals).toBe(0);
@@ -77,6 +82,7 @@ describe('the rate limit holds for the whole deployment', () => {
   });
 
   it('holds across a run that stops at its deadline and the run that takes over straight after', async () => {
+    // Prepare
     const ids = await backlog(70);
     Object.assign(
       process.env,
@@ -84,12 +90,19 @@ describe('the rate limit holds for the whole deployment', () => {
     );
     vi.resetModules();
     const { handler } = await import('../../functions/sweep');
-    // 400 ms timeout → the run stops taking work 2.8 s before its deadline: this one works about 1.5 s.
+
+    // Act: 400 ms timeout → the run stops taking work 2.8 s before its deadline: this one works about 1.5 s.
     const first = await handler({}, lambdaContext(4_300));
+
+    // Assess
     expect(first.stoppedBy).toBe('deadline');
     expect(first.checked).toBeGreaterThan(0);
     expect(first.checked).toBeLessThan(70);
+
+    // Act: the run that takes over.
     const second = await handler({}, lambdaContext(30_000));
+
+    // Assess
     expect(first.checked + second.checked).toBe(70);
     const stats = stack.zego.stats();
     expect(stats.refusals).toBe(0);
@@ -98,12 +111,15 @@ describe('the rate limit holds for the whole deployment', () => {
   });
 
   it('lets only one of two sweeps started at once in two processes work, and publishes nothing twice', async () => {
+    // Prepare
     const ids = await backlog(60);
     const env = { ...process.env, ...stack.sweepEnv({ ZEGO_RATE_LIMIT: String(LIMIT), SWEEP_CONCURRENCY: '8' }) };
     const runInProcess = () => runSweepInProcess(env, 30000);
 
+    // Act
     const summaries = await Promise.all([runInProcess(), runInProcess()]);
 
+    // Assess
     const skipped = summaries.filter((s) => s.skipped !== undefined);
     const worked = summaries.filter((s) => s.skipped === undefined);
     expect(skipped).toHaveLength(1);
@@ -116,6 +132,7 @@ describe('the rate limit holds for the whole deployment', () => {
   }, 60_000);
 
   it('never publishes an outcome twice even when two engines race with no lease at all', async () => {
+    // Prepare
     const ids = await backlog(30);
     const noLease: SweepLease = {
       acquire: async () => ({ carriedOver: [], carriedOverListing: [] }),
@@ -150,7 +167,11 @@ describe('the rate limit holds for the whole deployment', () => {
         { runId: `race-${Math.random()}`, deadline: Date.now() + 30_000 },
       );
     await sleep(1_100); // let the previous test's requests leave the simulator's window (2 × 8/s fits in 20/s)
+
+    // Act
     const [a, b] = await Promise.all([engine(), engine()]);
+
+    // Assess
     expect(stack.zego.stats().refusals).toBe(0);
     expect(a.published + b.published).toBe(30);
     expect(a.conflicts + b.conflicts).toBeGreaterThan(0); // they really did collide

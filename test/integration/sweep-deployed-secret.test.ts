@@ -29,6 +29,7 @@ async function load() {
 
 describe('the ServerSecret from SSM', () => {
   it('fails the run while the parameter is missing, then reads it once for every later invocation', async () => {
+    // Prepare
     stack.zego.setTask('ssm-1', {
       Status: 3,
       RecordBeginTimestamp: Date.now() - 1000,
@@ -37,12 +38,16 @@ describe('the ServerSecret from SSM', () => {
     await stack.track('ssm-1');
     const handler = await load();
 
+    // Act + Assess: while the parameter is missing.
     await expect(handler({}, lambdaContext())).rejects.toThrow(`SSM parameter "${PARAM}" does not exist`);
     expect(stack.zego.stats().requests).toBe(0);
     expect((await stack.store.get('ssm-1'))?.state).toBe('OPEN');
 
+    // Act + Assess: once it is there.
     ssm.setParameter(PARAM, `${SECRET}\n`); // pasted with a trailing newline
     expect((await handler({}, lambdaContext())).published).toBe(1);
+
+    // Act + Assess: a later invocation, with no read of its own.
     stack.zego.setTask('ssm-2', {
       Status: 3,
       RecordBeginTimestamp: Date.now() - 1000,
@@ -55,6 +60,7 @@ describe('the ServerSecret from SSM', () => {
   });
 
   it('skips an unreadable task item, keeps its data, and moves it out of the way for an hour', async () => {
+    // Prepare
     const handler = await load();
     // (trackedAt stays a number: it is a key of the room index, which DynamoDB itself type-checks.)
     const bad = {
@@ -66,7 +72,11 @@ describe('the ServerSecret from SSM', () => {
       dueAt: Date.now() - 5,
     };
     await stack.dynamo.doc.send(new PutCommand({ TableName: stack.table, Item: bad }));
+
+    // Act
     const summary = await handler({}, lambdaContext());
+
+    // Assess
     expect(summary.malformed).toBe(1);
     const item = await stack.store.get('corrupt-1').catch((error: Error) => error);
     expect(item).toBeInstanceOf(Error); // still unreadable: nothing was guessed or overwritten
@@ -113,6 +123,7 @@ describe('the ServerSecret from SSM', () => {
   });
 
   it('gives up after one re-read when the ServerSecret in SSM is simply wrong, having spent at most SWEEP_CONCURRENCY requests', async () => {
+    // Prepare
     ssm.setParameter(PARAM, 'ffffffffffffffffffffffffffffffff');
     const handler = await load();
     for (let i = 0; i < 20; i++) {
@@ -126,6 +137,7 @@ describe('the ServerSecret from SSM', () => {
     stack.zego.resetStats();
     const reads = ssm.calls(PARAM);
 
+    // Act + Assess
     await expect(handler({}, lambdaContext())).rejects.toThrow(/100000005/);
 
     expect(stack.zego.stats().requests).toBeLessThanOrEqual(5);

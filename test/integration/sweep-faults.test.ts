@@ -32,6 +32,7 @@ const ended = {
 
 describe('faults', () => {
   it('ends every task in its right state after 5xx, hangs, truncated and malformed bodies, resets and error codes', async () => {
+    // Prepare
     const handler = await loadHandler();
     const faults: Record<string, SimulatorFault> = {
       'flt-500': { type: 'http', status: 500 },
@@ -54,7 +55,10 @@ describe('faults', () => {
     stack.zego.injectFault({ type: 'reset' }, { taskId: 'flt-reset' });
     await stack.track('flt-reset');
 
+    // Act: the first run.
     const first = await handler({}, lambdaContext());
+
+    // Assess
     expect(first.faults).toEqual({ transient: 10, task: 0, config: 0 });
     expect(first.rateRefusals).toBe(1);
     expect(first.published).toBe(1); // the reset cost a retry, not a failed check
@@ -71,8 +75,11 @@ describe('faults', () => {
     expect((await stack.store.get('flt-system'))?.lastError).toMatchObject({ code: 300010000 });
     expect((await stack.store.get('flt-hang'))?.lastError?.message).toMatch(/timed out/i);
 
+    // Act: a second run, once the backoff is over.
     await sleep(2_100); // one fault: backoff between 1 and 2 s
     const second = await handler({}, lambdaContext());
+
+    // Assess
     expect(second).toMatchObject({ checked: 10, published: 10 });
     const events = stack.sns.published().map((p) => JSON.parse(p.parsedMessage!.default as string) as OutcomeEvent);
     expect(events.map((e) => e.recording.taskId).sort()).toEqual([...Object.keys(faults), 'flt-reset'].sort());
@@ -91,6 +98,7 @@ describe('faults', () => {
   ])(
     'stops at the first configuration fault on %s (at most SWEEP_CONCURRENCY requests), fails the invocation and leaves every task as it was',
     async (_name, env, code) => {
+      // Prepare
       const prefix = `cfg-${env.ZEGO_APP_ID ?? 'secret'}-${env.SWEEP_TRIAGE ?? 'off'}`;
       for (let i = 0; i < 40; i++) {
         stack.zego.setTask(`${prefix}-${i}`, ended);
@@ -101,6 +109,7 @@ describe('faults', () => {
       stack.zego.resetStats();
       const published = stack.sns.published().length;
 
+      // Act + Assess
       await expect(handler({}, lambdaContext())).rejects.toThrow(code);
 
       const { requests, listRequests } = stack.zego.stats();
@@ -113,6 +122,7 @@ describe('faults', () => {
   );
 
   it('never puts the ServerSecret in its log lines', async () => {
+    // Act: a failing run and then a good one, their output captured (the failing run's rejection is checked inside).
     const { lines } = await withCapturedOutput(async () => {
       const handler = await loadHandler({ ZEGO_APP_ID: '43' });
       stack.zego.setTask('log-1', ended);
@@ -121,6 +131,8 @@ describe('faults', () => {
       const good = await loadHandler();
       await good({}, lambdaContext());
     });
+
+    // Assess
     expect(lines.length).toBeGreaterThan(1);
     for (const line of lines) expect(line).not.toContain(stack.sweepEnv().ZEGO_SERVER_SECRET);
     expect(lines.some((line) => line.includes('"sweep finished"'))).toBe(true);

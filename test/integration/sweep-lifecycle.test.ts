@@ -29,6 +29,7 @@ const run = () => handler({}, lambdaContext());
 
 describe('sweep lifecycle through the real handler', () => {
   it('announces each finished recording exactly once, with its files, and nothing for open ones', async () => {
+    // Prepare
     const { zego, track, store } = stack;
     const done = (name: string, status = 3) => zegoFile({ status, FileId: `${name}.mp4` });
     // a: recording → uploading → completed
@@ -60,10 +61,14 @@ describe('sweep lifecycle through the real handler', () => {
     for (const id of ['life-a', 'life-b', 'life-c', 'life-d', 'life-e', 'life-f'])
       await track(id, { roomId: `room-${id}` });
 
+    // Act: the first run.
     const first = await run();
+
+    // Assess
     expect(first).toMatchObject({ due: 6, checked: 6, published: 3 });
     expect(first.outcomes).toEqual({ 'recording.completed': 2, 'recording.failed': 1, 'recording.expired': 0 });
 
+    // Act: "a" has ended and is uploading; a second run.
     zego.setTask('life-a', {
       Status: 3,
       RecordBeginTimestamp: begin,
@@ -72,9 +77,12 @@ describe('sweep lifecycle through the real handler', () => {
     });
     await sleep(1_100);
     const second = await run();
+
+    // Assess
     expect(second).toMatchObject({ checked: 3, published: 1 }); // a (uploading), d (confirmed missing → failed), f
     expect((await store.get('life-a'))?.state).toBe('OPEN');
 
+    // Act: "a"'s files are uploaded; a third run.
     zego.setTask('life-a', {
       Status: 3,
       RecordBeginTimestamp: begin,
@@ -83,10 +91,15 @@ describe('sweep lifecycle through the real handler', () => {
     });
     await sleep(2_100);
     const third = await run();
+
+    // Assess
     expect(third.published).toBe(1);
 
+    // Act: a fourth run.
     await sleep(2_100);
     const fourth = await run();
+
+    // Assess
     expect(fourth.published).toBe(0);
     expect(fourth.checked).toBe(1); // only f is still watched
 
@@ -132,25 +145,36 @@ describe('sweep lifecycle through the real handler', () => {
   });
 
   it('keeps an outcome whose publishing failed, and announces it on a later run — once', async () => {
+    // Prepare
     stack.zego.setTask('pub-fail', { Status: 3, RecordBeginTimestamp: begin, RecordFiles: [zegoFile({ status: 3 })] });
     await stack.track('pub-fail');
     stack.sns.failNext(1, { status: 403, code: 'AuthorizationError', message: 'not allowed' });
+
+    // Act
     const first = await run();
+
+    // Assess
     expect(first).toMatchObject({ published: 0, publishFailures: 1 });
     expect(first.outcomes['recording.completed']).toBe(1);
     expect(await stack.store.get('pub-fail')).toMatchObject({ state: 'COMPLETED' });
     expect((await stack.store.get('pub-fail'))?.publishedAt).toBeUndefined();
 
+    // Act: a later run.
     await sleep(1_100);
     const second = await run();
+
+    // Assess
     expect(second).toMatchObject({ republished: 1, published: 1 });
     expect(stack.zego.stats().byTask['pub-fail']).toBe(1); // the retry publishes; it does not ask ZEGO again
+
+    // Act + Assess: one more run.
     await sleep(1_100);
     expect((await run()).published).toBe(0);
     expect(events().filter((e) => e.recording.taskId === 'pub-fail')).toHaveLength(1);
   });
 
   it('publishes an outcome left pending by a run that died between recording and publishing', async () => {
+    // Prepare
     const now = Date.now();
     await stack.track('orphan', {
       state: 'EXPIRED',
@@ -158,7 +182,11 @@ describe('sweep lifecycle through the real handler', () => {
       dueAt: now - 1,
       outcomeReason: 'not finished 3 days after tracking began',
     });
+
+    // Act
     const summary = await run();
+
+    // Assess
     expect(summary).toMatchObject({ republished: 1, published: 1 });
     expect(stack.zego.stats().byTask.orphan).toBeUndefined();
     expect(events()).toEqual([
@@ -170,6 +198,7 @@ describe('sweep lifecycle through the real handler', () => {
   });
 
   it('takes an announced task that an older version left in the due index out of it, without announcing it again', async () => {
+    // Prepare
     const now = Date.now();
     await stack.track('stale-index', {
       state: 'COMPLETED',
@@ -177,15 +206,24 @@ describe('sweep lifecycle through the real handler', () => {
       publishedAt: now - 4000,
       dueAt: now - 1,
     });
+
+    // Act
     const summary = await run();
+
+    // Assess
     expect(summary.published).toBe(0);
     expect(events().filter((e) => e.recording.taskId === 'stale-index')).toEqual([]);
     expect((await stack.store.get('stale-index'))?.dueAt).toBeUndefined();
   });
 
   it('expires a task past the 3-day window without spending a request on it', async () => {
+    // Prepare
     await stack.track('ancient', { trackedAt: Date.now() - 3 * 86_400_000 - 1 });
+
+    // Act
     const summary = await run();
+
+    // Assess
     expect(summary.outcomes['recording.expired']).toBe(1);
     expect(stack.zego.stats().byTask.ancient).toBeUndefined();
     expect(events()).toEqual([

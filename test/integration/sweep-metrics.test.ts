@@ -94,17 +94,23 @@ describe('sweep metrics (Embedded Metric Format)', () => {
   });
 
   it('still reports the configuration errors of a run that stopped on them', async () => {
+    // Prepare
     stack.zego.setTask('m-cfg', ended(3));
     await stack.track('m-cfg');
     Object.assign(process.env, stack.sweepEnv({ ZEGO_SERVER_SECRET: '00000000000000000000000000000000' }));
     vi.resetModules();
     const { handler } = await import('../../functions/sweep');
+
+    // Act
     const emf = await emfOf(() => handler({}, lambdaContext()));
+
+    // Assess
     expect(emf).toHaveLength(1);
     expect(emf[0]).toMatchObject({ ZegoConfigErrors: 1, TasksChecked: 0, EventsPublished: 0 });
   });
 
   it('counts the open tasks on the first run of each five-minute bucket', async () => {
+    // Prepare
     const bucketStart = (t: number) => t - (t % 300_000) + 300_000 + 1_000; // next bucket, 1 s in
     const shift = bucketStart(Date.now()) - Date.now();
     const clock = { now: () => Date.now() + shift, sleep: systemClock.sleep };
@@ -114,7 +120,11 @@ describe('sweep metrics (Embedded Metric Format)', () => {
       dynamo: createDocumentClient(stack.dynamo.client),
       sns: new SNSClient({ ...TEST_AWS, endpoint: stack.sns.url }),
     });
+
+    // Act
     const emf = await emfOf(() => sweep({ runId: 'count-run', deadline: clock.now() + 20_000 }));
+
+    // Assess
     const open = emf[0]!.OpenTasks as number;
     // Every task still needing work after this run (it finished the others): the recording still running.
     const left: string[] = [];

@@ -98,10 +98,12 @@ describe('triage with DescribeTasks', () => {
     expect(writes).toBe(3); // the lease taken, marked stopping and given back; no task is rewritten
     expect(await stack.store.get(ids[0]!)).toMatchObject({ zegoStatus: 2, roomId: `room-${ids[0]}`, checks: 0 });
 
-    // Recordings that end are announced within one pass.
+    // Act: recordings that end are announced within one pass.
     const ending = ids.slice(0, 25);
     stack.zego.setTasks(ending.map((id) => [id, ended(id)] as const));
     const next = await sweep({}, lambdaContext());
+
+    // Assess
     expect(next.published).toBe(25);
     expect(next.requests).toBe(25);
     expect(
@@ -135,6 +137,7 @@ describe('triage with DescribeTasks', () => {
   });
 
   it('also works when the listing shows initialising and paused tasks as in progress', async () => {
+    // Prepare: a stack whose listing shows statuses 1, 2 and 5 as in progress.
     const other = await startLocalStack({ inProgressListing: [1, 2, 5], rateLimit: 50, describeTasksRateLimit: 50 });
     try {
       Object.assign(
@@ -147,7 +150,11 @@ describe('triage with DescribeTasks', () => {
       other.zego.setTask('paused', { Status: 5, RecordBeginTimestamp: begin() });
       other.zego.setTask('running', { Status: 2, RecordBeginTimestamp: begin() });
       for (const id of ['init', 'paused', 'running']) await other.track(id);
+
+      // Act
       const summary = await handler({}, lambdaContext());
+
+      // Assess
       expect(summary).toMatchObject({ inProgress: 3, requests: 0 });
       expect(await other.store.get('paused')).toMatchObject({ zegoStatus: 5 });
     } finally {
@@ -156,10 +163,15 @@ describe('triage with DescribeTasks', () => {
   });
 
   it('checks, with DescribeRecordStatus, the tasks a listing of status 2 leaves out (initialising, paused)', async () => {
+    // Prepare
     const sweep = await sweepWith({ SWEEP_KEEP_CHECKING: 'off' });
     stack.zego.setTask('left-out-paused', { Status: 5, RoomId: 'r', RecordBeginTimestamp: begin() });
     await stack.track('left-out-paused');
+
+    // Act
     const summary = await sweep({}, lambdaContext());
+
+    // Assess
     expect(summary).toMatchObject({ inProgress: 0, checked: 1 });
     expect(await stack.store.get('left-out-paused')).toMatchObject({ state: 'OPEN', zegoStatus: 5 });
     await finish(['left-out-paused']);
@@ -227,11 +239,16 @@ describe('discovery', () => {
   });
 
   it('tracks nothing it was not asked to when discovery is off', async () => {
+    // Prepare
     const sweep = await sweepWith({ SWEEP_KEEP_CHECKING: 'off' });
     stack.zego.setTask('ignored-stranger', recording('ignored-stranger'));
     await stack.track('someone-else'); // something due, so that the pass lists
     stack.zego.setTask('someone-else', recording('someone-else'));
+
+    // Act
     const summary = await sweep({}, lambdaContext());
+
+    // Assess
     expect(summary.discovered).toBe(0);
     expect(await stack.store.get('ignored-stranger')).toBeUndefined();
     stack.zego.setTask('ignored-stranger', 'missing');

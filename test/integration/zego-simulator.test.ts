@@ -51,7 +51,11 @@ describe('startZegoSimulator', () => {
     expect(arrivals).toEqual(offsets.map((o) => start + o));
     expect(sim.stats().maxInAnyWindow).toBe(4);
     expect(bruteForce).toBe(4);
+
+    // Act: the stats reset.
     sim.resetStats();
+
+    // Assess
     expect(sim.stats()).toMatchObject({ requests: 0, maxInAnyWindow: 0, byTask: {} });
   });
 

@@ -33,6 +33,7 @@ describe('callback signature', () => {
   });
 
   it('signs with the timestamp in whole seconds, as a string', () => {
+    // Act + Assess
     expect(signCallback(SECRET, 1_470_820_198_999, '123412')).toEqual({
       timestamp: '1470820198',
       nonce: '123412',
@@ -74,11 +75,16 @@ describe('readCallback', () => {
   });
 
   it('accepts a numeric timestamp and a numeric-string app_id', async () => {
+    // Prepare
     const signed = signCallback(SECRET, NOW);
+
+    // Act
     const callback = await readCallback(
       JSON.stringify(body({ ...signed, timestamp: Number(signed.timestamp), app_id: String(APP_ID) })),
       checks,
     );
+
+    // Assess
     expect(callback.taskId).toBe('X3CgNeE4I1qAAABN');
   });
 
@@ -119,6 +125,7 @@ describe('readCallback', () => {
   });
 
   it('accepts a timestamp 9 minutes off either way', async () => {
+    // Act + Assess
     await expect(readCallback(JSON.stringify(body({}, NOW - 9 * 60_000)), checks)).resolves.toMatchObject({
       eventType: 5,
     });
@@ -128,7 +135,10 @@ describe('readCallback', () => {
   });
 
   it('checks the signature before the AppId, so an unsigned probe learns nothing of the AppId', async () => {
+    // Act
     const error = await refusal(JSON.stringify(body({ app_id: 42, signature: 'f'.repeat(40) })));
+
+    // Assess
     expect(error?.reason).toBe('bad_signature');
   });
 

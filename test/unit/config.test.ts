@@ -11,6 +11,7 @@ const valid = {
 
 describe('sweep configuration', () => {
   it('applies the contract defaults', () => {
+    // Act + Assess
     expect(loadSweepConfig(valid)).toEqual({
       observability: { logLevel: 'INFO', serviceName: 'recwatch', metricsNamespace: 'recwatch' },
       tasksTable: 'recwatch-dev-tasks',
@@ -35,6 +36,7 @@ describe('sweep configuration', () => {
   });
 
   it('reads every variable it documents', () => {
+    // Act
     const config = loadSweepConfig({
       ...valid,
       ZEGO_API_URL: 'https://cloudrecord-api-sgp.zego.im/',
@@ -53,6 +55,8 @@ describe('sweep configuration', () => {
       DISCOVER_TASKS: 'ON',
       SWEEP_KEEP_CHECKING: 'off',
     });
+
+    // Assess
     expect(config).toMatchObject({
       triage: false,
       listRateLimit: 5,
@@ -96,20 +100,28 @@ describe('sweep configuration', () => {
     [{ SWEEP_KEEP_CHECKING: 'true' }, /^SWEEP_KEEP_CHECKING must be "on" or "off"/],
     [{ ZEGO_DESCRIBE_TASKS_RATE_LIMIT: '0' }, /^ZEGO_DESCRIBE_TASKS_RATE_LIMIT must be a whole number from 1/],
   ])('rejects %j with one line naming the variable', (change, message) => {
+    // Prepare
     const env: Record<string, string | undefined> = { ...valid, ...change };
+
+    // Act
     let error: unknown;
     try {
       loadSweepConfig(env);
     } catch (caught) {
       error = caught;
     }
+
+    // Assess
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
   });
 
   it('never repeats the secret in an error', () => {
+    // Prepare
     const secret = '9193cc662a4c0ec135ec71fb57194b38';
+
+    // Act + Assess
     expect(() => loadSweepConfig({ ...valid, ZEGO_SERVER_SECRET: secret })).toThrow(/^set only one/);
     try {
       loadSweepConfig({ ...valid, ZEGO_SERVER_SECRET: secret });
@@ -127,6 +139,7 @@ describe('callback configuration', () => {
   };
 
   it('applies the defaults, and reads the CallbackSecret from SSM or directly', () => {
+    // Act + Assess
     expect(loadCallbackConfig(callbackEnv)).toEqual({
       observability: { logLevel: 'INFO', serviceName: 'recwatch', metricsNamespace: 'recwatch' },
       tasksTable: 'recwatch-dev-tasks',
@@ -156,16 +169,19 @@ describe('callback configuration', () => {
     [{ ZEGO_APP_ID: undefined }, /^ZEGO_APP_ID is required/],
     [{ SWEEP_FUNCTION_NAME: 'no spaces allowed' }, /^SWEEP_FUNCTION_NAME is not a Lambda function name/],
   ])('rejects %j with one line naming the variable', (change, message) => {
+    // Act + Assess
     expect(() => loadCallbackConfig({ ...callbackEnv, ...change })).toThrow(message);
   });
 
   it('does not need the ServerSecret', () => {
+    // Act + Assess
     expect(() => loadCallbackConfig(callbackEnv)).not.toThrow();
   });
 });
 
 describe('list configuration', () => {
   it('needs a PAGE_TOKEN_KEY of 16 characters or more, to sign the nextTokens', () => {
+    // Act + Assess
     expect(
       loadListConfig({ TASKS_TABLE: 'recwatch-dev-tasks', PAGE_TOKEN_KEY: 'arn:aws:cloudformation:x' }).pageTokenKey,
     ).toBe('arn:aws:cloudformation:x');
@@ -178,8 +194,11 @@ describe('list configuration', () => {
 
 describe('cold start of functions/sweep.ts', () => {
   it('fails the import with one JSON log line naming the missing variable', async () => {
+    // Prepare
     const saved = { ...process.env };
     let lines: string[];
+
+    // Act: import the sweep without ZEGO_APP_ID (its rejection is checked inside, while the output is captured).
     try {
       ({ lines } = await withCapturedOutput(async () => {
         Object.assign(process.env, valid);
@@ -190,6 +209,8 @@ describe('cold start of functions/sweep.ts', () => {
     } finally {
       process.env = saved;
     }
+
+    // Assess
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({
       level: 'error',

@@ -55,11 +55,14 @@ describe('planPass', () => {
   });
 
   it('counts initialising and paused tasks as not ended when the listing shows them, and checks a listed ended one', () => {
+    // Act
     const plan = planPass(
       [task('init'), task('paused'), task('ended')],
       listing(listed('init', 1), listed('paused', 5), listed('ended', 3)),
       NOW,
     );
+
+    // Assess
     expect(kinds(plan).filter((k) => k.startsWith('check'))).toEqual(['check:ended']);
     expect(plan.inProgress).toBe(2);
   });
@@ -79,16 +82,22 @@ describe('planPass', () => {
   });
 
   it('reports listed recordings that are not among the due tasks, for discovery', () => {
+    // Act
     const plan = planPass([task('a')], listing(listed('a'), listed('stranger')), NOW);
+
+    // Assess
     expect(plan.unknown.map((t) => t.taskId)).toEqual(['stranger']);
   });
 
   it('measures lag over the tasks that needed work, not the listed ones that stay due', () => {
+    // Act
     const plan = planPass(
       [task('listed', { dueAt: NOW - 600_000 }), task('late', { dueAt: NOW - 7_000 })],
       listing(listed('listed')),
       NOW,
     );
+
+    // Assess
     expect(plan.lagMs).toBe(7_000);
   });
 });
@@ -112,7 +121,10 @@ describe('planHint', () => {
   });
 
   it('checks a hinted task the newer listing does not show in progress, and never skips a publish or an expiry', () => {
+    // Prepare
     const latest = { listing: listing(listed('ended', 3)), at: NOW };
+
+    // Act + Assess
     expect(planHint(hinted('ended', NOW - 5_000), latest, NOW).kind).toBe('check');
     expect(planHint(hinted('absent', NOW - 5_000), latest, NOW).kind).toBe('check');
     expect(planHint(hinted('no-listing', NOW - 5_000), undefined, NOW).kind).toBe('check');
@@ -123,12 +135,18 @@ describe('planHint', () => {
 
 describe('withListedFacts', () => {
   it('is undefined when nothing would change, so an unchanged in-progress task costs no write', () => {
+    // Prepare
     const known = task('a', { zegoStatus: 2, roomId: 'room-a', recordBeginTimestamp: NOW - 50_000 });
+
+    // Act + Assess
     expect(withListedFacts(known, listed('a'))).toBeUndefined();
   });
 
   it('never replaces a room the task already has', () => {
+    // Prepare
     const known = task('a', { zegoStatus: 2, roomId: 'mine', recordBeginTimestamp: NOW - 50_000 });
+
+    // Act + Assess
     expect(withListedFacts(known, listed('a'))).toBeUndefined();
   });
 });
@@ -137,28 +155,40 @@ describe('listingWindow', () => {
   const earliest = NOW - QUERY_WINDOW_MS + 60_000;
 
   it('starts just before the earliest recording start among the open due tasks', () => {
+    // Act
     const window = listingWindow(
       [task('a', { recordBeginTimestamp: NOW - 3_600_000 }), task('b', { recordBeginTimestamp: NOW - 60_000 })],
       NOW,
       false,
     );
+
+    // Assess
     expect(window).toEqual({ startTime: NOW - 3_600_000 - 1_000, endTime: NOW });
   });
 
   it('covers ZEGO’s whole 3 days, less a margin, when a start is unknown or with discovery', () => {
+    // Act + Assess
     expect(listingWindow([task('a')], NOW, false)).toEqual({ startTime: earliest, endTime: NOW });
     expect(listingWindow([], NOW, true)).toEqual({ startTime: earliest, endTime: NOW });
   });
 
   it('never starts earlier than ZEGO allows, never spans more than 3 days, and always ends after it starts', () => {
+    // Act: a recording begun long before the window.
     const w1 = listingWindow([task('a', { recordBeginTimestamp: NOW - 10 * QUERY_WINDOW_MS })], NOW, false)!;
+
+    // Assess
     expect(w1.startTime).toBe(earliest);
     expect(w1.endTime - w1.startTime).toBeLessThanOrEqual(QUERY_WINDOW_MS);
+
+    // Act: a recording begun in the future.
     const w2 = listingWindow([task('future', { recordBeginTimestamp: NOW + 5_000 })], NOW, false)!;
+
+    // Assess
     expect(w2.endTime).toBeGreaterThan(w2.startTime);
   });
 
   it('needs no listing when no open task is due', () => {
+    // Act + Assess
     expect(listingWindow([task('done', { state: 'COMPLETED' })], NOW, false)).toBeUndefined();
   });
 });

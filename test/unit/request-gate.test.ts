@@ -66,13 +66,18 @@ describe('request gate: at most `limit` per rolling second, at most `concurrency
   ])(
     'holds for limit $limit, concurrency $concurrency whatever the latency',
     async ({ limit, concurrency, latency }) => {
+      // Prepare
       const clock = new FakeClock();
       const gate = createRequestGate({ limit, concurrency, clock });
+
+      // Act
       const { attempts, maxInFlight } = await drive(gate, clock, {
         workers: concurrency + 3,
         durationMs: 8_000,
         latency,
       });
+
+      // Assess
       expect(attempts.length).toBeGreaterThan(limit * 2);
       expect(worstCaseInAnyWindow(attempts)).toBeLessThanOrEqual(limit);
       expect(maxInFlight).toBeLessThanOrEqual(concurrency);
@@ -80,14 +85,19 @@ describe('request gate: at most `limit` per rolling second, at most `concurrency
   );
 
   it('spends nearly the whole budget when answers are quick', async () => {
+    // Prepare
     const clock = new FakeClock();
     const gate = createRequestGate({ limit: 200, concurrency: 10, clock });
+
+    // Act
     const { attempts } = await drive(gate, clock, { workers: 10, durationMs: 10_000, latency: () => 20 });
-    // Each slot is held for latency + window + margin = 1022 ms: 200 / 1.022 ≈ 195.7 per second.
+
+    // Assess: each slot is held for latency + window + margin = 1022 ms: 200 / 1.022 ≈ 195.7 per second.
     expect(attempts.length / 10).toBeGreaterThanOrEqual(0.95 * 200);
   });
 
   it('the checker catches a fixed-window counter (2× the limit across an edge) and a limiter timed from sends', async () => {
+    // Prepare
     const clock = new FakeClock(0);
     // Fixed window: 10 per calendar second.
     const fixed: RequestGate = {
@@ -104,10 +114,14 @@ describe('request gate: at most `limit` per rolling second, at most `concurrency
       },
     };
     const fixedStarts: number[] = [];
+
+    // Act
     const result = await drive(fixed, clock, { workers: 10, durationMs: 3_000, latency: () => 950 });
+
+    // Assess
     expect(worstCaseInAnyWindow(result.attempts)).toBeGreaterThan(10);
 
-    // Sliding log of *send* times: exact at the sender, but arrivals may bunch up by the latency spread.
+    // Act: a sliding log of *send* times: exact at the sender, but arrivals may bunch up by the latency spread.
     const clock2 = new FakeClock(0);
     const sendTimed = createRequestGate({ limit: 10, concurrency: 10, clock: clock2, windowMs: 1000, marginMs: 0 });
     const sends = {
@@ -118,43 +132,68 @@ describe('request gate: at most `limit` per rolling second, at most `concurrency
       },
     };
     const result2 = await drive(sends, clock2, { workers: 10, durationMs: 3_000, latency: jittery });
+
+    // Assess
     expect(worstCaseInAnyWindow(result2.attempts)).toBeGreaterThan(10);
   });
 
   it("continues the previous run's window from the carried-over slot times", async () => {
+    // Prepare
     const clock = new FakeClock(50_000);
     const carriedOver = Array.from({ length: 10 }, (_, i) => 50_000 + 100 * (i + 1)); // all 10 slots busy for a while
     const gate = createRequestGate({ limit: 10, concurrency: 10, clock, carriedOver });
     let startedAt = -1;
+
+    // Act
     void gate.acquire().then((release) => {
       startedAt = clock.now();
       release();
     });
     await clock.runUntil(50_050);
+
+    // Assess
     expect(startedAt).toBe(-1);
+
+    // Act: once the first carried-over slot is free.
     await clock.runUntil(51_000);
+
+    // Assess
     expect(startedAt).toBe(50_100);
   });
 
   it('hands over its busy slots (an attempt still in flight counts as answered now)', async () => {
+    // Prepare
     const clock = new FakeClock(10_000);
     const gate = createRequestGate({ limit: 5, concurrency: 5, clock, marginMs: 0 });
+
+    // Act
     const done = await gate.acquire();
     await gate.acquire(); // still in flight
     clock.sleep(10).then(done);
     await clock.runUntil(10_010);
+
+    // Assess
     expect(gate.carryOver().sort()).toEqual([11_010, 11_010]);
+
+    // Act: once the answered slot is free.
     await clock.runUntil(11_010);
+
+    // Assess
     expect(gate.carryOver()).toEqual([12_010]); // the answered slot has freed; the one in flight is pinned to now + window
   });
 
   it('stops waiting when the run is stopped', async () => {
+    // Prepare
     const clock: Clock = new FakeClock();
     const gate = createRequestGate({ limit: 1, concurrency: 1, clock });
     await gate.acquire(); // never released
     const stop = new AbortController();
+
+    // Act
     const waiting = gate.acquire(stop.signal);
     stop.abort();
+
+    // Assess
     await expect(waiting).rejects.toBeInstanceOf(GateAbortedError);
   });
 });

@@ -85,11 +85,14 @@ describe('sweep engine on a fake clock', () => {
   });
 
   it('checks a task that ended in the next pass of the same run, with one status request', async () => {
+    // Prepare
     const env = setup({ a: Infinity, b: START + 20_000 });
     for (const id of ['a', 'b']) await env.store.create(newTask(id, START));
 
+    // Act
     const summary = await runFor(env, 60_000);
 
+    // Assess
     expect(summary.published).toBe(1);
     expect(env.publisher.events.map((e) => e.recording.taskId)).toEqual(['b']);
     expect(env.zego.statusRequests).toEqual(['b']);
@@ -97,22 +100,30 @@ describe('sweep engine on a fake clock', () => {
   });
 
   it('writes an in-progress task once (its listing facts), then never again while it stays in progress', async () => {
+    // Prepare
     const env = setup({ a: Infinity });
     await env.store.create(newTask('a', START));
     const before = env.store.writes;
 
+    // Act: two runs.
     await runFor(env, 60_000);
     const afterFirstRun = env.store.writes;
     await runFor(env, 60_000);
 
+    // Assess
     expect(afterFirstRun - before).toBe(1);
     expect(env.store.writes).toBe(afterFirstRun);
     expect(env.store.tasks.get('a')).toMatchObject({ zegoStatus: 2, roomId: 'room-a', checks: 0 });
   });
 
   it('returns at once when nothing is open', async () => {
+    // Prepare
     const env = setup({});
+
+    // Act
     const summary = await runFor(env, 60_000);
+
+    // Assess
     expect(summary).toMatchObject({ passes: 0, due: 0 });
     expect(env.clock.now() - START).toBeLessThanOrEqual(500);
   });
@@ -122,40 +133,51 @@ describe('sweep engine on a fake clock', () => {
     const env = setup({ later: START });
     await env.store.create(newTask('later', START, { dueAt: START + 20_000 }));
 
+    // Act
     const summary = await runFor(env, 60_000, { triage: false });
 
+    // Assess
     expect(summary.published).toBe(1);
     expect(env.zego.statusRequests).toEqual(['later']);
   });
 
   it('falls back to a status request for every due task when the listing fails, and triages again in the next pass', async () => {
+    // Prepare
     const env = setup({ a: Infinity, b: Infinity });
     for (const id of ['a', 'b']) await env.store.create(newTask(id, START));
     env.zego.listFails = 1;
 
+    // Act
     const summary = await runFor(env, 60_000);
 
+    // Assess
     expect(summary.listingFailures).toBe(1);
     expect(env.zego.statusRequests.sort()).toEqual(['a', 'b']);
     expect(summary.passes).toBeGreaterThanOrEqual(1);
   });
 
   it('hands a failed publish back for a later pass, and publishes it once', async () => {
+    // Prepare
     const env = setup({ done: START });
     await env.store.create(newTask('done', START));
     env.publisher.failNext = 1;
 
+    // Act
     const summary = await runFor(env, 60_000);
 
+    // Assess
     expect(summary).toMatchObject({ publishFailures: 1, republished: 1 });
     expect(env.publisher.events).toHaveLength(1);
   });
 
   it('discovers a listed recording nobody tracked, once per run', async () => {
+    // Prepare
     const env = setup({ stranger: Infinity });
 
+    // Act
     const summary = await runFor(env, 60_000, { discover: true });
 
+    // Assess
     expect(summary.discovered).toBe(1);
     expect(env.store.tasks.get('stranger')).toMatchObject({ trackedBy: 'discovery', zegoStatus: 2, state: 'OPEN' });
   });

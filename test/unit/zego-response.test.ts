@@ -29,10 +29,12 @@ describe('classifyCode', () => {
     [424_242, 'transient'],
     [-1, 'transient'],
   ] as const)('classifies %i as %s', (code, expected) => {
+    // Act + Assess
     expect(classifyCode(code)).toBe(expected);
   });
 
   it('recognises rate refusals, current and legacy', () => {
+    // Act + Assess
     expect([300_000_003, 7, 300_010_000, 1, 0].map(isRateRefusal)).toEqual([true, true, false, false, false]);
   });
 });
@@ -369,6 +371,7 @@ describe('interpretDescribeTasksBody', () => {
   });
 
   it('never classifies a listing code as task', () => {
+    // Act + Assess
     expect([0, 300_000_004, 300_001_000, 100_000_005, 424_242].map(classifyListingCode)).toEqual([
       'ok',
       'transient',
