@@ -69,7 +69,8 @@ export const SIZES: Record<SizeName, BenchSize> = {
       schedulePeriodMs: 2_000,
       finishWindowMs: 1_500,
     },
-    callback: { perSecond: 5, steadyMs: 4_000, burst: 20, openRecordings: 10, lone: 1 },
+    // No recordings in progress: the idle phase would wait a deployed 30 s check interval for them to end.
+    callback: { perSecond: 5, steadyMs: 4_000, burst: 20, openRecordings: 0, lone: 1 },
     capacity: { sizes: [40], compression: 30, completions: 6, completionWindowS: 30, latencyMs: 20 },
     listing: { rooms: 10, perRoom: 30, limit: 10 },
     coldStartRuns: 1,

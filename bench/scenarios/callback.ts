@@ -29,6 +29,7 @@ export interface CallbackOptions {
   burst: number;
   /** Recordings in progress meanwhile, which the sweep keeps watching with triage. */
   openRecordings: number;
+
   /** Callbacks into an idle stack, at the end. */
   lone: number;
 }
@@ -219,10 +220,10 @@ export async function runCallbackLatency(
     for (const id of openIds) zego.setTask(id, finished(id, beganAt, Date.now() - 1_000));
     await waitFor(() => openIds.every((id) => publishedAt.has(id)), 60_000);
     await waitFor(async () => ((await lease.state()).stopsAt ?? 0) < Date.now(), 70_000);
-    for (const taskId of loneIds) {
+    for (const [i, taskId] of loneIds.entries()) {
+      if (i > 0) await sleep(8_000); // past the started run's 5 s of staying on
       await send(taskId);
       await waitFor(() => publishedAt.has(taskId), 20_000);
-      await sleep(8_000); // past the started run's 5 s of staying on
     }
   } finally {
     stopping = true;

@@ -3,75 +3,21 @@
 // give the lease back, with both rate windows' tails, and say what the run did. The parts hold their own
 // state: the credential guard (lib/sweep/credential-guard.ts), the worker pool (worker-pool.ts), the tally
 // (tally.ts), the passes (passes.ts), the hint feed (hint-feed.ts); the rules live in the task core.
-import { type Clock, sleepUnless } from '../clock';
-import type { Logger } from '../log';
-import type { NextWork, SweepLease, TaskStore } from '../store/task-store';
-import type { CheckPolicy } from '../task/backoff';
+import { sleepUnless } from '../clock';
+import type { NextWork } from '../store/task-store';
 import { hintCap } from '../task/hint';
-import type { EventPublisher } from '../task/publisher';
 import { createRecorder } from '../task/recorder';
-import type { ZegoClient } from '../zego/types';
 import { createChecks } from './checks';
 import { createCredentialGuard } from './credential-guard';
 import { HINT_LOOK_EVERY_MS, startHintFeed } from './hint-feed';
 import { candidateJob, hintJob } from './jobs';
 import { createPasses } from './passes';
 import { createRequestGate } from './request-gate';
+import type { RunOptions, SweepDeps, SweepSettings } from './run-inputs';
 import type { SweepSummary } from './summary';
 import { LEASE_GRACE_MS, takeLease } from './take-lease';
 import { createTally } from './tally';
 import { createWorkerPool } from './worker-pool';
-
-export interface SweepDeps {
-  store: TaskStore;
-  lease: SweepLease;
-  zego: ZegoClient;
-  /**
-   * Reads the ServerSecret again, bypassing any cache, after ZEGO said the signature is wrong: a client
-   * signing with the new secret, or undefined when it did not change (or cannot be read again).
-   */
-  refreshCredentials?: () => Promise<ZegoClient | undefined>;
-  publisher: EventPublisher;
-  clock: Clock;
-  random: () => number;
-  logger: Logger;
-}
-
-/** The run's settings, as lib/config.ts resolved them (the engine applies no defaults of its own). */
-export interface SweepSettings {
-  rateLimit: number;
-  concurrency: number;
-  policy: CheckPolicy;
-  /** ZEGO_TIMEOUT_MS: one attempt's longest wait; a check may take two attempts. */
-  zegoTimeoutMs: number;
-  /** SWEEP_TRIAGE: list the recordings in progress with DescribeTasks first, each pass. */
-  triage: boolean;
-  /** ZEGO_DESCRIBE_TASKS_RATE_LIMIT. */
-  listRateLimit: number;
-  /** DISCOVER_TASKS: track every listed recording, registered or not. */
-  discover: boolean;
-  /**
-   * SWEEP_KEEP_CHECKING: pass again every CHECK_INTERVAL_SECONDS, serving hints in between, until the stop
-   * time while anything is open. Off: one sweep over what is due, each task at most once, then return.
-   */
-  keepChecking: boolean;
-  pageSize?: number;
-  /** Count the tasks still needing work after this run (a COUNT query of the due index). */
-  countOpenTasks?: boolean;
-}
-
-export interface RunOptions {
-  runId: string;
-  /** Epoch ms at which the run is killed (Lambda: now + getRemainingTimeInMillis()). */
-  deadline: number;
-  /**
-   * A run a callback started because no run was taking work. It waits up to `waitForLeaseMs` for a holder that
-   * is stopping to let go (a holder still taking work serves the hint itself: the run then returns at once),
-   * and with nothing left to do it stays `lingerMs` after its start and its last outcome, for the hints that
-   * arrive meanwhile (callbacks ask for at most one start every few seconds).
-   */
-  startedByHint?: { waitForLeaseMs: number; lingerMs: number };
-}
 
 /** Time kept back at the end of a run for writes, publishing and returning. */
 const WRITE_RESERVE_MS = 2_000;

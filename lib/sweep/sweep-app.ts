@@ -14,7 +14,8 @@ import { createDocumentClient } from '../store/document-client';
 import { createDynamoSweepLease } from '../store/dynamodb-sweep-lease';
 import { createZegoClient } from '../zego/client';
 import type { ZegoClient } from '../zego/types';
-import { type RunOptions, runSweep, stopReserveMs } from './engine';
+import { runSweep, stopReserveMs } from './engine';
+import type { RunOptions } from './run-inputs';
 import type { SweepSummary } from './summary';
 import { publishSweepMetrics } from './sweep-metrics';
 

@@ -178,7 +178,7 @@ describe('a flood of signed hints never stops polling', () => {
   const announcedAt = (taskId: string) =>
     stack.sns.published().find((p) => p.message.includes(`"taskId\\":\\"${taskId}\\"`))?.at;
 
-  // 2,000 here; the benchmark's flood scenario sends 10,000. Candidates are the last lane, so their number
+  // 2,000 here, through the real callback; test/unit/sweep-engine-hints.test.ts runs 10,000 on the fake clock. Candidates are the last lane, so their number
   // changes how long they take to drop, not when a real recording is announced.
   it('2,000 made-up task ids: a recording that ends is announced within its usual bound, and the candidates are dropped', async () => {
     // Prepare

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/log';
 import type { LeaseState, SweepLease } from '../../lib/store/task-store';
-import { runSweep, type SweepSettings, stopReserveMs } from '../../lib/sweep/engine';
+import { runSweep, stopReserveMs } from '../../lib/sweep/engine';
+import type { SweepSettings } from '../../lib/sweep/run-inputs';
 import { newTask } from '../../lib/task/task';
 import type { DescribeResult, ListedTask } from '../../lib/zego/types';
 import { FakeClock } from '../support/fake-clock';
@@ -294,6 +295,32 @@ describe('when a run returns', () => {
 });
 
 describe('a flood of signed hints', () => {
+  it('10,000 made-up task ids: a recording that ends is announced within its usual bound', async () => {
+    // Prepare: 20 recordings in progress, "r0" ends 20 s in; 10,000 candidates ZEGO does not know, named
+    // before the run starts (test/integration/callback-trust.test.ts sends 2,000 through the real callback).
+    const ids = Array.from({ length: 20 }, (_, i) => `r${i}`);
+    const answers: Record<string, (now: number) => DescribeResult> = {};
+    for (const id of ids) answers[id] = running;
+    answers.r0 = (now) => (now < START + 20_000 ? running() : ended());
+    const env = setup(answers);
+    for (const id of ids) await env.store.create(newTask(id, START));
+    for (let i = 0; i < 10_000; i++) {
+      const taskId = `made-up-${i}`;
+      env.store.candidates.set(taskId, { taskId, hintedAt: START, dueAt: START, attempts: 0, version: 0 });
+    }
+
+    // Act
+    const { summary } = await runFor(env, 60_000);
+
+    // Assess: announced by the first pass after its end (30 s) and one request, as without the flood; the
+    // candidates take what is left of the budget, never more than it.
+    expect(env.publishedAt.get('r0')! - START).toBeLessThanOrEqual(32_000);
+    expect(summary.candidates.dropped).toBeGreaterThan(0);
+    expect(summary.candidates.tracked).toBe(0);
+    expect(summary.peakRequestsPerSecond).toBeLessThanOrEqual(10);
+    expect([...env.publishedAt.keys()]).toEqual(['r0']);
+  });
+
   it('re-hinting 400 recordings in progress at 40 callbacks a second: one that ends is announced within its usual bound', async () => {
     // Prepare: 400 recordings in progress; "r0" ends 20 s in. Triage on, a pass every 30 s, ZEGO at 10/s.
     const ids = Array.from({ length: 400 }, (_, i) => `r${i}`);

@@ -2,7 +2,8 @@
 // through exactly. What the engine does with real DynamoDB, HTTP and SNS is in test/integration/sweep-*.test.ts.
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/log';
-import { runSweep, type SweepSettings, stopReserveMs } from '../../lib/sweep/engine';
+import { runSweep, stopReserveMs } from '../../lib/sweep/engine';
+import type { SweepSettings } from '../../lib/sweep/run-inputs';
 import { newTask } from '../../lib/task/task';
 import type { DescribeResult, ListedTask } from '../../lib/zego/types';
 import { FakeClock } from '../support/fake-clock';
