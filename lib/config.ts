@@ -2,6 +2,7 @@
 // process.env. A missing or malformed variable fails with one line that names it (and never its value
 // when the value could be a secret).
 import { LOG_LEVELS, type LogLevel } from './log';
+import { stopReserveMs } from './sweep/run-inputs';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -30,6 +31,7 @@ export const DEFAULTS = {
   ZEGO_DESCRIBE_TASKS_RATE_LIMIT: 10,
   DISCOVER_TASKS: false,
   SWEEP_KEEP_CHECKING: true,
+  SWEEP_TIMEOUT_SECONDS: 60,
 } as const;
 
 /** How often the stack runs the sweep (serverless.yml: `rate(1 minute)`); what the sweep times its once-in-a-while work by. */
@@ -55,6 +57,8 @@ export interface StoreConfig {
 
 export interface SweepConfig extends StoreConfig {
   eventsTopicArn: string;
+  /** EVENT_BUS_NAME: an EventBridge bus (name or ARN) that also gets every event; undefined when off. */
+  eventBusName?: string;
   zego: {
     appId: number;
     /** ZEGO_SERVER_SECRET (local use) or ZEGO_SERVER_SECRET_PARAM (an SSM parameter name). */
@@ -182,6 +186,34 @@ function eventsTopic(env: Env): string {
   return eventsTopicArn;
 }
 
+/** EVENT_BUS_NAME: unset or empty means off; otherwise a bus name (EventBridge's rule) or an event bus ARN. */
+function eventBus(env: Env): string | undefined {
+  const eventBusName = text(env, 'EVENT_BUS_NAME');
+  if (eventBusName === undefined) return undefined;
+  const name = /^[A-Za-z0-9._\-/]{1,256}$/;
+  const arn = /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._\-/]{1,256}$/;
+  if (!name.test(eventBusName) && !arn.test(eventBusName)) {
+    throw new ConfigError(`EVENT_BUS_NAME is neither an EventBridge bus name nor an event bus ARN: "${eventBusName}"`);
+  }
+  return eventBusName;
+}
+
+/**
+ * SWEEP_TIMEOUT_SECONDS (the stack sets it to the sweep's Lambda timeout, which a function cannot read): a run
+ * stops taking work its stop reserve (2 × ZEGO_TIMEOUT_MS + 2 s) before the deadline, which must leave at
+ * least half of the timeout to work.
+ */
+function sweepTimeLeft(env: Env, zegoTimeoutMs: number): void {
+  const timeoutSeconds = integer(env, 'SWEEP_TIMEOUT_SECONDS', DEFAULTS.SWEEP_TIMEOUT_SECONDS, 10, 900);
+  const reserveMs = stopReserveMs(zegoTimeoutMs);
+  if (reserveMs > (timeoutSeconds * 1000) / 2) {
+    const most = Math.floor(((timeoutSeconds * 1000) / 2 - stopReserveMs(0)) / 2);
+    throw new ConfigError(
+      `ZEGO_TIMEOUT_MS (${zegoTimeoutMs}) leaves the sweep too little time: its stop reserve (2 × ZEGO_TIMEOUT_MS + 2 s = ${reserveMs / 1000} s) must be at most half of SWEEP_TIMEOUT_SECONDS (${timeoutSeconds}), so ZEGO_TIMEOUT_MS at most ${most}`,
+    );
+  }
+}
+
 function checkIntervals(env: Env): { checkIntervalMs: number; checkIntervalMaxMs: number } {
   const checkIntervalSeconds = integer(env, 'CHECK_INTERVAL_SECONDS', DEFAULTS.CHECK_INTERVAL_SECONDS, 1, 86_400);
   const checkIntervalMaxSeconds = integer(
@@ -202,6 +234,7 @@ function checkIntervals(env: Env): { checkIntervalMs: number; checkIntervalMaxMs
 export function loadSweepConfig(env: Env): SweepConfig {
   const store = loadStoreConfig(env);
   const eventsTopicArn = eventsTopic(env);
+  const eventBusName = eventBus(env);
   const zego: SweepConfig['zego'] = {
     appId: zegoAppId(env),
     serverSecret: secretSource(env, 'ZEGO_SERVER_SECRET'),
@@ -209,9 +242,11 @@ export function loadSweepConfig(env: Env): SweepConfig {
     timeoutMs: integer(env, 'ZEGO_TIMEOUT_MS', DEFAULTS.ZEGO_TIMEOUT_MS, 100, 60_000),
     rateLimit: integer(env, 'ZEGO_RATE_LIMIT', DEFAULTS.ZEGO_RATE_LIMIT, 1, 10_000),
   };
+  sweepTimeLeft(env, zego.timeoutMs);
   return {
     ...store,
     eventsTopicArn,
+    ...(eventBusName === undefined ? {} : { eventBusName }),
     zego,
     concurrency: integer(env, 'SWEEP_CONCURRENCY', DEFAULTS.SWEEP_CONCURRENCY, 1, 1000),
     ...checkIntervals(env),

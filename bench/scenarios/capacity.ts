@@ -1,4 +1,4 @@
-import { stopReserveMs } from '../../lib/sweep/engine';
+import { stopReserveMs } from '../../lib/sweep/run-inputs';
 import type { SweepSummary } from '../../lib/sweep/summary';
 import type { Builds } from '../build';
 import { runOnSchedule } from '../schedule';

@@ -16,6 +16,9 @@ export interface StackInfo {
   apiUrl: string;
   dynamoUrl: string;
   snsUrl: string;
+  eventBridgeUrl: string;
+  /** The bus the sweep puts events on (EVENT_BUS_NAME). */
+  eventBus: string;
   /** Where ZEGO's callbacks are received. */
   callbackUrl: string;
   /** The file holding the run's CallbackSecret; undefined when it comes from ZEGO_CALLBACK_SECRET. */
@@ -79,7 +82,14 @@ export function bannerLines(info: StackInfo, paint: Paint, cwd: string): string[
       'DynamoDB',
       `dynalite at ${info.dynamoUrl}, table ${info.table} (${info.tableState === 'created' ? 'new' : 'kept from the last run'}) in ${shown(info.store)}`,
     ),
-    row('SNS', `a local endpoint at ${info.snsUrl}: events are printed here and appended to ${shown(info.eventsFile)}`),
+    row(
+      'SNS',
+      `a local endpoint at ${info.snsUrl}: events are printed here and appended to ${shown(info.eventsFile)}; an SQS-style queue (256 KiB) is subscribed`,
+    ),
+    row(
+      'bus',
+      `${info.eventBus} (EVENT_BUS_NAME) on a local EventBridge endpoint at ${info.eventBridgeUrl}: events are printed here too; an SQS-style queue (256 KiB) is its target`,
+    ),
     row('logs', `the functions' JSON log lines go to ${shown(info.logFile)}`),
   ];
   if (config.zego.kind === 'real') {

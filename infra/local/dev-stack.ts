@@ -1,6 +1,6 @@
 // `npm start`: the whole system in one process. The real functions (functions/*.ts) run unchanged against
-// local stand-ins for what AWS gives them: dynalite for DynamoDB (on disk), a wire-level SNS endpoint, an
-// HTTP server in place of API Gateway, a timer in place of EventBridge; and the ZEGO simulator playing
+// local stand-ins for what AWS gives them: dynalite for DynamoDB (on disk), wire-level SNS and EventBridge
+// endpoints (each with an SQS-style queue at the default size limit subscribed), an HTTP server in place of API Gateway, a timer in place of EventBridge; and the ZEGO simulator playing
 // demo recordings (and sending their callbacks), unless ZEGO credentials are given.
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { DEMO_RECORDINGS, type DemoPlayback, HINT_ME, playDemoRecordings, TRY_ME
 import { type DevConfig, SIMULATED_APP_ID, StartError } from './dev-config';
 import { LOCAL_AWS, startLocalDynamo } from './dynamo';
 import { createEventPrinter } from './event-printer';
+import { startEventBridgeEndpoint } from './eventbridge-endpoint';
 import { localFunctionEnv } from './function-env';
 import { divertFunctionLogs } from './function-logs';
 import { startLambdaEndpoint } from './lambda-endpoint';
@@ -23,6 +24,8 @@ import { startZegoSimulator } from './zego-simulator';
 
 export const LOCAL_TABLE = 'recwatch-local-tasks';
 export const LOCAL_TOPIC_ARN = `arn:aws:sns:${LOCAL_AWS.region}:000000000000:recwatch-local-events`;
+/** The local sweep puts every event on this bus as well (EVENT_BUS_NAME), as a stack with `eventBusName` does. */
+export const LOCAL_EVENT_BUS = 'recwatch-local-bus';
 /** The sweep's name on the local Lambda endpoint, where the callback starts a run when none is taking work. */
 export const LOCAL_SWEEP_FUNCTION = 'recwatch-local-sweep';
 /** Where ZEGO's callbacks are received, under the API's URL (as serverless.yml routes them). */
@@ -77,9 +80,25 @@ export async function startDevStack(
     const dynamo = await startLocalDynamo({ path: data.store });
     closers.push(() => dynamo.close());
     const tableState = await dynamo.ensureTasksTable(LOCAL_TABLE);
-    const sns = await startSnsEndpoint({ topicArn: LOCAL_TOPIC_ARN, region: LOCAL_AWS.region });
+    // Each target with an SQS queue at the default MaximumMessageSize behind it, as a subscriber would have:
+    // the console shows what the queue took, and any event it would refuse.
+    const printer = createEventPrinter(terminal, data.eventsFile);
+    const sns = await startSnsEndpoint({
+      topicArn: LOCAL_TOPIC_ARN,
+      region: LOCAL_AWS.region,
+      subscribers: [{ kind: 'sqs' }],
+    });
     closers.push(() => sns.close());
-    sns.onPublish(createEventPrinter(terminal, data.eventsFile));
+    sns.onPublish(printer.sns);
+    sns.onDelivery(printer.delivery);
+    const eventBridge = await startEventBridgeEndpoint({
+      region: LOCAL_AWS.region,
+      buses: [LOCAL_EVENT_BUS],
+      targets: [{ kind: 'sqs' }],
+    });
+    closers.push(() => eventBridge.close());
+    eventBridge.onPutEvent(printer.eventBridge);
+    eventBridge.onDelivery(printer.delivery);
     // Until the sweep loop runs, a start a callback asks for is a run the loop makes anyway.
     const lambda = await startLambdaEndpoint();
     closers.push(() => lambda.close());
@@ -130,6 +149,7 @@ export async function startDevStack(
         dynamoEndpoint: dynamo.endpoint,
         table: LOCAL_TABLE,
         sns: { url: sns.url, topicArn: LOCAL_TOPIC_ARN },
+        eventBridge: { url: eventBridge.url, busName: LOCAL_EVENT_BUS },
         zego,
         callbackSecret,
         pageTokenKey: randomBytes(16).toString('hex'),
@@ -153,6 +173,8 @@ export async function startDevStack(
         apiUrl: api.url,
         dynamoUrl: dynamo.endpoint,
         snsUrl: sns.url,
+        eventBridgeUrl: eventBridge.url,
+        eventBus: LOCAL_EVENT_BUS,
         callbackUrl,
         callbackSecretFile: config.callbackSecret === undefined ? data.callbackSecretFile : undefined,
         ...(zego.simulatorUrl === undefined ? {} : { simulatorUrl: zego.simulatorUrl }),

@@ -7,6 +7,8 @@ export interface LocalFunctionTargets {
   table: string;
   /** The SNS endpoint and the topic there; the sweep needs them, the HTTP functions do not. */
   sns?: { url: string; topicArn: string };
+  /** The EventBridge endpoint, and the bus the sweep also puts every event on (EVENT_BUS_NAME) when named. */
+  eventBridge?: { url: string; busName?: string };
   /** What the sweep signs its ZEGO requests with, and where it sends them. */
   zego?: { appId: string | number; serverSecret: string; apiUrl: string };
   /** Signs the listing's nextTokens. */
@@ -28,6 +30,8 @@ export function localFunctionEnv(targets: LocalFunctionTargets): Record<string, 
     // Signs the listing's nextTokens (functions/list.ts); any value of 16+ characters does locally.
     PAGE_TOKEN_KEY: targets.pageTokenKey ?? 'local-page-token-key-0123456789',
     ...(targets.sns ? { AWS_ENDPOINT_URL_SNS: targets.sns.url, EVENTS_TOPIC_ARN: targets.sns.topicArn } : {}),
+    ...(targets.eventBridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: targets.eventBridge.url } : {}),
+    ...(targets.eventBridge?.busName === undefined ? {} : { EVENT_BUS_NAME: targets.eventBridge.busName }),
     ...(targets.zego
       ? {
           ZEGO_APP_ID: String(targets.zego.appId),

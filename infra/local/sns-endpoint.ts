@@ -1,10 +1,22 @@
 // A local stand-in for Amazon SNS at the wire (awsQuery: form-encoded POST, XML answers), so the real
-// SNSClient can publish to it. Used by tests and the local stack; it keeps what was published instead of
-// delivering it. Signatures are not checked: any credentials do.
+// SNSClient can publish to it. Used by tests and the local stack. It keeps what was published, every Publish
+// tried (refused ones too), and delivers each accepted message to its SQS-style subscribers as SNS does:
+// inside the notification envelope (sns-delivery.ts), or raw, to a queue that refuses a body over its
+// MaximumMessageSize (sqs-queue.ts) while the publish itself stands. Signatures are not checked: any
+// credentials do.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsFault } from './aws-fault';
 import { listen, readBody } from './http-listener';
+import { type EnvelopeEscaping, notificationEnvelope } from './sns-delivery';
+import {
+  byteLength,
+  createLocalQueue,
+  type LocalQueue,
+  type QueueDelivery,
+  type QueueInlet,
+  SQS_DEFAULT_MAX_MESSAGE_SIZE,
+} from './sqs-queue';
 
 export interface SnsMessageAttribute {
   dataType: string;
@@ -32,6 +44,40 @@ export interface InjectedFailure {
   message?: string;
 }
 
+/** One Publish call as it arrived, and what became of it. */
+export interface PublishAttempt {
+  topicArn?: string;
+  subject?: string;
+  /** The Message parameter as sent (absent when there was none). */
+  message?: string;
+  /** What SNS counts against its limit: the message and every attribute's name, type and value, in bytes. */
+  bytes: number;
+  accepted: boolean;
+  /** The MessageId, when accepted. */
+  messageId?: string;
+  /** SNS's error, when refused (injected failures included). */
+  error?: { code: string; message: string };
+  /** Epoch ms. */
+  at: number;
+}
+
+/** An SQS queue subscribed to a topic. */
+export interface SqsSubscriberOptions {
+  kind: 'sqs';
+  /** The topic; by default the endpoint's only topic. */
+  topicArn?: string;
+  /** The queue's MaximumMessageSize: 262,144 (SQS's default) unless set. */
+  maxMessageSize?: number;
+  /** Raw message delivery: the message itself as the body, its attributes as the queue message's. Default off. */
+  raw?: boolean;
+}
+
+export interface SnsSubscription extends LocalQueue {
+  readonly subscriptionArn: string;
+  readonly topicArn: string;
+  readonly raw: boolean;
+}
+
 export interface SnsEndpointOptions {
   /** Default 127.0.0.1. */
   host?: string;
@@ -41,6 +87,12 @@ export interface SnsEndpointOptions {
   topicArn?: string | string[];
   region?: string;
   accountId?: string;
+  /** SNS's limit on a message and its attributes: 262,144 bytes unless set (lower it to force a size refusal). */
+  maxMessageBytes?: number;
+  /** SQS-style subscribers from the start (`subscribe` adds more). */
+  subscribers?: SqsSubscriberOptions[];
+  /** How delivered envelopes escape strings: `utf8` (default) as SNS does, `ascii` as the strictest encoder. */
+  escaping?: EnvelopeEscaping;
 }
 
 export interface SnsEndpoint {
@@ -48,7 +100,23 @@ export interface SnsEndpoint {
   readonly url: string;
   topics(): string[];
   published(): PublishedMessage[];
-  /** Forgets what was published and any injected failures not yet used (topics and hooks stay). */
+  /** Every Publish call, accepted or refused, in order. */
+  attempts(): PublishAttempt[];
+  /** Subscribes an SQS-style queue: every message accepted from now on is delivered to it. */
+  subscribe(options: SqsSubscriberOptions): SnsSubscription;
+  subscriptions(): SnsSubscription[];
+  /** Ends a subscription: nothing more is delivered to it. */
+  unsubscribe(subscriptionArn: string): void;
+  /** Every delivery to every subscriber, refused ones included. */
+  deliveries(): QueueDelivery[];
+  /** Called for each delivery to a subscriber, after it was taken or refused. */
+  onDelivery(callback: (delivery: QueueDelivery) => void): () => void;
+  /** From now on a Publish over `bytes` (message and attributes) is refused as too long; undefined: as at start. */
+  setMaxMessageBytes(bytes: number | undefined): void;
+  /**
+   * Forgets what was published and tried, the deliveries, any injected failures not yet used, and a changed
+   * message limit (topics, subscriptions and hooks stay).
+   */
   clear(): void;
   /** Called for each Publish before it is accepted; a hook that throws turns the Publish into an InternalError. */
   onPublish(callback: (message: PublishedMessage) => void): () => void;
@@ -59,6 +127,8 @@ export interface SnsEndpoint {
 
 // SNS: Message plus attribute names, types and values, at most 256 KiB.
 const MAX_MESSAGE_BYTES = 262_144;
+// SNS: with MessageStructure json, an SQS subscriber gets the `sqs` key, or else `default`.
+const SQS_KEY = 'sqs';
 const SUBJECT_MAX = 100;
 const XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
 // SNS: in a json-structured message, these keys must hold plain strings.
@@ -79,9 +149,95 @@ export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promis
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '000000000000';
   const topics = new Set(options.topicArn === undefined ? [] : [options.topicArn].flat());
+  const startLimit = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+  let maxMessageBytes = startLimit;
   let messages: PublishedMessage[] = [];
+  let attempts: PublishAttempt[] = [];
   const hooks = new Set<(message: PublishedMessage) => void>();
+  const deliveryHooks = new Set<(delivery: QueueDelivery) => void>();
   const failures: InjectedFailure[] = [];
+  const subscribers: Array<{ subscription: SnsSubscription; inlet: QueueInlet }> = [];
+
+  function subscribe(subscriber: SqsSubscriberOptions): SnsSubscription {
+    const only = topics.size === 1 ? [...topics][0] : undefined;
+    const topicArn = subscriber.topicArn ?? only;
+    if (topicArn === undefined || !topics.has(topicArn))
+      throw new Error(`subscribe: name one of the endpoint's topics (${[...topics].join(', ') || 'none yet'})`);
+    const subscriptionArn = `${topicArn}:${randomUUID()}`;
+    const inlet = createLocalQueue(subscriptionArn, subscriber.maxMessageSize ?? SQS_DEFAULT_MAX_MESSAGE_SIZE, (d) => {
+      for (const hook of deliveryHooks) hook(d);
+    });
+    const subscription: SnsSubscription = { ...inlet.queue, subscriptionArn, topicArn, raw: subscriber.raw ?? false };
+    subscribers.push({ subscription, inlet });
+    return subscription;
+  }
+
+  function deliver(record: PublishedMessage): void {
+    const part = record.parsedMessage;
+    const message = part === undefined ? record.message : String(part[SQS_KEY] ?? part.default);
+    for (const { subscription, inlet } of subscribers) {
+      if (subscription.topicArn !== record.topicArn) continue;
+      const { attributes } = record;
+      if (subscription.raw) {
+        inlet.offer(record.messageId, message, attributes);
+        continue;
+      }
+      const envelope = notificationEnvelope(
+        {
+          messageId: record.messageId,
+          topicArn: record.topicArn,
+          subscriptionArn: subscription.subscriptionArn,
+          region,
+          ...(record.subject === undefined ? {} : { subject: record.subject }),
+          message,
+          timestamp: record.at,
+          attributes,
+        },
+        options.escaping,
+      );
+      inlet.offer(record.messageId, envelope);
+    }
+  }
+
+  function publish(params: URLSearchParams): string {
+    const attempt: PublishAttempt = { bytes: 0, accepted: false, at: Date.now() };
+    for (const [key, name] of [
+      ['TopicArn', 'topicArn'],
+      ['Subject', 'subject'],
+      ['Message', 'message'],
+    ] as const) {
+      const value = params.get(key) ?? (key === 'TopicArn' ? params.get('TargetArn') : null);
+      if (value !== null) attempt[name] = value;
+    }
+    attempt.bytes = byteLength(attempt.message ?? '');
+    attempts.push(attempt);
+    try {
+      const failure = failures.shift();
+      if (failure)
+        throw new AwsFault(
+          failure.status,
+          failure.code,
+          failure.message ?? 'Failure injected by the local SNS endpoint',
+        );
+      const record = parsePublish(params, topics, maxMessageBytes, (bytes) => {
+        attempt.bytes = bytes;
+      });
+      for (const hook of hooks) {
+        try {
+          hook(record);
+        } catch {
+          throw new AwsFault(500, 'InternalError', 'The onPublish hook failed');
+        }
+      }
+      messages.push(record);
+      Object.assign(attempt, { accepted: true, messageId: record.messageId });
+      deliver(record);
+      return `<MessageId>${record.messageId}</MessageId>`;
+    } catch (error) {
+      if (error instanceof AwsFault) attempt.error = { code: error.code, message: error.message };
+      throw error;
+    }
+  }
 
   // Each action returns the inside of its <ActionResult> element.
   const actions: Record<string, (params: URLSearchParams) => string> = {
@@ -93,25 +249,7 @@ export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promis
       topics.add(arn);
       return `<TopicArn>${xml(arn)}</TopicArn>`;
     },
-    Publish(params) {
-      const failure = failures.shift();
-      if (failure)
-        throw new AwsFault(
-          failure.status,
-          failure.code,
-          failure.message ?? 'Failure injected by the local SNS endpoint',
-        );
-      const record = parsePublish(params, topics);
-      for (const hook of hooks) {
-        try {
-          hook(record);
-        } catch {
-          throw new AwsFault(500, 'InternalError', 'The onPublish hook failed');
-        }
-      }
-      messages.push(record);
-      return `<MessageId>${record.messageId}</MessageId>`;
-    },
+    Publish: publish,
   };
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -149,14 +287,33 @@ export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promis
     host: options.host,
     port: options.port,
   });
+  for (const subscriber of options.subscribers ?? []) subscribe(subscriber);
 
   return {
     url: listener.url,
     topics: () => [...topics],
     published: () => [...messages],
+    attempts: () => [...attempts],
+    subscribe,
+    subscriptions: () => subscribers.map((s) => s.subscription),
+    unsubscribe(subscriptionArn) {
+      const at = subscribers.findIndex((s) => s.subscription.subscriptionArn === subscriptionArn);
+      if (at >= 0) subscribers.splice(at, 1);
+    },
+    deliveries: () => subscribers.flatMap((s) => s.subscription.deliveries()).sort((a, b) => a.at - b.at),
+    onDelivery(callback) {
+      deliveryHooks.add(callback);
+      return () => deliveryHooks.delete(callback);
+    },
+    setMaxMessageBytes(bytes) {
+      maxMessageBytes = bytes ?? startLimit;
+    },
     clear() {
       messages = [];
+      attempts = [];
       failures.length = 0;
+      maxMessageBytes = startLimit;
+      for (const { inlet } of subscribers) inlet.clear();
     },
     onPublish(callback) {
       hooks.add(callback);
@@ -169,7 +326,12 @@ export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promis
   };
 }
 
-function parsePublish(params: URLSearchParams, topics: Set<string>): PublishedMessage {
+function parsePublish(
+  params: URLSearchParams,
+  topics: Set<string>,
+  maxMessageBytes: number,
+  counted: (bytes: number) => void,
+): PublishedMessage {
   const topicArn = params.get('TopicArn') ?? params.get('TargetArn');
   if (!topicArn) throw invalid('Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter');
   if (!/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w.-]+$/.test(topicArn)) throw invalid('Invalid parameter: TopicArn');
@@ -205,10 +367,12 @@ function parsePublish(params: URLSearchParams, topics: Set<string>): PublishedMe
   }
 
   const attributeBytes = Object.entries(record.attributes).reduce(
-    (sum, [name, a]) => sum + bytes(name) + bytes(a.dataType) + bytes(a.value),
+    (sum, [name, a]) => sum + byteLength(name) + byteLength(a.dataType) + byteLength(a.value),
     0,
   );
-  if (bytes(message) + attributeBytes > MAX_MESSAGE_BYTES) throw invalid('Invalid parameter: Message too long');
+  const total = byteLength(message) + attributeBytes;
+  counted(total);
+  if (total > maxMessageBytes) throw invalid('Invalid parameter: Message too long');
   return record;
 }
 
@@ -268,6 +432,5 @@ function send(response: ServerResponse, status: number, body: string): void {
 }
 
 const invalid = (message: string): AwsFault => new AwsFault(400, 'InvalidParameter', message);
-const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 const xml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);

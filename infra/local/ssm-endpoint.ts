@@ -1,10 +1,9 @@
-// A local stand-in for AWS Systems Manager Parameter Store at the wire (awsJson1_1: POST with
-// X-Amz-Target, JSON in and out), enough for the real SSMClient's GetParameter. Used by tests and the
-// local stack. Signatures are not checked: any credentials do.
-import { createHash, randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// A local stand-in for AWS Systems Manager Parameter Store at the wire (awsJson1_1, aws-json.ts), enough
+// for the real SSMClient's GetParameter. Used by tests and the local stack.
+import { createHash } from 'node:crypto';
 import { AwsFault } from './aws-fault';
-import { listen, readBody } from './http-listener';
+import { awsJsonHandler } from './aws-json';
+import { listen } from './http-listener';
 
 export type ParameterType = 'String' | 'StringList' | 'SecureString';
 
@@ -83,38 +82,13 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
     };
   }
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const requestId = randomUUID();
-    try {
-      const target = request.headers['x-amz-target'];
-      const body = await readBody(request);
-      if (target !== 'AmazonSSM.GetParameter')
-        throw new AwsFault(400, 'UnknownOperationException', `Unknown operation ${String(target)}`);
-      let input: unknown;
-      try {
-        input = JSON.parse(body === '' ? '{}' : body);
-      } catch {
-        throw new AwsFault(400, 'SerializationException', 'Request body is not valid JSON');
-      }
-      send(
-        response,
-        200,
-        requestId,
-        getParameter(typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {}),
-      );
-    } catch (error) {
-      const fault =
-        error instanceof AwsFault
-          ? error
-          : new AwsFault(500, 'InternalServerError', 'Internal error in the local SSM endpoint');
-      send(response, fault.status, requestId, { __type: fault.code, message: fault.message });
-    }
-  }
-
-  const listener = await listen((request, response) => void handle(request, response), {
-    host: options.host,
-    port: options.port,
+  const handler = awsJsonHandler({
+    targetPrefix: 'AmazonSSM',
+    operations: { GetParameter: getParameter },
+    internalErrorCode: 'InternalServerError',
+    serviceName: 'SSM',
   });
+  const listener = await listen(handler, { host: options.host, port: options.port });
 
   return {
     url: listener.url,
@@ -136,14 +110,4 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
     },
     close: () => listener.close(),
   };
-}
-
-function send(response: ServerResponse, status: number, requestId: string, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/x-amz-json-1.1',
-    'content-length': Buffer.byteLength(text),
-    'x-amzn-requestid': requestId,
-  });
-  response.end(text);
 }

@@ -1,15 +1,30 @@
 // The SNS Publish input that carries an outcome event (contract: "Events"): the JSON event for machines
-// under `default`, a short text for people under `email`, a Subject and filterable attributes. A message
-// never exceeds SNS's 256 KiB: the email's file list is cut first, then, for a recording whose files do not
-// fit even in the JSON alone, the event's own list (with `fileCount` and `filesTruncated` saying so).
+// under `default`, a short text for people under `email`, a Subject and filterable attributes. Two sizes
+// must fit: the message SNS takes (256 KiB), and what SNS delivers to an SQS queue or an HTTPS endpoint, the
+// `default` event escaped inside SNS's JSON envelope, which a queue with the default MaximumMessageSize
+// (256 KiB) must take. The email's file list is cut first, then, for a recording whose files do not fit, the
+// event's own list (with `fileCount` and `filesTruncated` saying so).
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import type { OutcomeEvent } from '../task/outcome-event';
 import type { OutcomeEventType } from '../task/task';
 import type { RecordingFileView } from '../task/view';
 import { FILE_STATUS } from '../zego/vocabulary';
+import { escapedBytes, fitFiles, largest, withFiles } from './fit';
 
 // SNS: Message plus every attribute's name, type and value must fit in 256 KiB (262,144 bytes).
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
+// SQS: a queue's MaximumMessageSize is 262,144 bytes unless raised; SNS delivers the envelope below as the body.
+export const SQS_DEFAULT_MAX_BYTES = 262_144;
+/**
+ * SNS's notification envelope, as delivered to SQS and HTTPS subscribers without raw message delivery (AWS:
+ * "Parsing message formats"), beside the escaped Message: Type, MessageId (a UUID), TopicArn, Subject (99
+ * ASCII characters at most, escaped), Timestamp, SignatureVersion, Signature (344 base64 characters for a
+ * 2048-bit key, 684 for 4096), SigningCertURL (about 110), UnsubscribeURL (about 120 beside the subscription
+ * ARN), the keys and their pretty-printing: counted at their longest, rounded up. The topic ARN is counted
+ * apart, four times (TopicArn, and the subscription ARN in UnsubscribeURL, URL-encoded at worst), and so are the
+ * message attributes.
+ */
+export const SNS_ENVELOPE_FIXED_BYTES = 2_048;
 // SNS: Subject must be ASCII without line breaks or control characters, "less than 100 characters".
 const SUBJECT_MAX = 99;
 // Long ids are cut so the outcome part of the Subject always shows.
@@ -32,32 +47,31 @@ const FILE_STATUS_NOTE: Partial<Record<number, string>> = {
  * an email with none does not fit, the JSON event carries as many files as fit, with `fileCount` (the
  * total) and `filesTruncated: true`, and both say where the rest is (GET /recordings/{taskId}).
  */
-export function buildSnsPublishInput(event: OutcomeEvent, topicArn: string): PublishCommandInput {
+export function buildSnsPublishInput(
+  event: OutcomeEvent,
+  topicArn: string,
+  options: { maxFiles?: number } = {},
+): PublishCommandInput {
   const attributes: NonNullable<PublishCommandInput['MessageAttributes']> = {
     eventType: { DataType: 'String', StringValue: event.eventType },
   };
   const { roomId } = event.recording;
   if (roomId !== undefined && roomId !== '') attributes.roomId = { DataType: 'String', StringValue: roomId };
   const fits = (message: string): boolean => byteLength(message) + attributeBytes(attributes) <= SNS_MAX_MESSAGE_BYTES;
+  // What an SQS queue or HTTPS endpoint receives: the JSON event escaped in the envelope.
+  const envelopeOverhead = SNS_ENVELOPE_FIXED_BYTES + 4 * escapedBytes(topicArn) + envelopeAttributeBytes(attributes);
+  const delivered = (carried: OutcomeEvent): boolean =>
+    envelopeOverhead + escapedBytes(JSON.stringify(carried)) <= SQS_DEFAULT_MAX_BYTES;
+  const eventFits = (carried: OutcomeEvent): boolean => delivered(carried) && fits(messageWith(carried, 0));
 
-  const files = event.recording.files ?? [];
-  // The event itself: whole, or with its first `kept` files and the cut said.
-  const eventWith = (kept: number): OutcomeEvent => {
-    if (kept >= files.length && event.recording.filesTruncated !== true) return event;
-    const total = event.recording.fileCount ?? files.length;
-    return {
-      ...event,
-      recording: { ...event.recording, files: files.slice(0, kept), fileCount: total, filesTruncated: true },
-    };
-  };
   const messageWith = (carried: OutcomeEvent, shown: number): string =>
     JSON.stringify({ default: JSON.stringify(carried), email: emailText(carried, shown) });
 
-  let carried = event;
-  if (!fits(messageWith(event, 0))) {
-    // Even without an email list the files do not fit: the most the event can carry (at least none).
-    carried = eventWith(largest(files.length - 1, (kept) => fits(messageWith(eventWith(kept), 0))));
-  }
+  // Even without an email list the files may not fit: the most the event can carry (at least none).
+  let carried = fitFiles(event, eventFits);
+  // A retry after SNS refused the message for its size: fewer files still.
+  const carriedFiles = carried.recording.files?.length ?? 0;
+  if (options.maxFiles !== undefined && options.maxFiles < carriedFiles) carried = withFiles(event, options.maxFiles);
   const listed = carried.recording.files?.length ?? 0;
   const shown = fits(messageWith(carried, listed)) ? listed : largest(listed - 1, (n) => fits(messageWith(carried, n)));
   return {
@@ -67,17 +81,6 @@ export function buildSnsPublishInput(event: OutcomeEvent, topicArn: string): Pub
     Subject: subjectFor(carried),
     MessageAttributes: attributes,
   };
-}
-
-/** The largest n in [0, high] for which `ok(n)` holds, `ok` being true up to some n and false past it. */
-function largest(high: number, ok: (n: number) => boolean): number {
-  let low = 0;
-  while (low < high) {
-    const mid = Math.ceil((low + high) / 2);
-    if (ok(mid)) low = mid;
-    else high = mid - 1;
-  }
-  return Math.max(0, low);
 }
 
 function subjectFor(event: OutcomeEvent): string {
@@ -162,6 +165,15 @@ function attributeBytes(attributes: NonNullable<PublishCommandInput['MessageAttr
   return Object.entries(attributes).reduce(
     (sum, [name, value]) =>
       sum + byteLength(name) + byteLength(value.DataType ?? '') + byteLength(value.StringValue ?? ''),
+    0,
+  );
+}
+
+/** SNS's envelope's attributes: `"name":{"Type":"String","Value":"…"}` each, escaped. */
+function envelopeAttributeBytes(attributes: NonNullable<PublishCommandInput['MessageAttributes']>): number {
+  return Object.entries(attributes).reduce(
+    (sum, [name, value]) =>
+      sum + 40 + escapedBytes(name) + escapedBytes(value.DataType ?? '') + escapedBytes(value.StringValue ?? ''),
     0,
   );
 }

@@ -1,32 +1,62 @@
 // The event publisher's SNS adapter. SDK errors stop here and become a PublishError; the outcome then stays
-// pending and a later run retries it.
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+// pending and a later run retries it. A message SNS refuses for its size is sent again at once with fewer
+// files (half, then none beyond `fileCount`): a big recording is announced, never set aside.
+import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import { errorCode } from '../error-code';
+import type { OutcomeEvent } from '../task/outcome-event';
 import { type EventPublisher, PublishError } from '../task/publisher';
 import { buildSnsPublishInput } from './sns-message';
 
 // SNS: InvalidParameter (e.g. "Message too long") and InvalidParameterValue are about the message itself.
 const PERMANENT_CODES = new Set(['InvalidParameter', 'InvalidParameterValue']);
+// SNS: "Invalid parameter: Message too long" (and the like, for the message and its attributes).
+const TOO_LONG = /too long|too large|exceeds|size/i;
 
 export function createEventPublisher(options: { sns: SNSClient; topicArn: string }): EventPublisher {
   const { sns, topicArn } = options;
   return {
+    target: 'sns',
     async publish(event) {
-      let messageId: string | undefined;
-      try {
-        ({ MessageId: messageId } = await sns.send(new PublishCommand(buildSnsPublishInput(event, topicArn))));
-      } catch (error) {
-        const code = publishErrorCode(error);
-        throw new PublishError(`SNS Publish failed: ${code}${detailOf(error, code)}`, {
-          cause: error,
-          code,
-          permanent: PERMANENT_CODES.has(code),
-        });
+      let input = buildSnsPublishInput(event, topicArn);
+      for (;;) {
+        let messageId: string | undefined;
+        try {
+          ({ MessageId: messageId } = await sns.send(new PublishCommand(input)));
+        } catch (error) {
+          const code = publishErrorCode(error);
+          const smaller = tooLong(error, code) ? lessOf(event, input, topicArn) : undefined;
+          if (smaller !== undefined) {
+            input = smaller;
+            continue;
+          }
+          throw new PublishError(`SNS Publish failed: ${code}${detailOf(error, code)}`, {
+            cause: error,
+            code,
+            permanent: PERMANENT_CODES.has(code),
+          });
+        }
+        if (!messageId) throw new PublishError('SNS Publish failed: the answer carried no MessageId');
+        return { messageId };
       }
-      if (!messageId) throw new PublishError('SNS Publish failed: the answer carried no MessageId');
-      return { messageId };
     },
   };
+}
+
+const tooLong = (error: unknown, code: string): boolean =>
+  PERMANENT_CODES.has(code) && error instanceof Error && TOO_LONG.test(error.message);
+
+/** The input again with half the files the refused one carried, then none; undefined when it carried none. */
+function lessOf(event: OutcomeEvent, refused: PublishCommandInput, topicArn: string): PublishCommandInput | undefined {
+  const carried = filesIn(refused);
+  if (carried === 0) return undefined;
+  return buildSnsPublishInput(event, topicArn, { maxFiles: carried > 1 ? Math.floor(carried / 2) : 0 });
+}
+
+/** How many files a built input's JSON event carries. */
+function filesIn(input: PublishCommandInput): number {
+  const { default: json } = JSON.parse(input.Message ?? '{}') as { default?: string };
+  const carried = JSON.parse(json ?? '{}') as { recording?: { files?: unknown[] } };
+  return carried.recording?.files?.length ?? 0;
 }
 
 // awsQuery errors carry SNS's own code in `Code` (e.g. "AuthorizationError" for AuthorizationErrorException);

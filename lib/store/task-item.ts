@@ -5,6 +5,8 @@ import { CANDIDATE_RETENTION_MS, type Candidate } from '../task/hint';
 import {
   CLOSED_BY,
   type ClosedBy,
+  EVENT_TARGETS,
+  type EventTargetName,
   type RecordingFile,
   TASK_STATES,
   type Task,
@@ -206,6 +208,7 @@ export function fromItem(item: TaskItem): Task {
   if (fileCount !== undefined) task.fileCount = fileCount;
   if (item.filesTruncated === true) task.filesTruncated = true;
   if (item.lastError !== undefined && item.lastError !== null) task.lastError = errorOf(item.lastError, bad);
+  if (item.publishedTo !== undefined && item.publishedTo !== null) task.publishedTo = targetsOf(item.publishedTo, bad);
   return task;
 }
 
@@ -240,6 +243,13 @@ function filesOf(value: unknown, bad: (detail: string) => Error): RecordingFile[
     for (const key of FILE_NUMBERS) if (typeof source[key] === 'number') file[key] = source[key];
     return file;
   });
+}
+
+/** The targets an event went out to; a name this version does not know (a later one's target) is left out. */
+function targetsOf(value: unknown, bad: (detail: string) => Error): EventTargetName[] {
+  if (!Array.isArray(value) || !value.every((name) => typeof name === 'string'))
+    throw bad('publishedTo is not a list of names');
+  return value.filter((name): name is EventTargetName => EVENT_TARGETS.includes(name as EventTargetName));
 }
 
 function errorOf(value: unknown, bad: (detail: string) => Error): TaskError {

@@ -10,7 +10,7 @@ import { backoffDelay } from '../task/backoff';
 import { CANDIDATE_ATTEMPTS, type Candidate } from '../task/hint';
 import { adoptRoomId } from '../task/ids';
 import { applyHintedResult, applyResult, type Decision } from '../task/outcome';
-import type { Recorded, Recorder } from '../task/recorder';
+import { type Recorded, type Recorder, RefusedAfterWrite } from '../task/recorder';
 import { setAside } from '../task/set-aside';
 import { newTask, type Task } from '../task/task';
 import type { DescribeResult, ListedTask, RecordingStatus, RequestGate } from '../zego/types';
@@ -215,8 +215,10 @@ export function createChecks(deps: ChecksDeps): Checks {
       if (created) tally.summary.discovered++;
     },
 
-    async setAside(task, error) {
+    async setAside(read, error) {
       tally.summary.errors++;
+      // The recorder may have written the task before its error (a target refused the event after another took it).
+      const task = error instanceof RefusedAfterWrite ? error.task : read;
       const aside = setAside(task, clock.now(), deps.policy.checkIntervalMs, deps.random);
       logger.error('a task could not be processed; it is set aside and tried again later', {
         taskId: task.taskId,

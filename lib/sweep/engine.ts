@@ -4,6 +4,7 @@
 // state: the credential guard (lib/sweep/credential-guard.ts), the worker pool (worker-pool.ts), the tally
 // (tally.ts), the passes (passes.ts), the hint feed (hint-feed.ts); the rules live in the task core.
 import { sleepUnless } from '../clock';
+import type { Logger } from '../log';
 import type { NextWork } from '../store/task-store';
 import { hintCap } from '../task/hint';
 import { createRecorder } from '../task/recorder';
@@ -13,21 +14,14 @@ import { HINT_LOOK_EVERY_MS, startHintFeed } from './hint-feed';
 import { candidateJob, hintJob } from './jobs';
 import { createPasses } from './passes';
 import { createRequestGate } from './request-gate';
-import type { RunOptions, SweepDeps, SweepSettings } from './run-inputs';
+import { type RunOptions, type SweepDeps, type SweepSettings, stopReserveMs } from './run-inputs';
 import type { SweepSummary } from './summary';
 import { LEASE_GRACE_MS, takeLease } from './take-lease';
 import { createTally } from './tally';
 import { createWorkerPool } from './worker-pool';
 
-/** Time kept back at the end of a run for writes, publishing and returning. */
-const WRITE_RESERVE_MS = 2_000;
 /** The most a pass reads ahead of now. */
 const LOOKAHEAD_MAX_MS = 5_000;
-
-/** Stop taking work this long before the deadline: a check started then (two attempts at most) still ends in time. */
-export function stopReserveMs(zegoTimeoutMs: number): number {
-  return 2 * zegoTimeoutMs + WRITE_RESERVE_MS;
-}
 
 export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: RunOptions): Promise<SweepSummary> {
   const { store, clock, logger } = deps;
@@ -35,6 +29,14 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   const tally = createTally(run.runId);
   const { summary } = tally;
   const stopAt = run.deadline - stopReserveMs(settings.zegoTimeoutMs);
+  const skip = (why: string, log: Logger['info']): SweepSummary => {
+    summary.skipped = why;
+    summary.durationMs = Math.round(clock.now() - startedAt);
+    log('sweep skipped', { summary });
+    return summary;
+  };
+  // A check started now could not end by the deadline: nothing is taken (lib/config.ts refuses such settings).
+  if (stopAt <= startedAt) return skip('no time to work: the stop reserve exceeds the time left', logger.error);
 
   // The stop timer (a real one: it keeps the process alive while the run waits or works).
   const stop = new AbortController();
@@ -50,10 +52,7 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
   });
   if (lease === undefined) {
     clearTimeout(stopTimer);
-    summary.skipped = 'another sweep holds the lease';
-    summary.durationMs = Math.round(clock.now() - startedAt);
-    logger.info('sweep skipped', { summary });
-    return summary;
+    return skip('another sweep holds the lease', logger.info);
   }
 
   // 2. The parts, wired.
@@ -69,7 +68,14 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings, run: Ru
     logger,
   });
   const retryAfterMs = settings.policy.checkIntervalMs;
-  const recorder = createRecorder({ store, publisher: deps.publisher, clock, logger, retryAfterMs });
+  const recorder = createRecorder({
+    store,
+    publishers: deps.publishers,
+    appId: settings.appId,
+    clock,
+    logger,
+    retryAfterMs,
+  });
   const closed = new EventTarget(); // a job closed a task: the run may have nothing left open
   const checks = createChecks({
     store,

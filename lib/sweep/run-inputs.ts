@@ -1,5 +1,6 @@
 // What one sweep run is given: its parts (SweepDeps), its settings as lib/config.ts resolved them (SweepSettings)
-// and the run's own options (RunOptions). lib/sweep/engine.ts runs it.
+// and the run's own options (RunOptions), and the time a run keeps back at its end (lib/config.ts refuses a
+// ZEGO_TIMEOUT_MS that leaves too little). lib/sweep/engine.ts runs it.
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
 import type { SweepLease, TaskStore } from '../store/task-store';
@@ -16,7 +17,8 @@ export interface SweepDeps {
    * signing with the new secret, or undefined when it did not change (or cannot be read again).
    */
   refreshCredentials?: () => Promise<ZegoClient | undefined>;
-  publisher: EventPublisher;
+  /** The outcome events' targets: SNS, and EventBridge when EVENT_BUS_NAME is set. */
+  publishers: readonly EventPublisher[];
   clock: Clock;
   random: () => number;
   logger: Logger;
@@ -24,6 +26,8 @@ export interface SweepDeps {
 
 /** The run's settings, as lib/config.ts resolved them (the engine applies no defaults of its own). */
 export interface SweepSettings {
+  /** ZEGO_APP_ID: carried by every event. */
+  appId: number;
   rateLimit: number;
   concurrency: number;
   policy: CheckPolicy;
@@ -56,4 +60,12 @@ export interface RunOptions {
    * arrive meanwhile (callbacks ask for at most one start every few seconds).
    */
   startedByHint?: { waitForLeaseMs: number; lingerMs: number };
+}
+
+/** Time kept back at the end of a run for writes, publishing and returning. */
+const WRITE_RESERVE_MS = 2_000;
+
+/** Stop taking work this long before the deadline: a check started then (two attempts at most) still ends in time. */
+export function stopReserveMs(zegoTimeoutMs: number): number {
+  return 2 * zegoTimeoutMs + WRITE_RESERVE_MS;
 }

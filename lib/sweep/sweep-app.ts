@@ -1,10 +1,12 @@
 // Builds the sweep from its configuration: SDK clients, logger and metrics once per container (module
 // scope of the function), injectable so tests and the local stack point them at local endpoints.
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../clock';
 import { SWEEP_SCHEDULE_MS, type SweepConfig } from '../config';
+import { createEventBridgePublisher } from '../events/eventbridge-publisher';
 import { createEventPublisher } from '../events/sns-publisher';
 import { createFunctionBase } from '../function-base';
 import type { LambdaContextLike, Logger } from '../log';
@@ -14,14 +16,16 @@ import { createDocumentClient } from '../store/document-client';
 import { createDynamoSweepLease } from '../store/dynamodb-sweep-lease';
 import { createZegoClient } from '../zego/client';
 import type { ZegoClient } from '../zego/types';
-import { runSweep, stopReserveMs } from './engine';
-import type { RunOptions } from './run-inputs';
+import { runSweep } from './engine';
+import { type RunOptions, stopReserveMs } from './run-inputs';
 import type { SweepSummary } from './summary';
 import { publishSweepMetrics } from './sweep-metrics';
+import { logZegoFailures } from './zego-failure-log';
 
 export interface SweepAppOverrides {
   dynamo?: DynamoDBDocumentClient;
   sns?: SNSClient;
+  eventBridge?: EventBridgeClient;
   ssm?: SSMClient;
   logger?: Logger;
   clock?: Clock;
@@ -61,15 +65,23 @@ export function createSweep(config: SweepConfig, overrides: SweepAppOverrides = 
     now: () => clock.now(),
     minRefreshIntervalMs: 0,
   });
+  const publishers = [
+    createEventPublisher({ sns: overrides.sns ?? new SNSClient({}), topicArn: config.eventsTopicArn }),
+  ];
+  if (config.eventBusName !== undefined) {
+    const eventBridge = overrides.eventBridge ?? new EventBridgeClient({});
+    publishers.push(createEventBridgePublisher({ eventBridge, eventBusName: config.eventBusName }));
+  }
   const deps = {
     store,
     lease: createDynamoSweepLease({ client: dynamo, table: config.tasksTable }),
-    publisher: createEventPublisher({ sns: overrides.sns ?? new SNSClient({}), topicArn: config.eventsTopicArn }),
+    publishers,
     clock,
     random: Math.random,
     logger,
   };
   const settings = {
+    appId: config.zego.appId,
     rateLimit: config.zego.rateLimit,
     concurrency: config.concurrency,
     policy: { checkIntervalMs: config.checkIntervalMs, checkIntervalMaxMs: config.checkIntervalMaxMs },
@@ -85,12 +97,13 @@ export function createSweep(config: SweepConfig, overrides: SweepAppOverrides = 
   let signingSecret: string | undefined;
   const clientFor = (serverSecret: string): ZegoClient => {
     if (zego === undefined || serverSecret !== signingSecret) {
-      zego = createZegoClient({
+      const client = createZegoClient({
         appId: config.zego.appId,
         serverSecret,
         baseUrl: config.zego.apiUrl,
         timeoutMs: config.zego.timeoutMs,
       });
+      zego = logZegoFailures(client, logger);
       signingSecret = serverSecret;
     }
     return zego;

@@ -1,8 +1,12 @@
-// The port outcome events leave through: the task core's recorder publishes through it, and the targets'
-// adapters (lib/events/sns-publisher.ts) turn a target's failures into a PublishError at their edge.
+// The port outcome events leave through, one per target: the task core's recorder publishes through each,
+// and the targets' adapters (lib/events/sns-publisher.ts, lib/events/eventbridge-publisher.ts) turn a
+// target's failures into a PublishError at their edge.
 import type { OutcomeEvent } from './outcome-event';
+import type { EventTargetName } from './task';
 
 export interface EventPublisher {
+  /** Which target this is: the task records that the event went out there, so a retry skips it. */
+  readonly target: EventTargetName;
   publish(event: OutcomeEvent): Promise<{ messageId: string }>;
 }
 

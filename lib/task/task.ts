@@ -12,6 +12,19 @@ export const EVENT_TYPE = {
 } as const satisfies Record<Exclude<TaskState, 'OPEN'>, string>;
 export type OutcomeEventType = (typeof EVENT_TYPE)[keyof typeof EVENT_TYPE];
 
+/** The targets an outcome event is put on: the SNS topic always, an EventBridge bus when EVENT_BUS_NAME is set. */
+export const EVENT_TARGETS = ['sns', 'eventBridge'] as const;
+export type EventTargetName = (typeof EVENT_TARGETS)[number];
+
+/**
+ * The id of a closed task's outcome event (contract: "Events"): opaque to subscribers, the same on every retry
+ * and republish of one outcome (delivery is at least once), different for a task untracked and tracked again.
+ */
+export function eventIdOf(task: Pick<Task, 'taskId' | 'trackedAt' | 'state'>): string | undefined {
+  if (task.state === 'OPEN') return undefined;
+  return `${task.taskId}:${task.trackedAt}:${EVENT_TYPE[task.state]}`;
+}
+
 /** Which check closed a task: a scheduled one (poll), or one a ZEGO callback's hint asked for. */
 export const CLOSED_BY = ['poll', 'callback'] as const;
 export type ClosedBy = (typeof CLOSED_BY)[number];
@@ -93,7 +106,13 @@ export interface Task extends RecordingFacts {
   /** Why the task closed as it did, in a few words (e.g. "file upload failed"). */
   outcomeReason?: string;
   closedBy?: ClosedBy;
+  /** When the outcome event had gone out to every target. */
   publishedAt?: number;
+  /**
+   * The targets the outcome event went out to, while some have not taken it yet: a retry sends it to the
+   * others only. Absent on a task published in full (or by a version that had one target).
+   */
+  publishedTo?: EventTargetName[];
   /** Optimistic-concurrency counter: every write is conditional on it. */
   version: number;
 }

@@ -1,7 +1,15 @@
 // The public view of a task (the HTTP API's answers and every event's `recording`): what users rely on,
 // built by one function from the stored task.
 import { FILE_STATUS } from '../zego/vocabulary';
-import type { ClosedBy, RecordingFacts, RecordingFile, Task, TaskError, TrackedBy } from './task';
+import {
+  type ClosedBy,
+  eventIdOf,
+  type RecordingFacts,
+  type RecordingFile,
+  type Task,
+  type TaskError,
+  type TrackedBy,
+} from './task';
 
 /** A file as the public view shows it (ZEGO's stream-begin time is internal). */
 export type RecordingFileView = Omit<RecordingFile, 'beginTimestamp'>;
@@ -16,6 +24,8 @@ export interface RecordingView extends RecordingFacts {
   lastCheckedAt?: string;
   nextCheckAt?: string;
   closedAt?: string;
+  /** A closed task's outcome event id (the event's `eventId`): what a subscriber catching up dedupes on. */
+  eventId?: string;
   outcomeReason?: string;
   closedBy?: ClosedBy;
   lastError?: { kind: TaskError['kind']; code?: number; message: string; at: string };
@@ -54,6 +64,8 @@ export function toRecordingView(task: Task): RecordingView {
   if (task.lastCheckedAt !== undefined) view.lastCheckedAt = iso(task.lastCheckedAt);
   if (task.state === 'OPEN' && task.dueAt !== undefined) view.nextCheckAt = iso(task.dueAt);
   if (task.closedAt !== undefined) view.closedAt = iso(task.closedAt);
+  const eventId = eventIdOf(task);
+  if (eventId !== undefined) view.eventId = eventId;
   if (task.outcomeReason !== undefined) view.outcomeReason = task.outcomeReason;
   if (task.closedBy !== undefined) view.closedBy = task.closedBy;
   if (task.lastError !== undefined) {

@@ -39,7 +39,7 @@ interface Service {
   provider: { environment: Environment };
   functions: Record<
     string,
-    { environment?: Environment; events?: Array<{ schedule?: { rate: string | string[] } | string }> }
+    { environment?: Environment; timeout?: number; events?: Array<{ schedule?: { rate: string | string[] } | string }> }
   >;
 }
 
@@ -71,7 +71,9 @@ function stackDefaults(functionName: string): { params: Record<string, string>; 
   const plain: Record<string, string> = {};
   for (const [name, value] of Object.entries(environment)) {
     const fallback = paramDefault(value);
+    const timeout = /^\$\{self:functions\.(\w+)\.timeout\}$/.exec(String(value));
     if (fallback !== undefined) params[name] = fallback;
+    else if (timeout !== null) plain[name] = String(service.functions[timeout[1]!]?.timeout);
     else if ((typeof value === 'string' && !value.includes('${')) || typeof value === 'number')
       plain[name] = String(value);
   }

@@ -4,7 +4,7 @@
 // network; test/support/global-setup.ts).
 import { describe, expect, it } from 'vitest';
 import { loadSweepConfig } from '../../lib/config';
-import { stopReserveMs } from '../../lib/sweep/engine';
+import { stopReserveMs } from '../../lib/sweep/run-inputs';
 import { type Json, type JsonObject, STAGE } from '../support/cloudformation';
 import { loadTemplate } from '../support/template';
 
@@ -104,6 +104,7 @@ describe('sweep function', () => {
       ZEGO_DESCRIBE_TASKS_RATE_LIMIT: '10',
       DISCOVER_TASKS: 'off',
       SWEEP_KEEP_CHECKING: 'on',
+      SWEEP_TIMEOUT_SECONDS: '60',
     });
 
     // Act + Assess: the defaults the stack deploys are the ones the code applies without them.

@@ -10,6 +10,7 @@ import type { RecordingFile, Task } from '../../lib/task/task';
 import { BACKUP_STORAGE_WARNING, toRecordingView } from '../../lib/task/view';
 
 const TOPIC = 'arn:aws:sns:us-east-1:000000000000:recwatch-events';
+const APP_ID = 1234567890;
 const T0 = Date.parse('2026-11-24T10:00:00.000Z');
 const T1 = Date.parse('2026-11-24T10:05:00.000Z');
 
@@ -68,17 +69,20 @@ describe('buildOutcomeEvent', () => {
     const closed = task();
 
     // Act
-    const event = buildOutcomeEvent(closed, T1);
+    const event = buildOutcomeEvent(closed, T1, APP_ID);
 
     // Assess
     expect(event).toStrictEqual({
       eventId: `X3CgNeE4I1qAAABN:${T0}:recording.completed`,
       eventType: 'recording.completed',
       schemaVersion: 1,
+      appId: APP_ID,
       occurredAt: '2026-11-24T10:05:00.000Z',
       recording: toRecordingView(closed),
     });
     expect(event.recording).toMatchObject({
+      eventId: event.eventId,
+      closedAt: '2026-11-24T10:05:00.000Z',
       taskId: 'X3CgNeE4I1qAAABN',
       roomId: 'room-1',
       state: 'COMPLETED',
@@ -99,9 +103,9 @@ describe('buildOutcomeEvent', () => {
       const trackedAgain = task({ state, trackedAt: T0 + 1 });
 
       // Act
-      const first = buildOutcomeEvent(closed, T1);
-      const again = buildOutcomeEvent({ ...closed, version: closed.version + 2 }, T1 + 60_000);
-      const afterRetrack = buildOutcomeEvent(trackedAgain, T1);
+      const first = buildOutcomeEvent(closed, T1, APP_ID);
+      const again = buildOutcomeEvent({ ...closed, version: closed.version + 2 }, T1 + 60_000, APP_ID);
+      const afterRetrack = buildOutcomeEvent(trackedAgain, T1, APP_ID);
 
       // Assess
       expect(first.eventType).toBe(eventType);
@@ -113,14 +117,14 @@ describe('buildOutcomeEvent', () => {
 
   it('refuses an OPEN task, which has no outcome', () => {
     // Act + Assess
-    expect(() => buildOutcomeEvent(task({ state: 'OPEN' }), T1)).toThrow(/OPEN/);
+    expect(() => buildOutcomeEvent(task({ state: 'OPEN' }), T1, APP_ID)).toThrow(/OPEN/);
   });
 });
 
 describe('buildSnsPublishInput', () => {
   it('publishes json-structured, the event whole under default', () => {
     // Prepare
-    const event = buildOutcomeEvent(task(), T1);
+    const event = buildOutcomeEvent(task(), T1, APP_ID);
 
     // Act
     const { input, message } = parts(event);
@@ -142,7 +146,7 @@ describe('buildSnsPublishInput', () => {
     ],
   ])('titles the outcome (%#)', (closed, subject) => {
     // Act + Assess
-    expect(buildSnsPublishInput(buildOutcomeEvent(closed, T1), TOPIC).Subject).toBe(subject);
+    expect(buildSnsPublishInput(buildOutcomeEvent(closed, T1, APP_ID), TOPIC).Subject).toBe(subject);
   });
 
   it('keeps the Subject ASCII, on one line and under 100 characters', () => {
@@ -154,7 +158,7 @@ describe('buildSnsPublishInput', () => {
     });
 
     // Act
-    const subject = buildSnsPublishInput(buildOutcomeEvent(closed, T1), TOPIC).Subject ?? '';
+    const subject = buildSnsPublishInput(buildOutcomeEvent(closed, T1, APP_ID), TOPIC).Subject ?? '';
 
     // Assess
     expect(subject.length).toBeLessThan(100);
@@ -166,7 +170,7 @@ describe('buildSnsPublishInput', () => {
   it('lists every file in the email text, with its URL or else its file id, and the backup warning', () => {
     // Prepare
     const files = [file(1), file(2, { status: 4 }), file(3, { url: undefined, fileId: 'only-an-id.mp4' })];
-    const event = buildOutcomeEvent(task({ files }), T1);
+    const event = buildOutcomeEvent(task({ files }), T1, APP_ID);
 
     // Act
     const { email } = parts(event).message;
@@ -184,9 +188,9 @@ describe('buildSnsPublishInput', () => {
 
   it('sets eventType always, and roomId only when known and non-empty', () => {
     // Prepare
-    const withRoom = buildOutcomeEvent(task(), T1);
-    const noRoom = buildOutcomeEvent(task({ roomId: undefined }), T1);
-    const emptyRoom = buildOutcomeEvent(task({ roomId: '' }), T1);
+    const withRoom = buildOutcomeEvent(task(), T1, APP_ID);
+    const noRoom = buildOutcomeEvent(task({ roomId: undefined }), T1, APP_ID);
+    const emptyRoom = buildOutcomeEvent(task({ roomId: '' }), T1, APP_ID);
 
     // Act
     const [a, b, c] = [withRoom, noRoom, emptyRoom].map((e) => buildSnsPublishInput(e, TOPIC).MessageAttributes);
@@ -203,7 +207,7 @@ describe('buildSnsPublishInput', () => {
   it('shortens the email file list of an oversized message, never the default event', () => {
     // Prepare: an event of about 190 KB, so the email's copy of the URLs cannot fit beside it.
     const files = manyFiles(300);
-    const event = buildOutcomeEvent(task({ files }), T1);
+    const event = buildOutcomeEvent(task({ files }), T1, APP_ID);
 
     // Act
     const { input, message } = parts(event);
@@ -247,6 +251,7 @@ describe('event publisher over SNS', () => {
     const event = buildOutcomeEvent(
       task({ files: [file(1), file(2, { url: 'https://b.example.com/é ü&x=1+2.mp4' })] }),
       T1,
+      APP_ID,
     );
 
     // Act
@@ -271,7 +276,7 @@ describe('event publisher over SNS', () => {
 
   it('gets an oversized event through SNS with its default whole', async () => {
     // Prepare
-    const event = buildOutcomeEvent(task({ files: manyFiles(300) }), T1);
+    const event = buildOutcomeEvent(task({ files: manyFiles(300) }), T1, APP_ID);
 
     // Act
     await createEventPublisher({ sns, topicArn: TOPIC }).publish(event);
@@ -290,7 +295,7 @@ describe('event publisher over SNS', () => {
     const publisher = createEventPublisher({ sns, topicArn: TOPIC });
 
     // Act
-    const error = await publisher.publish(buildOutcomeEvent(task(), T1)).catch((e: unknown) => e);
+    const error = await publisher.publish(buildOutcomeEvent(task(), T1, APP_ID)).catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(PublishError);
@@ -305,7 +310,7 @@ describe('event publisher over SNS', () => {
     const publisher = createEventPublisher({ sns, topicArn: 'arn:aws:sns:us-east-1:000000000000:nobody-made-this' });
 
     // Act
-    const error = await publisher.publish(buildOutcomeEvent(task(), T1)).catch((e: unknown) => e);
+    const error = await publisher.publish(buildOutcomeEvent(task(), T1, APP_ID)).catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(PublishError);

@@ -146,15 +146,18 @@ describe('the rate limit holds for the whole deployment', () => {
           store: createDynamoTaskStore({ client: stack.dynamo.doc, table: stack.table, shards: 1, retentionDays: 30 }),
           lease: noLease,
           zego: createZegoClient({ appId: APP_ID, serverSecret: SECRET, baseUrl: stack.zego.url, timeoutMs: 2000 }),
-          publisher: createEventPublisher({
-            sns: new SNSClient({ ...TEST_AWS, endpoint: stack.sns.url }),
-            topicArn: TOPIC_ARN,
-          }),
+          publishers: [
+            createEventPublisher({
+              sns: new SNSClient({ ...TEST_AWS, endpoint: stack.sns.url }),
+              topicArn: TOPIC_ARN,
+            }),
+          ],
           clock: systemClock,
           random: Math.random,
           logger: createLogger({ level: 'ERROR' }),
         },
         {
+          appId: APP_ID,
           rateLimit: 8,
           concurrency: 4,
           zegoTimeoutMs: 2000,

@@ -31,6 +31,46 @@ const ended = {
 };
 
 describe('faults', () => {
+  it("logs every failed ZEGO call with its action, task and ZEGO's RequestId when the answer had one", async () => {
+    // Prepare: a return code (ZEGO answered, with a RequestId) and an HTTP 502 (no ZEGO answer).
+    const handler = await loadHandler();
+    for (const [taskId, fault] of [
+      ['rid-code', { type: 'code', code: 300010000, message: 'system error' }],
+      ['rid-502', { type: 'http', status: 502 }],
+    ] as const) {
+      stack.zego.setTask(taskId, ended);
+      stack.zego.injectFault(fault, { taskId });
+      await stack.track(taskId);
+    }
+
+    // Act
+    const { lines } = await withCapturedOutput(() => handler({}, lambdaContext()));
+
+    // Assess
+    const failed = lines
+      .filter((line) => line.includes('"a ZEGO call failed"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(failed).toContainEqual(
+      expect.objectContaining({
+        level: 'WARN',
+        action: 'DescribeRecordStatus',
+        taskId: 'rid-code',
+        kind: 'transient',
+        code: 300010000,
+        fault: 'Code 300010000: system error',
+        requestId: expect.stringMatching(/^sim-\d+-[0-9a-f]{8}$/),
+      }),
+    );
+    expect(failed).toContainEqual(
+      expect.objectContaining({ action: 'DescribeRecordStatus', taskId: 'rid-502', requestId: 'none' }),
+    );
+    for (const line of failed) expect(JSON.stringify(line)).not.toContain(stack.sweepEnv().ZEGO_SERVER_SECRET);
+    // Clean up: both are checked again once due (the faults were for one request each), and close.
+    await sleep(2_100);
+    expect((await handler({}, lambdaContext())).published).toBe(2);
+    stack.sns.clear();
+  });
+
   it('ends every task in its right state after 5xx, hangs, truncated and malformed bodies, resets and error codes', async () => {
     // Prepare
     const handler = await loadHandler();

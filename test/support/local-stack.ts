@@ -1,6 +1,8 @@
 // Everything a sweep talks to, for real, on loopback: dynalite with the deployed table schema, the ZEGO
-// simulator, and a wire-level SNS endpoint. `sweepEnv()` gives the environment the real function reads.
+// simulator, and wire-level SNS and EventBridge endpoints. `sweepEnv()` gives the environment the real
+// function reads; EventBridge is off in it (as deployed by default) unless `EVENT_BUS_NAME: EVENT_BUS` is passed.
 import { randomUUID } from 'node:crypto';
+import { type EventBridgeEndpoint, startEventBridgeEndpoint } from '../../infra/local/eventbridge-endpoint';
 import { localFunctionEnv } from '../../infra/local/function-env';
 import { type LambdaEndpoint, startLambdaEndpoint } from '../../infra/local/lambda-endpoint';
 import { type SnsEndpoint, startSnsEndpoint } from '../../infra/local/sns-endpoint';
@@ -9,12 +11,15 @@ import { createDynamoTaskStore } from '../../lib/store/dynamodb-task-store';
 import type { TaskStore } from '../../lib/store/task-store';
 import { newTask, type Task } from '../../lib/task/task';
 import { type LocalDynamo, startLocalDynamo } from './dynamo';
+import { eventProblems } from './json-schemas';
 
 export const APP_ID = 1234567890;
 export const SECRET = '9193cc662a4c0ec135ec71fb57194b38';
 /** ZEGO's published callback example uses 'secret'; any value does. */
 export const CALLBACK_SECRET = 'local-callback-secret-0123456789';
 export const TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:recwatch-test-events';
+/** The bus on the local EventBridge endpoint; the sweep puts events there when EVENT_BUS_NAME names it. */
+export const EVENT_BUS = 'recwatch-test-bus';
 /** The sweep function the callback receiver starts, on the local Lambda endpoint (a no-op until a test defines it). */
 export const SWEEP_FUNCTION = 'recwatch-test-sweep';
 
@@ -22,6 +27,7 @@ export interface LocalStack {
   dynamo: LocalDynamo;
   zego: ZegoSimulator;
   sns: SnsEndpoint;
+  eventBridge: EventBridgeEndpoint;
   lambda: LambdaEndpoint;
   table: string;
   store: TaskStore;
@@ -38,6 +44,16 @@ export async function startLocalStack(options: Partial<SimulatorOptions> = {}): 
   await dynamo.createTasksTable(table);
   const zego = await startZegoSimulator({ appId: APP_ID, serverSecret: SECRET, ...options });
   const sns = await startSnsEndpoint({ topicArn: TOPIC_ARN });
+  const eventBridge = await startEventBridgeEndpoint({ buses: [EVENT_BUS] });
+  // Every event published in a test, on either target, validates against docs/event.schema.json: close()
+  // fails the suite otherwise.
+  const invalid: string[] = [];
+  const check = (where: string, json: unknown): void => {
+    const problems = typeof json === 'string' ? eventProblems(JSON.parse(json)) : ['no event JSON'];
+    if (problems.length > 0) invalid.push(`${where}: ${problems.join('; ')}`);
+  };
+  sns.onPublish((message) => check(`SNS ${message.messageId}`, message.parsedMessage?.default));
+  eventBridge.onPutEvent((event) => check(`EventBridge ${event.eventId}`, event.detail));
   const lambda = await startLambdaEndpoint();
   lambda.define(SWEEP_FUNCTION, async () => undefined);
   const store = createDynamoTaskStore({ client: dynamo.doc, table, shards: 1, retentionDays: 30 });
@@ -45,6 +61,7 @@ export async function startLocalStack(options: Partial<SimulatorOptions> = {}): 
     dynamo,
     zego,
     sns,
+    eventBridge,
     lambda,
     table,
     store,
@@ -53,6 +70,7 @@ export async function startLocalStack(options: Partial<SimulatorOptions> = {}): 
         dynamoEndpoint: dynamo.endpoint,
         table,
         sns: { url: sns.url, topicArn: TOPIC_ARN },
+        eventBridge: { url: eventBridge.url },
         zego: { appId: APP_ID, serverSecret: SECRET, apiUrl: zego.url },
         callbackSecret: CALLBACK_SECRET,
         lambda: { url: lambda.url, sweepFunctionName: SWEEP_FUNCTION },
@@ -71,7 +89,9 @@ export async function startLocalStack(options: Partial<SimulatorOptions> = {}): 
     },
     async close() {
       await lambda.settled();
-      await Promise.all([zego.close(), sns.close(), lambda.close(), dynamo.close()]);
+      await Promise.all([zego.close(), sns.close(), eventBridge.close(), lambda.close(), dynamo.close()]);
+      if (invalid.length > 0)
+        throw new Error(`events that do not validate against docs/event.schema.json:\n${invalid.join('\n')}`);
     },
   };
 }

@@ -15,6 +15,7 @@ import type {
   RequestGate,
   ZegoClient,
 } from '../../lib/zego/types';
+import { assertValidEvent } from './json-schemas';
 
 export class MemoryStore implements TaskStore {
   readonly tasks = new Map<string, Task>();
@@ -129,12 +130,19 @@ export const memoryLease = (): SweepLease => ({
 
 export class MemoryPublisher implements EventPublisher {
   readonly events: OutcomeEvent[] = [];
+  constructor(readonly target: EventPublisher['target'] = 'sns') {}
   failNext = 0;
+  /** What each of the `failNext` publishes throws. */
+  failure: () => Error = () => new Error('SNS Publish failed: AuthorizationError');
+  /** Every publish tried, failed ones included. */
+  calls = 0;
   async publish(event: OutcomeEvent) {
+    this.calls++;
     if (this.failNext > 0) {
       this.failNext--;
-      throw new Error('SNS Publish failed: AuthorizationError');
+      throw this.failure();
     }
+    assertValidEvent(event);
     this.events.push(event);
     return { messageId: String(this.events.length) };
   }

@@ -54,10 +54,12 @@ describe('sweep configuration', () => {
       ZEGO_DESCRIBE_TASKS_RATE_LIMIT: '5',
       DISCOVER_TASKS: 'ON',
       SWEEP_KEEP_CHECKING: 'off',
+      EVENT_BUS_NAME: 'recwatch-events',
     });
 
     // Assess
     expect(config).toMatchObject({
+      eventBusName: 'recwatch-events',
       triage: false,
       listRateLimit: 5,
       discover: true,
@@ -99,6 +101,12 @@ describe('sweep configuration', () => {
     [{ DISCOVER_TASKS: '1' }, /^DISCOVER_TASKS must be "on" or "off"/],
     [{ SWEEP_KEEP_CHECKING: 'true' }, /^SWEEP_KEEP_CHECKING must be "on" or "off"/],
     [{ ZEGO_DESCRIBE_TASKS_RATE_LIMIT: '0' }, /^ZEGO_DESCRIBE_TASKS_RATE_LIMIT must be a whole number from 1/],
+    [{ ZEGO_TIMEOUT_MS: '14001' }, /^ZEGO_TIMEOUT_MS \(14001\) leaves the sweep too little time: .* at most 14000$/],
+    [{ ZEGO_TIMEOUT_MS: '40000' }, /^ZEGO_TIMEOUT_MS \(40000\) leaves the sweep too little time/],
+    [{ ZEGO_TIMEOUT_MS: '20000', SWEEP_TIMEOUT_SECONDS: '60' }, /^ZEGO_TIMEOUT_MS \(20000\)/],
+    [{ SWEEP_TIMEOUT_SECONDS: '901' }, /^SWEEP_TIMEOUT_SECONDS must be a whole number from 10/],
+    [{ EVENT_BUS_NAME: 'my bus' }, /^EVENT_BUS_NAME is neither an EventBridge bus name nor an event bus ARN/],
+    [{ EVENT_BUS_NAME: 'arn:aws:sns:eu-west-1:123456789012:t' }, /^EVENT_BUS_NAME is neither/],
   ])('rejects %j with one line naming the variable', (change, message) => {
     // Prepare
     const env: Record<string, string | undefined> = { ...valid, ...change };
@@ -115,6 +123,29 @@ describe('sweep configuration', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('takes the longest ZEGO_TIMEOUT_MS that leaves half of SWEEP_TIMEOUT_SECONDS to work', () => {
+    // Act
+    const deployed = loadSweepConfig({ ...valid, ZEGO_TIMEOUT_MS: '14000' });
+    const longer = loadSweepConfig({ ...valid, ZEGO_TIMEOUT_MS: '40000', SWEEP_TIMEOUT_SECONDS: '900' });
+
+    // Assess
+    expect(deployed.zego.timeoutMs).toBe(14_000);
+    expect(longer.zego.timeoutMs).toBe(40_000);
+  });
+
+  it('takes an event bus ARN, and treats an empty EVENT_BUS_NAME as off', () => {
+    // Prepare
+    const arn = 'arn:aws:events:eu-west-1:123456789012:event-bus/recwatch';
+
+    // Act
+    const withArn = loadSweepConfig({ ...valid, EVENT_BUS_NAME: arn });
+    const empty = loadSweepConfig({ ...valid, EVENT_BUS_NAME: '' });
+
+    // Assess
+    expect(withArn.eventBusName).toBe(arn);
+    expect(empty).not.toHaveProperty('eventBusName');
   });
 
   it('never repeats the secret in an error', () => {

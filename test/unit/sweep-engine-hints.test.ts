@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/log';
 import type { LeaseState, SweepLease } from '../../lib/store/task-store';
-import { runSweep, stopReserveMs } from '../../lib/sweep/engine';
-import type { SweepSettings } from '../../lib/sweep/run-inputs';
+import { runSweep } from '../../lib/sweep/engine';
+import { type SweepSettings, stopReserveMs } from '../../lib/sweep/run-inputs';
 import { newTask } from '../../lib/task/task';
 import type { DescribeResult, ListedTask } from '../../lib/zego/types';
 import { FakeClock } from '../support/fake-clock';
@@ -13,6 +13,7 @@ import { MemoryPublisher, MemoryStore, memoryLease, ScriptedZego } from '../supp
 
 const START = 1_800_000_000_000;
 const settings: SweepSettings = {
+  appId: 1234567890,
   rateLimit: 10,
   concurrency: 4,
   zegoTimeoutMs: 1_000,
@@ -59,7 +60,7 @@ function setup(answers: Record<string, (now: number) => DescribeResult>) {
     store,
     lease: memoryLease(),
     zego,
-    publisher,
+    publishers: [publisher],
     clock,
     random: () => 0.5,
     logger: createLogger({ level: 'SILENT' }),

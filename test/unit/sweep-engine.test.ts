@@ -2,8 +2,8 @@
 // through exactly. What the engine does with real DynamoDB, HTTP and SNS is in test/integration/sweep-*.test.ts.
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/log';
-import { runSweep, stopReserveMs } from '../../lib/sweep/engine';
-import type { SweepSettings } from '../../lib/sweep/run-inputs';
+import { runSweep } from '../../lib/sweep/engine';
+import { type SweepSettings, stopReserveMs } from '../../lib/sweep/run-inputs';
 import { newTask } from '../../lib/task/task';
 import type { DescribeResult, ListedTask } from '../../lib/zego/types';
 import { FakeClock } from '../support/fake-clock';
@@ -11,6 +11,7 @@ import { MemoryPublisher, MemoryStore, memoryLease, ScriptedZego } from '../supp
 
 const START = 1_800_000_000_000;
 const settings: SweepSettings = {
+  appId: 1234567890,
   rateLimit: 10,
   concurrency: 4,
   zegoTimeoutMs: 1_000,
@@ -49,7 +50,7 @@ function setup(endsAt: Record<string, number>) {
     store,
     lease: memoryLease(),
     zego,
-    publisher,
+    publishers: [publisher],
     clock,
     random: () => 0.5,
     logger: createLogger({ level: 'SILENT' }),
@@ -68,6 +69,25 @@ async function runFor(env: ReturnType<typeof setup>, ms: number, overrides: Part
 }
 
 describe('sweep engine on a fake clock', () => {
+  it.each([
+    ['a ZEGO_TIMEOUT_MS whose stop reserve exceeds the invocation', 60_000, { zegoTimeoutMs: 40_000 }],
+    ['an invocation shorter than the stop reserve', 10_000, { zegoTimeoutMs: 5_000 }],
+  ])('returns at once, taking nothing and asking ZEGO nothing, given %s', async (_name, ms, overrides) => {
+    // Prepare
+    const env = setup({ a: START });
+    await env.store.create(newTask('a', START));
+
+    // Act
+    const summary = await runFor(env, ms, overrides);
+
+    // Assess
+    expect(summary.skipped).toMatch(/^no time to work/);
+    expect(summary.durationMs).toBe(0);
+    expect(env.zego.statusRequests).toEqual([]);
+    expect(env.zego.listRequests).toEqual([]);
+    expect((await env.store.get('a'))?.state).toBe('OPEN');
+  });
+
   it('passes every check interval until its stop time, sending no status request for recordings listed in progress', async () => {
     // Prepare: a 60 s run; "b" ends 40 s in.
     const env = setup({ a: Infinity, b: START + 40_000 });
