@@ -377,6 +377,33 @@ function listing(l: ListingResult): Figure[] {
       atMost(1),
       `${note(l.amidOthers.open)} (the due index holds only open tasks)`,
     ),
+    figure(
+      scenario,
+      `a closedSince page: items read ÷ limit, amid ${total}`,
+      read(l.closedSince.defaults) / l.limit,
+      '',
+      2,
+      atMost(1.1),
+      note(l.closedSince.defaults),
+    ),
+    figure(
+      scenario,
+      'a closedSince page at TASK_INDEX_SHARDS=64: items read ÷ limit',
+      read(l.closedSince.shards64) / l.limit,
+      '',
+      2,
+      undefined,
+      `${note(l.closedSince.shards64)} (the closed index is not sharded)`,
+    ),
+    figure(
+      scenario,
+      'a closedSince page narrowed to FAILED (a tenth): items read ÷ listed',
+      read(l.closedSince.failed) / Math.max(1, l.closedSince.failed.listed),
+      '',
+      1,
+      undefined,
+      `${note(l.closedSince.failed)}; within its budget of 4 × (limit + 1) items`,
+    ),
   ];
 }
 

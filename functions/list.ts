@@ -1,5 +1,5 @@
-// GET /recordings?roomId=R or ?state=OPEN: a page of recordings, with `limit` and `nextToken`. One Query
-// of the room index or the due index per page; never a Scan, never a ZEGO request.
+// GET /recordings?roomId=R, ?state=OPEN or ?closedSince=T[&state=…]: a page of recordings, with `limit` and
+// `nextToken`. Queries of the room index, the due index or the closed index; never a Scan, never a ZEGO request.
 
 import { setUpOrFailColdStart } from '../lib/cold-start';
 import { loadListConfig } from '../lib/config';
@@ -12,6 +12,8 @@ const config = setUpOrFailColdStart(() => loadListConfig(process.env));
 const { store, logger } = setUpOrFailColdStart(() => createFunctionBase(config, 'list'));
 
 export const handler = httpHandler(logger, async (event) => {
-  const query = parseListingQuery(event.multiValueQueryStringParameters);
-  return json(200, await listRecordings(store, query, config.pageTokenKey));
+  const now = Date.now();
+  const query = parseListingQuery(event.multiValueQueryStringParameters, now);
+  const options = { tokenKey: config.pageTokenKey, retentionDays: config.retentionDays, now };
+  return json(200, await listRecordings(store, query, options));
 });

@@ -116,6 +116,7 @@ export function bannerLines(info: StackInfo, paint: Paint, cwd: string): string[
     `  curl -sS -X POST ${info.apiUrl}/recordings -H 'content-type: application/json' -d '${body}'`,
     `  curl -sS ${info.apiUrl}/recordings/${info.tryTaskId}`,
     `  curl -sS '${info.apiUrl}/recordings?roomId=${info.tryRoomId ?? 'YOUR_ROOM_ID'}'   ${paint.dim("# a room's recordings, newest first; ?state=OPEN lists the open ones")}`,
+    `  curl -sS '${info.apiUrl}/recordings?closedSince=${new Date(Date.now() - 3_600_000).toISOString().slice(0, 19)}Z'   ${paint.dim('# what closed in the last hour, earliest first: how a subscriber catches up')}`,
     `  curl -sS -X DELETE ${info.apiUrl}/recordings/${info.tryTaskId}   ${paint.dim('# stop watching it')}`,
     `  ${callbackCommand(info, cwd, info.hintTaskId ?? 'YOUR_TASK_ID')}   ${paint.dim('# a signed callback (--event 1|2|5|7): a hint, recwatch asks ZEGO and believes only its answer')}`,
     '',

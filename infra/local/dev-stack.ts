@@ -1,7 +1,7 @@
 // `npm start`: the whole system in one process. The real functions (functions/*.ts) run unchanged against
 // local stand-ins for what AWS gives them: dynalite for DynamoDB (on disk), wire-level SNS and EventBridge
-// endpoints (each with an SQS-style queue at the default size limit subscribed), an HTTP server in place of API Gateway, a timer in place of EventBridge; and the ZEGO simulator playing
-// demo recordings (and sending their callbacks), unless ZEGO credentials are given.
+// endpoints (each with an SQS-style queue at the default size limit subscribed), an HTTP server in place of
+// API Gateway, a timer in place of EventBridge Scheduler's rule; and the ZEGO simulator playing demo recordings (and sending their callbacks), unless ZEGO credentials are given.
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { ConfigError, loadSweepConfig } from '../../lib/config';

@@ -18,6 +18,9 @@ import { mergeSorted } from './merge';
 import {
   CANDIDATE_PREFIX,
   CANDIDATE_SHARD,
+  CLOSED_AT_ATTR,
+  CLOSED_DAY_ATTR,
+  CLOSED_INDEX,
   candidateItem,
   candidateOf,
   DUE_ATTR,
@@ -34,10 +37,30 @@ import {
   TTL_ATTR,
   UNTRACKED_PREFIX,
   untrackedItem,
+  utcDay,
 } from './task-item';
-import type { DueEntry, NextWork, OpenCursor, TaskCatalog, TaskStore } from './task-store';
+import type {
+  ClosedCursor,
+  ClosedQuery,
+  DueEntry,
+  NextWork,
+  OpenCursor,
+  TaskCatalog,
+  TaskPage,
+  TaskStore,
+} from './task-store';
 
 export { StoreError } from './dynamodb-errors';
+
+/** A closed listing narrowed by state reads at most this many items per item of its page. */
+export const CLOSED_READ_FACTOR = 4;
+/**
+ * The most days of the closed index one page reads (an empty day costs a Query that finds nothing): 32 is the
+ * default retention's 30 days, the day the listing allows for TTL, and today, so that with the defaults even
+ * the oldest closedSince is answered in one request when little closed.
+ */
+export const CLOSED_DAYS_PER_PAGE = 32;
+const DAY_MS = 86_400_000;
 
 export interface DynamoStoreOptions {
   client: DynamoDBDocumentClient;
@@ -172,6 +195,8 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
       });
       return cursor.every((place) => place === null) ? { tasks: taken } : { tasks: taken, next: cursor };
     },
+
+    listClosed: (query) => listClosed(client, table, query),
 
     async remove(taskId, now) {
       const removed = await conditionally(() =>
@@ -344,6 +369,75 @@ export function createDynamoTaskStore(options: DynamoStoreOptions): TaskStore & 
       );
     },
   };
+}
+
+/**
+ * A page of the closed index: day by day from the cursor's (or `since`'s) to `now`'s, `closedAt` ≥ `since`,
+ * earliest first. One more item than the page is asked for, so that the last page carries no cursor; a
+ * state narrows it with a filter, within a read budget.
+ */
+async function listClosed(
+  client: DynamoDBDocumentClient,
+  table: string,
+  { since, state, limit, after, now }: ClosedQuery,
+): Promise<TaskPage<ClosedCursor>> {
+  const budget = state === undefined ? limit + 1 : CLOSED_READ_FACTOR * (limit + 1);
+  const lastDay = utcDay(now);
+  let day = after?.day ?? utcDay(since);
+  let startKey: Key | undefined =
+    after?.after === undefined
+      ? undefined
+      : { taskId: after.after.taskId, [CLOSED_DAY_ATTR]: day, [CLOSED_AT_ATTR]: after.after.closedAt };
+  const found: Task[] = [];
+  let read = 0;
+  let days = 0;
+  const names: Record<string, string> = { '#day': CLOSED_DAY_ATTR, '#at': CLOSED_AT_ATTR };
+  const values: Record<string, unknown> = { ':since': since };
+  if (state !== undefined) {
+    names['#state'] = 'state';
+    values[':state'] = state;
+  }
+  const keyOf = (task: Task): ClosedCursor => ({
+    day: utcDay(task.closedAt ?? 0),
+    after: { closedAt: task.closedAt ?? 0, taskId: task.taskId },
+  });
+  while (day <= lastDay && days < CLOSED_DAYS_PER_PAGE) {
+    const page = await client.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: CLOSED_INDEX,
+        KeyConditionExpression: '#day = :day AND #at >= :since',
+        ...(state === undefined ? {} : { FilterExpression: '#state = :state' }),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ...values, ':day': day },
+        ScanIndexForward: true,
+        Limit: Math.min(budget - read, limit + 1 - found.length),
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    read += page.ScannedCount ?? page.Items?.length ?? 0;
+    found.push(...readable(page.Items ?? []));
+    if (found.length > limit) {
+      const tasks = found.slice(0, limit);
+      return { tasks, next: keyOf(tasks.at(-1)!) };
+    }
+    const last = page.LastEvaluatedKey;
+    if (last !== undefined) {
+      startKey = last;
+      // The budget is spent (a narrowed listing): the page ends short, where the reading stopped.
+      if (read >= budget)
+        return {
+          tasks: found,
+          next: { day, after: { closedAt: Number(last[CLOSED_AT_ATTR]), taskId: String(last.taskId) } },
+        };
+      continue;
+    }
+    day = utcDay(Date.parse(`${day}T00:00:00Z`) + DAY_MS);
+    startKey = undefined;
+    days++;
+    if (read >= budget) break; // the budget is spent as a day ended: the next page starts on the next day
+  }
+  return day <= lastDay ? { tasks: found, next: { day } } : { tasks: found };
 }
 
 /** The items that can be read; an unreadable one is left out of an API listing (the sweep reports and postpones it). */

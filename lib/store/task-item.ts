@@ -54,6 +54,21 @@ export function untrackedItem(taskId: string, now: number): TaskItem {
     [TTL_ATTR]: Math.ceil((now + UNTRACKED_RETENTION_MS) / 1000),
   };
 }
+/**
+ * The sparse closed index: only closed tasks carry its key, the UTC day they closed on (`YYYY-MM-DD`), with
+ * `closedAt` as its sort key, so that "closed since T" is a Query per day, earliest first. A day per partition
+ * is enough: closing a task takes a ZEGO answer (10 a second per AppId) or an expiry, far below the write
+ * rate one partition takes.
+ */
+export const CLOSED_INDEX = 'closed-index';
+export const CLOSED_DAY_ATTR = 'closedDay';
+export const CLOSED_AT_ATTR = 'closedAt';
+
+/** The UTC day of an epoch-ms instant, as the closed index keys it. */
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
 /** The sparse room index: only tasks with a room carry its key. */
 export const ROOM_INDEX = 'room-index';
 /** DynamoDB TTL attribute (epoch seconds), set on closed and announced tasks only. */
@@ -140,6 +155,7 @@ function baseItem(task: Task, options: { shards: number; retentionMs: number }):
     item[SHARD_ATTR] = task.hinted === true ? HINT_SHARD : shardKey(shardOf(task.taskId, options.shards));
     item[DUE_ATTR] = dueAt;
   }
+  if (task.state !== 'OPEN' && task.closedAt !== undefined) item[CLOSED_DAY_ATTR] = utcDay(task.closedAt);
   if (task.state !== 'OPEN' && task.publishedAt !== undefined) {
     item[TTL_ATTR] = Math.ceil((task.publishedAt + options.retentionMs) / 1000);
   }

@@ -24,12 +24,40 @@ export interface RoomCursor {
  */
 export type OpenCursor = Array<{ taskId: string; dueAt: number } | 'start' | null>;
 
+/**
+ * Where the closed listing goes on: a UTC day of the closed index (`YYYY-MM-DD`), from its start or after an
+ * item's key there.
+ */
+export interface ClosedCursor {
+  day: string;
+  after?: { closedAt: number; taskId: string };
+}
+
+export type ClosedState = 'COMPLETED' | 'FAILED' | 'EXPIRED';
+
+export interface ClosedQuery {
+  /** Closed at or after this instant (epoch ms). */
+  since: number;
+  /** Only this outcome: read and left out (a filter), so such a page may hold fewer than `limit`. */
+  state?: ClosedState;
+  limit: number;
+  after?: ClosedCursor;
+  /** The listing reads no day after this instant's. */
+  now: number;
+}
+
 /** What the HTTP API's listing and untracking ask of the store (the sweep needs none of it). */
 export interface TaskCatalog {
   /** A room's tasks, most recently tracked first, `limit` at a time: one Query of the room index per page. */
   listRoom(roomId: string, options: { limit: number; after?: RoomCursor }): Promise<TaskPage<RoomCursor>>;
   /** The OPEN tasks, the most overdue first, `limit` at a time: Queries of the due index, never a Scan. */
   listOpen(options: { limit: number; after?: OpenCursor }): Promise<TaskPage<OpenCursor>>;
+  /**
+   * The closed tasks, the earliest closed first, `limit` at a time: Queries of the closed index, a day at a
+   * time, never a Scan. A page reads at most about `limit` items unnarrowed; narrowed by state, at most
+   * CLOSED_READ_FACTOR × `limit` (and a page may then be short, with a next cursor).
+   */
+  listClosed(query: ClosedQuery): Promise<TaskPage<ClosedCursor>>;
   /** The due index's partitions an open listing reads (its cursor has one entry each): the shards and the hint partition. */
   readonly openPartitions: number;
   /**

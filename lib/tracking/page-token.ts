@@ -1,14 +1,17 @@
 // The listing's nextToken: opaque to the client (base64url of a small JSON and its HMAC), signed with a key
 // the client never sees (PAGE_TOKEN_KEY), and checked on the way back in, so that it cannot be forged into
 // reading another room or another index: the signature must verify, its kind must be the request's, its
-// room the requested room, its keys of the index's shape. A token the API did not issue is refused with a
-// 400, never passed to DynamoDB as it came.
+// room the requested room (a closed listing's token: its closedSince and state the requested ones), its keys
+// of the index's shape. A token the API did not issue is refused with a 400, never passed to DynamoDB as it came.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { HttpError } from '../http/responses';
-import type { OpenCursor, RoomCursor } from '../store/task-store';
+import type { ClosedCursor, ClosedState, OpenCursor, RoomCursor } from '../store/task-store';
 import { isTaskId } from '../task/ids';
 
-type Token = { v: 1; k: 'room'; room: string; after: RoomCursor } | { v: 1; k: 'open'; after: OpenCursor };
+type Token =
+  | { v: 1; k: 'room'; room: string; after: RoomCursor }
+  | { v: 1; k: 'open'; after: OpenCursor }
+  | { v: 1; k: 'closed'; since: number; state: ClosedState | null; after: ClosedCursor };
 
 const refuse = (): never => {
   throw new HttpError(
@@ -41,7 +44,7 @@ function decode(key: string, text: string): Record<string, unknown> {
   return refuse();
 }
 
-const isKey = (value: unknown, time: 'trackedAt' | 'dueAt'): boolean => {
+const isKey = (value: unknown, time: 'trackedAt' | 'dueAt' | 'closedAt'): boolean => {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const key = value as Record<string, unknown>;
   return (
@@ -92,3 +95,42 @@ export function readOpenToken(key: string, text: string, partitions: number): Op
       : { taskId: (place as RoomCursor).taskId, dueAt: (place as { dueAt: number }).dueAt },
   );
 }
+
+/** A token for the closed listing: bound to its closedSince and its state (or none). */
+export function closedToken(key: string, since: number, state: ClosedState | undefined, after: ClosedCursor): string {
+  const place: ClosedCursor =
+    after.after === undefined
+      ? { day: after.day }
+      : { day: after.day, after: { closedAt: after.after.closedAt, taskId: after.after.taskId } };
+  return encode(key, { v: 1, k: 'closed', since, state: state ?? null, after: place });
+}
+
+/** The closed cursor in a token issued for the closed listing with this closedSince and state. */
+export function readClosedToken(
+  key: string,
+  text: string,
+  since: number,
+  state: ClosedState | undefined,
+): ClosedCursor {
+  const token = decode(key, text);
+  const place = token.after as Record<string, unknown> | null | undefined;
+  if (
+    token.v !== 1 ||
+    token.k !== 'closed' ||
+    token.since !== since ||
+    token.state !== (state ?? null) ||
+    Object.keys(token).length !== 5 ||
+    typeof place !== 'object' ||
+    place === null ||
+    typeof place.day !== 'string' ||
+    !/^\d{4}-\d{2}-\d{2}$/.test(place.day) ||
+    !(Object.keys(place).length === 1 || (Object.keys(place).length === 2 && isClosedKey(place.after)))
+  )
+    refuse();
+  const day = place!.day as string;
+  if (place!.after === undefined) return { day };
+  const { closedAt, taskId } = place!.after as { closedAt: number; taskId: string };
+  return { day, after: { closedAt, taskId } };
+}
+
+const isClosedKey = (value: unknown): boolean => isKey(value, 'closedAt');

@@ -92,6 +92,7 @@ describe('sweep function', () => {
       TASK_INDEX_SHARDS: '1',
       TASK_RETENTION_DAYS: '30',
       EVENTS_TOPIC_ARN: { Ref: 'EventsTopic' },
+      EVENT_BUS_NAME: { Ref: 'EventBusName' },
       ZEGO_APP_ID: { Ref: 'ZegoAppId' },
       ZEGO_SERVER_SECRET_PARAM: { Ref: 'ZegoSecretParam' },
       ZEGO_API_URL: 'https://cloudrecord-api.zego.im',
@@ -121,6 +122,8 @@ describe('sweep function', () => {
         EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t',
         ZEGO_APP_ID: '1',
         ZEGO_SERVER_SECRET_PARAM: '/p',
+        // The parameter's default: no bus.
+        EVENT_BUS_NAME: evaluate(variables.EVENT_BUS_NAME!),
         POWERTOOLS_SERVICE_NAME: 'recwatch',
       }),
     ).toEqual(defaults);

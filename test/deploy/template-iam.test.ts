@@ -30,6 +30,7 @@ describe('IAM', () => {
       'dynamodb:UpdateItem',
       'dynamodb:Query',
       'dynamodb:DeleteItem',
+      'events:PutEvents',
       'lambda:InvokeFunction',
       'sns:Publish',
       'ssm:GetParameter',
@@ -70,10 +71,13 @@ describe('IAM', () => {
     expect(roleOf('Callback').get('dynamodb')).toEqual([
       { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [tableArn] },
     ]);
-    // Listing: Query on the two indexes only (never the table, never a Scan); untracking: one DeleteItem, and
+    // Listing: Query on the three indexes only (never the table, never a Scan); untracking: one DeleteItem, and
     // the PutItem of the mark it leaves.
     expect(roleOf('List').get('dynamodb')).toEqual([
-      { actions: ['dynamodb:Query'], resources: [`${tableArn}/index/due-index`, `${tableArn}/index/room-index`] },
+      {
+        actions: ['dynamodb:Query'],
+        resources: [`${tableArn}/index/closed-index`, `${tableArn}/index/due-index`, `${tableArn}/index/room-index`],
+      },
     ]);
     expect(roleOf('Untrack').get('dynamodb')).toEqual([
       { actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem'], resources: [tableArn] },
@@ -210,7 +214,11 @@ describe('IAM', () => {
     expect(policy.Condition).toBe('HasZegoSecretKmsKey');
     expect(template.Conditions.HasZegoSecretKmsKey).toBeDefined();
     expect(policy.Properties.Roles).toEqual([{ Ref: roleIdOf('Sweep') }, { Ref: roleIdOf('Callback') }]);
-    expect(resourcesOfType('AWS::IAM::Policy').map(([id]) => id)).toEqual(['ZegoSecretKmsDecryptPolicy']);
+    // The only other policy apart from the roles' own: the sweep's EventBridge grant (template-event-bus.test.ts).
+    expect(resourcesOfType('AWS::IAM::Policy').map(([id]) => id)).toEqual([
+      'ZegoSecretKmsDecryptPolicy',
+      'SweepEventBusPolicy',
+    ]);
   });
 
   it('no DynamoDB, SNS or SSM statement applies to every resource', () => {

@@ -24,6 +24,8 @@ describe('tasks table', () => {
           { AttributeName: 'dueAt', AttributeType: 'N' },
           { AttributeName: 'roomId', AttributeType: 'S' },
           { AttributeName: 'trackedAt', AttributeType: 'N' },
+          { AttributeName: 'closedDay', AttributeType: 'S' },
+          { AttributeName: 'closedAt', AttributeType: 'N' },
         ],
         KeySchema: [{ AttributeName: 'taskId', KeyType: 'HASH' }],
         // Sparse: keyed on attributes only OPEN tasks carry, never on the table key.
@@ -42,6 +44,15 @@ describe('tasks table', () => {
             KeySchema: [
               { AttributeName: 'roomId', KeyType: 'HASH' },
               { AttributeName: 'trackedAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+          // Sparse: only closed tasks carry closedDay; "closed since T" is a Query per day, earliest first.
+          {
+            IndexName: 'closed-index',
+            KeySchema: [
+              { AttributeName: 'closedDay', KeyType: 'HASH' },
+              { AttributeName: 'closedAt', KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'ALL' },
           },

@@ -68,29 +68,43 @@ export function evaluate(template: Pick<Template, 'Parameters'>, value: Json): s
   throw new Error(`cannot evaluate ${JSON.stringify(value)}`);
 }
 
-/** CloudFormation's condition functions, with each parameter at the given value. */
-export function holds(condition: Json, values: Record<string, string>): boolean {
+/**
+ * CloudFormation's condition functions, with each parameter at the given value (`conditions`: the template's,
+ * for a `{"Condition": name}` inside one).
+ */
+export function holds(condition: Json, values: Record<string, string>, conditions: Record<string, Json> = {}): boolean {
   const value = (operand: Json): Json => {
-    if (operand && typeof operand === 'object' && !Array.isArray(operand) && typeof operand.Ref === 'string') {
+    if (!operand || typeof operand !== 'object' || Array.isArray(operand)) return operand;
+    if (typeof operand.Ref === 'string') {
       const name = operand.Ref;
       if (!(name in values)) throw new Error(`no value for parameter ${name}`);
       return values[name]!;
     }
+    const split = operand['Fn::Split'] as [string, Json] | undefined;
+    if (split !== undefined) return String(value(split[1])).split(split[0]);
+    const select = operand['Fn::Select'] as [number | string, Json] | undefined;
+    if (select !== undefined) return (value(select[1]) as Json[])[Number(select[0])] ?? null;
     return operand;
   };
   if (!condition || typeof condition !== 'object' || Array.isArray(condition))
     throw new Error(`not a condition: ${JSON.stringify(condition)}`);
   const [fn, args] = Object.entries(condition)[0]!;
   const list = args as Json[];
+  const inner = (c: Json) => holds(c, values, conditions);
   switch (fn) {
+    case 'Condition': {
+      const named = conditions[args as string];
+      if (named === undefined) throw new Error(`no condition ${String(args)}`);
+      return inner(named);
+    }
     case 'Fn::Not':
-      return !holds(list[0]!, values);
+      return !inner(list[0]!);
     case 'Fn::Equals':
       return JSON.stringify(value(list[0]!)) === JSON.stringify(value(list[1]!));
     case 'Fn::And':
-      return list.every((c) => holds(c, values));
+      return list.every(inner);
     case 'Fn::Or':
-      return list.some((c) => holds(c, values));
+      return list.some(inner);
     default:
       throw new Error(`cannot evaluate ${fn}`);
   }

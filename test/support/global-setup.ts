@@ -24,6 +24,8 @@ export const VARIANTS = {
   },
   /** test/deploy/template-events-email.test.ts */
   eventsEmail: { params: { eventsEmail: 'recordings@example.com' } },
+  /** test/deploy/template-event-bus.test.ts */
+  eventBus: { params: { eventBusName: 'recwatch-events', eventBusArchiveDays: '14' } },
 } satisfies Record<string, PackageOptions>;
 
 export type VariantName = keyof typeof VARIANTS;
