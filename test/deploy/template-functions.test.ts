@@ -3,7 +3,7 @@
 // on the template CloudFormation would receive, packaged once by the global setup (no AWS credentials, no
 // network; test/support/global-setup.ts).
 import { describe, expect, it } from 'vitest';
-import { loadSweepConfig } from '../../lib/config';
+import { loadCallbackConfig, loadSweepConfig } from '../../lib/config';
 import { stopReserveMs } from '../../lib/sweep/run-inputs';
 import { type Json, type JsonObject, STAGE } from '../support/cloudformation';
 import { loadTemplate } from '../support/template';
@@ -142,6 +142,25 @@ describe('sweep function', () => {
     expect(pattern.test('1234567890')).toBe(true);
     expect(pattern.test('0')).toBe(false);
     expect(pattern.test('12ab')).toBe(false);
+    // The same range as lib/config.ts: an AppId the template takes is one every cold start takes.
+    const codeTakes = (appId: string) => {
+      try {
+        loadCallbackConfig({
+          TASKS_TABLE: 'recwatch-dev-tasks',
+          ZEGO_APP_ID: appId,
+          ZEGO_CALLBACK_SECRET: 'x'.repeat(32),
+        });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const samples = ['1', '9', '10', '999999999', '1000000000', '3999999999', '4099999999', '4289999999'];
+    samples.push('4293999999', '4294899999', '4294959999', '4294966999', '4294967199', '4294967289', '4294967295');
+    samples.push('4294967296', '4294967300', '4294968000', '4295000000', '4300000000', '5000000000', '9999999999');
+    for (const appId of samples) expect(pattern.test(appId), appId).toBe(codeTakes(appId));
+    expect(pattern.test('4294967295')).toBe(true);
+    expect(pattern.test('4294967296')).toBe(false);
     expect(String(appId.ConstraintDescription)).toContain('zegoAppId');
 
     // Act: a CloudFormation Rule refuses the deploy, before any change, while the AppId is empty.

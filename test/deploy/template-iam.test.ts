@@ -34,6 +34,9 @@ describe('IAM', () => {
       'lambda:InvokeFunction',
       'sns:Publish',
       'ssm:GetParameter',
+      // Only with --param tracing=on (test/deploy/template-tracing.test.ts).
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
     ];
 
     // Act + Assess
@@ -214,10 +217,12 @@ describe('IAM', () => {
     expect(policy.Condition).toBe('HasZegoSecretKmsKey');
     expect(template.Conditions.HasZegoSecretKmsKey).toBeDefined();
     expect(policy.Properties.Roles).toEqual([{ Ref: roleIdOf('Sweep') }, { Ref: roleIdOf('Callback') }]);
-    // The only other policy apart from the roles' own: the sweep's EventBridge grant (template-event-bus.test.ts).
+    // The only other policies apart from the roles' own: the sweep's EventBridge grant
+    // (template-event-bus.test.ts) and X-Ray's (template-tracing.test.ts), each conditional.
     expect(resourcesOfType('AWS::IAM::Policy').map(([id]) => id)).toEqual([
       'ZegoSecretKmsDecryptPolicy',
       'SweepEventBusPolicy',
+      'TracingPolicy',
     ]);
   });
 
