@@ -28,7 +28,9 @@ class CheckConfig {
     });
     if (result.status !== 0) {
       const detail = (result.stderr || String(result.error || '')).trim();
-      throw new this.serverless.classes.Error(`The functions would refuse this configuration at cold start:\n${detail}`);
+      throw new this.serverless.classes.Error(
+        `The functions would refuse this configuration at cold start:\n${detail}`,
+      );
     }
   }
 }

@@ -383,9 +383,13 @@ async function listClosed(
 ): Promise<TaskPage<ClosedCursor>> {
   const budget = state === undefined ? limit + 1 : CLOSED_READ_FACTOR * (limit + 1);
   const lastDay = utcDay(now);
-  let day = after?.day ?? utcDay(since);
+  const firstDay = utcDay(since);
+  // `since` moves on with the clock (the retention's edge): a cursor that fell behind it starts from it
+  // afresh, as DynamoDB refuses a start key outside the key condition (closedAt ≥ since).
+  const behind = after?.after !== undefined && after.after.closedAt < since;
+  let day = after === undefined || after.day < firstDay ? firstDay : after.day;
   let startKey: Key | undefined =
-    after?.after === undefined
+    after?.after === undefined || behind
       ? undefined
       : { taskId: after.after.taskId, [CLOSED_DAY_ATTR]: day, [CLOSED_AT_ATTR]: after.after.closedAt };
   const found: Task[] = [];

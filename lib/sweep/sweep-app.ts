@@ -125,7 +125,7 @@ export function createSweep(config: SweepConfig, overrides: SweepAppOverrides = 
       { ...settings, countOpenTasks },
       { ...run, ...(byHint ? { startedByHint } : {}) },
     );
-    publishSweepMetrics(metrics, summary, config.zego.rateLimit);
+    publishSweepMetrics(metrics, summary);
     return summary;
   };
 }

@@ -1,19 +1,22 @@
 // How the stack is operated (infra/alarms.yml, infra/dashboard.yml, the log groups): every alarm, the sweep's
 // and the callback's, on a metric the code really emits and sent to the ops topic with a link to its runbook
-// section (docs/operations.md); the dashboard's graphs; how long logs are kept. Checked on the template
+// section (docs/operations.md), with a deliberate TreatMissingData; the custom metrics held to what an alarm or
+// the dashboard reads, and within the budget CloudWatch bills; the optional dashboard's graphs; how long logs
+// are kept. Checked on the template
 // CloudFormation would receive, packaged once by the global setup (test/support/global-setup.ts).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CALLBACK_METRICS, REFUSAL_DIMENSION, REFUSAL_REASONS } from '../../lib/callback/callback-metrics';
+import { CALLBACK_METRICS, REFUSAL_REASONS } from '../../lib/callback/callback-metrics';
+import { CUSTOM_METRIC_BUDGET } from '../../lib/metrics';
 import { SWEEP_METRICS } from '../../lib/sweep/sweep-metrics';
-import { type JsonObject, STAGE } from '../support/cloudformation';
+import { holds, type Json, type JsonObject, STAGE } from '../support/cloudformation';
 import { REPO } from '../support/package-service';
 import { loadTemplate } from '../support/template';
 
 const { template, sweep, resource, resourcesOfType, roleOf } = loadTemplate();
 
-/** Every custom metric a function emits: the sweep's, and the callback's own (it shares the sweep's outcome names). */
+/** Every custom metric a function can publish: the sweep's, and the callback's own. */
 const EMITTED_METRICS = [...Object.keys(SWEEP_METRICS), ...Object.values(CALLBACK_METRICS)];
 
 type DashboardLine = (string | JsonObject)[];
@@ -23,7 +26,7 @@ type DashboardLine = (string | JsonObject)[];
  */
 function dashboardWidgets(): {
   type: string;
-  properties: { title?: string; markdown?: string; metrics?: DashboardLine[] };
+  properties: { title?: string; markdown?: string; metrics?: DashboardLine[]; query?: string };
 }[] {
   const dashboard = resource('OpsDashboard', 'AWS::CloudWatch::Dashboard');
   const sub = (dashboard.Properties.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
@@ -145,7 +148,7 @@ describe('alarms', () => {
     expect(id).toBe('CallbacksRefusedAlarm');
     expect(alarm.Properties).toMatchObject({
       AlarmName: `recwatch-${STAGE}-callbacks-refused`,
-      // The total (service only): the split by reason is a second set of metrics, not summed here.
+      // The total (service only): no reason dimension, which would bill one metric per reason.
       Dimensions: service,
       Statistic: 'Sum',
       Period: 300,
@@ -157,7 +160,6 @@ describe('alarms', () => {
       AlarmActions: [{ Ref: 'OpsTopic' }],
       OKActions: [{ Ref: 'OpsTopic' }],
     });
-    expect(JSON.stringify(alarm.Properties.Dimensions)).not.toContain(REFUSAL_DIMENSION);
     expect(String(alarm.Properties.AlarmDescription)).toContain('docs/operations.md#callbacks-refused');
   });
 
@@ -184,6 +186,24 @@ describe('alarms', () => {
     expect(String(alarm.Properties.AlarmDescription)).toContain('docs/operations.md#callback-failing');
   });
 
+  it('sets TreatMissingData on every alarm on purpose: breaching only where missing data is the symptom', async () => {
+    // Prepare: the runbook's table of missing-data choices.
+    const runbook = await readFile(join(REPO, 'docs/operations.md'), 'utf8');
+
+    // Act + Assess
+    for (const [id, alarm] of alarms()) {
+      const treat = alarm.Properties.TreatMissingData;
+      expect(['breaching', 'notBreaching', 'ignore', 'missing'], id).toContain(treat);
+      // Custom metrics are published only when not zero: missing is "none of them" there.
+      if (alarm.Properties.Namespace === 'recwatch') expect(treat, id).toBe('notBreaching');
+      const name = String(alarm.Properties.AlarmName).replace(`recwatch-${STAGE}-`, '');
+      expect(runbook, `${name}'s missing-data choice in docs/operations.md`).toMatch(
+        new RegExp(`^\\| \`${name}\` \\|.*\\| \`${treat}\``, 'm'),
+      );
+    }
+    expect(alarmOn('AWS/Lambda', 'Invocations').Properties.TreatMissingData).toBe('breaching');
+  });
+
   it('links every alarm to the runbook section that says what it means and what to do', async () => {
     // Prepare: the runbook's sections.
     const runbook = await readFile(join(REPO, 'docs/operations.md'), 'utf8');
@@ -206,12 +226,37 @@ describe('alarms', () => {
     expect(section, 'the callbacks-refused section').toBeDefined();
     for (const reason of REFUSAL_REASONS) expect(section, reason).toContain(`\`${reason}\``);
     expect(section).toContain('aws ssm put-parameter --overwrite');
-    expect(section).toContain(`\`${REFUSAL_DIMENSION}\``);
+    // The split by reason is a Logs Insights query on the "callback refused" lines, not a metric dimension.
+    expect(section).toContain('stats count() by reason');
   });
 });
 
 describe('dashboard', () => {
-  it('has a dashboard of the sweep, its errors and the API, naming only emitted metrics', () => {
+  it('is optional: the dashboard parameter, off by default, deploys it only when on', () => {
+    // Act
+    const dashboard = resource('OpsDashboard', 'AWS::CloudWatch::Dashboard');
+    const condition = template.Conditions[dashboard.Condition!];
+
+    // Assess
+    expect(dashboard.Condition).toBe('HasDashboard');
+    expect(template.Parameters.Dashboard).toMatchObject({
+      Type: 'String',
+      Default: 'off',
+      AllowedValues: ['on', 'off'],
+    });
+    expect(condition, 'the dashboard condition').toBeDefined();
+    expect(holds(condition!, { Dashboard: 'on' }, template.Conditions)).toBe(true);
+    expect(holds(condition!, { Dashboard: 'off' }, template.Conditions)).toBe(false);
+    // A deploy without the parameter: its default.
+    expect(holds(condition!, { Dashboard: String(template.Parameters.Dashboard!.Default) }, template.Conditions)).toBe(
+      false,
+    );
+    // Nothing else hangs on it (no output or resource would vanish with it unnoticed).
+    for (const [id, r] of Object.entries(template.Resources))
+      if (id !== 'OpsDashboard') expect(r.Condition, id).not.toBe('HasDashboard');
+  });
+
+  it('has a dashboard of the sweep, its errors and the API, naming only metrics the code publishes', () => {
     // Act
     const lines = dashboardLines();
     const custom = lines.filter((m) => m[0] === 'recwatch').map((m) => m[1] as string);
@@ -220,59 +265,66 @@ describe('dashboard', () => {
     for (const name of custom) expect(EMITTED_METRICS).toContain(name);
     for (const name of [
       'PeakRequestsPerSecond',
-      'RateLimit',
       'SweepLag',
       'TasksChecked',
       'OpenTasks',
-      'RecordingsCompleted',
+      'EventsPublished',
       'ZegoConfigErrors',
       'ZegoTransientErrors',
-      'ZegoTaskErrors',
+      'CandidatesDropped',
       'RateRefusals',
       'PublishFailures',
-      'SweepDuration',
     ]) {
       expect(custom, name).toContain(name);
     }
+    // The rate limit is configuration, a line on the requests graph; the run's duration is Lambda's own.
+    const requests = dashboardWidgets().find((w) =>
+      w.properties.metrics?.some((m) => m[1] === 'PeakRequestsPerSecond'),
+    );
+    const annotations = (requests!.properties as { annotations?: { horizontal?: { value: Json }[] } }).annotations;
+    expect(annotations?.horizontal?.[0]?.value).toBe(10);
+    expect(lines.some((m) => m[0] === 'AWS/Lambda' && m[1] === 'Duration' && m[3] === 'SweepLambdaFunction')).toBe(
+      true,
+    );
     expect(lines.some((m) => m[0] === 'AWS/ApiGateway')).toBe(true);
     expect(lines.some((m) => m[0] === 'AWS/Lambda' && m[1] === 'Errors')).toBe(true);
   });
 
-  it('has dashboard graphs of callbacks received, acted on, ignored and refused, by service', () => {
+  it('graphs callbacks received (Lambda invocations), acted on, refused, and ignored as the difference', () => {
     // Act
-    const lines = dashboardLines().filter(
-      (m) => m[0] === 'recwatch' && Object.values(CALLBACK_METRICS).includes(m[1] as never),
+    const widget = dashboardWidgets().find((w) =>
+      w.properties.metrics?.some((m) => m[0] === 'recwatch' && m[1] === CALLBACK_METRICS.actedOn),
     );
+    const lines = widget?.properties.metrics ?? [];
+    const idOf = (line: DashboardLine | undefined) => (line?.at(-1) as JsonObject | undefined)?.id;
 
     // Assess
     for (const name of Object.values(CALLBACK_METRICS)) {
-      const line = lines.find((m) => m[1] === name);
+      const line = lines.find((m) => m[0] === 'recwatch' && m[1] === name);
       expect(line, name).toBeDefined();
       expect(line!.slice(2, 4), name).toEqual(['service', `recwatch-${STAGE}`]);
       expect((line![4] as JsonObject).stat, name).toBe('Sum');
     }
+    const received = lines.find((m) => m[0] === 'AWS/Lambda' && m[1] === 'Invocations');
+    expect(received?.slice(2, 4)).toEqual(['FunctionName', 'CallbackLambdaFunction']);
+    const ignored = lines.map((m) => m[0]).find((part): part is JsonObject => typeof part === 'object');
+    const ids = [received, ...Object.values(CALLBACK_METRICS).map((n) => lines.find((m) => m[1] === n))].map(idOf);
+    expect(String(ignored?.expression)).toBe(`FILL(${ids[0]}, 0) - FILL(${ids[1]}, 0) - FILL(${ids[2]}, 0)`);
   });
 
-  it('graphs refused callbacks by reason: a search over the reason dimension of the service', () => {
+  it('shows refused callbacks by reason from the callback log lines (no reason dimension, no metric per reason)', () => {
     // Act
-    const expressions = dashboardLines()
-      .flatMap((m) =>
-        m.filter((part): part is JsonObject => typeof part === 'object' && typeof part.expression === 'string'),
-      )
-      .map((e) => String(e.expression));
-    const searches = expressions
-      .map((e) => /^SEARCH\('\{([^}]+)\}\s+(.*)',\s*'(\w+)',\s*(\d+)\)$/.exec(e))
-      .filter((m): m is RegExpExecArray => m !== null && m[2]!.includes(`MetricName="${CALLBACK_METRICS.refused}"`));
+    const queries = dashboardWidgets()
+      .filter((w) => w.type === 'log')
+      .map((w) => String(w.properties.query));
 
     // Assess
-    expect(searches, expressions.join('\n')).toHaveLength(1);
-    const [, schema, terms, stat] = searches[0]!;
-    const [namespace, ...dimensions] = schema!.split(',').map((d) => d.trim());
-    expect(namespace).toBe('recwatch');
-    // Exactly the dimensions the by-reason metric carries (the total, with service alone, does not match).
-    expect(dimensions.sort()).toEqual([REFUSAL_DIMENSION, 'service'].sort());
-    expect(terms).toContain(`service="recwatch-${STAGE}"`);
-    expect(stat).toBe('Sum');
+    const byReason = queries.filter((q) => q.includes('"callback refused"'));
+    expect(byReason, queries.join('\n')).toHaveLength(1);
+    expect(byReason[0]).toMatch(/^SOURCE '\/aws\/lambda\/CallbackLambdaFunction' \|/);
+    expect(byReason[0]).toContain('by reason');
+    for (const q of queries)
+      expect(q).toMatch(/^SOURCE '\/aws\/lambda\/(Sweep|Callback)LambdaFunction' \| filter message = "/);
   });
 
   it("graphs the callback function's invocations, errors and duration", () => {
@@ -284,6 +336,43 @@ describe('dashboard', () => {
 
     // Assess
     for (const name of ['Invocations', 'Errors', 'Duration']) expect(metrics, name).toContain(name);
+  });
+});
+
+describe('custom metrics earn their place', () => {
+  const used = () => {
+    const byAlarm = alarms()
+      .filter(([, a]) => a.Properties.Namespace === 'recwatch')
+      .map(([, a]) => ({ name: String(a.Properties.MetricName), dimensions: a.Properties.Dimensions }));
+    const byDashboard = dashboardLines()
+      .filter((m) => m[0] === 'recwatch')
+      .map((m) => ({ name: String(m[1]), dimensions: [{ Name: m[2], Value: m[3] }] as Json }));
+    return { byAlarm, byDashboard };
+  };
+
+  it('publishes only metrics an alarm or the dashboard reads, and reads only metrics the code publishes', () => {
+    // Act
+    const { byAlarm, byDashboard } = used();
+    const read = new Set([...byAlarm, ...byDashboard].map((u) => u.name));
+
+    // Assess
+    for (const name of read) expect(EMITTED_METRICS, `${name} is read but never published`).toContain(name);
+    for (const name of EMITTED_METRICS) expect([...read], `${name} is published but nothing reads it`).toContain(name);
+    // No search over other dimensions: every metric read is the service's one.
+    for (const u of [...byAlarm, ...byDashboard]) expect(u.dimensions, u.name).toEqual(service);
+    const expressions = JSON.stringify(dashboardLines().flatMap((m) => m.filter((p) => typeof p === 'object')));
+    expect(expressions).not.toContain('SEARCH(');
+  });
+
+  it(`stays within ${CUSTOM_METRIC_BUDGET} custom metrics, counted as CloudWatch bills them (name × dimension values)`, () => {
+    // Act
+    const { byAlarm, byDashboard } = used();
+    const billed = new Set([...byAlarm, ...byDashboard].map((u) => `${u.name} ${JSON.stringify(u.dimensions)}`));
+
+    // Assess
+    expect(new Set(EMITTED_METRICS).size).toBe(EMITTED_METRICS.length);
+    expect(EMITTED_METRICS.length).toBeLessThanOrEqual(CUSTOM_METRIC_BUDGET);
+    expect(billed.size).toBeLessThanOrEqual(CUSTOM_METRIC_BUDGET);
   });
 });
 

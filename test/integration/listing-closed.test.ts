@@ -1,9 +1,11 @@
 // GET /recordings?closedSince=T[&state=…]: the catch-up listing, through the real list function with API
 // Gateway REST (v1) events, against dynalite; every answer is checked against docs/openapi.yaml.
+
+import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ApiContext } from '../../lib/http/http-handler';
-import { CLOSED_DAYS_PER_PAGE } from '../../lib/store/dynamodb-task-store';
+import { CLOSED_DAYS_PER_PAGE, createDynamoTaskStore } from '../../lib/store/dynamodb-task-store';
 import type { TaskState } from '../../lib/task/task';
 import { lambdaContext as apiContext, list } from '../support/api-gateway';
 import { type LocalStack, startLocalStack } from '../support/local-stack';
@@ -145,6 +147,39 @@ describe('GET /recordings?closedSince=', () => {
     expect(ids).not.toContain('past-retention');
     expect(requests).toHaveLength(1); // 32 days, within one page's CLOSED_DAYS_PER_PAGE
     expect(requests[0]!.length).toBeLessThanOrEqual(CLOSED_DAYS_PER_PAGE);
+  });
+
+  it('starts afresh from T when the cursor fell behind it (DynamoDB refuses a start key outside the key condition)', async () => {
+    // Prepare: the store on the stack's own client, each Query it sends noted on the way.
+    const queries: QueryCommandInput[] = [];
+    const doc = stack.dynamo.doc;
+    const noting = {
+      send: (command: { input: unknown }) => {
+        queries.push(command.input as QueryCommandInput);
+        return doc.send(command as never);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const store = createDynamoTaskStore({ client: noting, table: stack.table, shards: 1, retentionDays: 30 });
+    const old = closed[5]!;
+    const at = closed[20]!.closedAt;
+
+    // Act: a cursor at closed-05 while the listing now starts at closed-20 (the retention's edge moved on).
+    const page = await store.listClosed({
+      since: at,
+      limit: 3,
+      now,
+      after: {
+        day: new Date(old.closedAt).toISOString().slice(0, 10),
+        after: { closedAt: old.closedAt, taskId: old.taskId },
+      },
+    });
+
+    // Assess
+    expect(page.tasks[0]!.taskId).toBe('closed-20');
+    for (const query of queries) {
+      const start = query.ExclusiveStartKey as { closedAt: number } | undefined;
+      if (start !== undefined) expect(start.closedAt).toBeGreaterThanOrEqual(at);
+    }
   });
 
   it('answers an empty page when nothing closed since T, and reads one Query for a page within a day', async () => {

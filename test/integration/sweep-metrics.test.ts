@@ -1,4 +1,5 @@
-// One sweep's metrics, read back from the Embedded Metric Format lines the real code writes to stdout.
+// One sweep's metrics, read back from the Embedded Metric Format lines the real code writes to stdout: only
+// the figures an alarm or the dashboard reads (SWEEP_METRICS), and only those that are not zero.
 
 import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -7,6 +8,7 @@ import { systemClock } from '../../lib/clock';
 import { loadSweepConfig } from '../../lib/config';
 import { createDocumentClient } from '../../lib/store/document-client';
 import { createSweep } from '../../lib/sweep/sweep-app';
+import { SWEEP_METRICS } from '../../lib/sweep/sweep-metrics';
 import { withCapturedOutput } from '../support/capture-output';
 import { TEST_AWS } from '../support/dynamo';
 import { type LocalStack, lambdaContext, startLocalStack } from '../support/local-stack';
@@ -63,34 +65,52 @@ describe('sweep metrics (Embedded Metric Format)', () => {
     expect(directive).toMatchObject({ Namespace: 'recwatch', Dimensions: [['service']] });
     expect(emf!.service).toBe('recwatch-test');
     const units = Object.fromEntries(directive!.Metrics.map((m) => [m.Name, m.Unit]));
-    expect(units).toMatchObject({
+    // OpenTasks too, when the run is the first of its five minutes (a counting run).
+    const { OpenTasks: _counted, ...always } = units;
+    expect(always).toEqual({
       TasksChecked: 'Count',
+      EventsPublished: 'Count',
+      ZegoTransientErrors: 'Count',
       PeakRequestsPerSecond: 'Count/Second',
-      SweepDuration: 'Milliseconds',
       SweepLag: 'Seconds',
-      RateBudgetUsed: 'Percent',
     });
     expect(emf).toMatchObject({
-      Sweeps: 1,
-      TasksDue: 6,
       TasksChecked: 6,
-      ZegoRequests: 6,
-      RecordingsCompleted: 2,
-      RecordingsFailed: 1,
-      RecordingsExpired: 0,
       EventsPublished: 3,
-      PublishFailures: 0,
       ZegoTransientErrors: 1,
-      ZegoTaskErrors: 1,
-      ZegoConfigErrors: 0,
-      RateRefusals: 0,
       PeakRequestsPerSecond: 6,
-      RateLimit: 10,
-      RateBudgetUsed: 60,
     });
     expect(emf!.SweepLag).toBeGreaterThanOrEqual(30);
     expect(emf!.SweepLag).toBeLessThan(40);
-    expect(emf!.SweepDuration).toBeGreaterThan(0);
+    // Zero figures are not published (PublishFailures, ZegoConfigErrors, RateRefusals…), nor anything no
+    // alarm or graph reads (the outcomes by type, task errors, the rate limit: the summary line has them).
+    for (const name of Object.keys(units)) expect(Object.keys(SWEEP_METRICS)).toContain(name);
+    for (const name of ['PublishFailures', 'ZegoConfigErrors', 'RateRefusals', 'Sweeps', 'RecordingsCompleted'])
+      expect(emf, name).not.toHaveProperty(name);
+  });
+
+  it('publishes nothing from an idle run, and writes no warning about it', async () => {
+    // Prepare: a stack of its own, with nothing tracked.
+    const quiet = await startLocalStack();
+    const idle = createSweep(loadSweepConfig(quiet.sweepEnv()), {
+      dynamo: createDocumentClient(quiet.dynamo.client),
+      sns: new SNSClient({ ...TEST_AWS, endpoint: quiet.sns.url }),
+    });
+
+    try {
+      // Act
+      const { result, lines } = await withCapturedOutput(() =>
+        idle({ runId: 'idle-run', deadline: Date.now() + 20_000 }),
+      );
+
+      // Assess
+      expect(result).toMatchObject({ due: 0, checked: 0, requests: 0, errors: 0 });
+      expect(lines.filter((l) => l.startsWith('{"_aws"'))).toEqual([]);
+      expect(lines.filter((l) => l.includes('No application metrics'))).toEqual([]);
+      expect(lines.some((l) => l.includes('"sweep finished"'))).toBe(true);
+    } finally {
+      await quiet.close();
+    }
   });
 
   it('still reports the configuration errors of a run that stopped on them', async () => {
@@ -106,7 +126,9 @@ describe('sweep metrics (Embedded Metric Format)', () => {
 
     // Assess
     expect(emf).toHaveLength(1);
-    expect(emf[0]).toMatchObject({ ZegoConfigErrors: 1, TasksChecked: 0, EventsPublished: 0 });
+    expect(emf[0]).toMatchObject({ ZegoConfigErrors: 1 });
+    expect(emf[0]).not.toHaveProperty('TasksChecked');
+    expect(emf[0]).not.toHaveProperty('EventsPublished');
   });
 
   it('counts the open tasks on the first run of each five-minute bucket', async () => {
