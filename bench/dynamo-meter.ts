@@ -20,6 +20,10 @@ export interface DynamoTally {
   itemsWritten: number;
   /** Answers other than 200 (conditional check failures included). */
   refused: number;
+  /** Milliseconds from each request's arrival to its answer, summed (requests in parallel each count). */
+  busyMs: number;
+  /** Query requests by index and page size asked for (`due-index limit 100`): how many, their time, items scanned. */
+  queries: Record<string, { requests: number; busyMs: number; itemsScanned: number }>;
 }
 
 export interface DynamoMeter {
@@ -40,6 +44,8 @@ const empty = (): DynamoTally => ({
   itemsCounted: 0,
   itemsWritten: 0,
   refused: 0,
+  busyMs: 0,
+  queries: {},
 });
 
 /** Puts itself in front of the server's request listeners. */
@@ -52,6 +58,7 @@ export function meterDynamo(server: Server): DynamoMeter {
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.slice(target.indexOf('.') + 1) || 'unknown';
     const counting = tally; // a reset while the request is in flight does not move it
+    const arrived = performance.now();
     counting.requests++;
     counting.byOperation[operation] = (counting.byOperation[operation] ?? 0) + 1;
     if (WRITES.has(operation)) counting.itemsWritten++;
@@ -62,9 +69,24 @@ export function meterDynamo(server: Server): DynamoMeter {
       parseJson(Buffer.concat(chunks).toString('utf8')) as {
         RequestItems?: Record<string, unknown[]>;
         Select?: string;
+        IndexName?: string;
+        Limit?: number;
       };
     const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
     res.end = ((...args: unknown[]) => {
+      const tookMs = performance.now() - arrived;
+      let answer: Record<string, unknown> | undefined; // parsed once: a 100-item page is not small
+      counting.busyMs += tookMs;
+      if (operation === 'Query') {
+        const { IndexName, Limit } = request();
+        const key = `${IndexName ?? 'table'} limit ${Limit ?? 'none'}`;
+        const query = counting.queries[key] ?? { requests: 0, busyMs: 0, itemsScanned: 0 };
+        counting.queries[key] = query;
+        query.requests++;
+        query.busyMs += tookMs;
+        answer = typeof args[0] === 'string' ? parseJson(args[0]) : {};
+        query.itemsScanned += (answer as { ScannedCount?: number }).ScannedCount ?? 0;
+      }
       if (res.statusCode !== 200) counting.refused++;
       else if (operation === 'BatchWriteItem')
         counting.itemsWritten += Object.values(request().RequestItems ?? {}).reduce(
@@ -72,7 +94,7 @@ export function meterDynamo(server: Server): DynamoMeter {
           0,
         );
       else if (READS_WITH_BODY.has(operation) && typeof args[0] === 'string')
-        countRead(counting, operation, args[0], request().Select === 'COUNT');
+        countRead(counting, operation, answer ?? parseJson(args[0]), request().Select === 'COUNT');
       return end(...args);
     }) as ServerResponse['end'];
     for (const listener of listeners) listener(req, res);
@@ -86,8 +108,8 @@ export function meterDynamo(server: Server): DynamoMeter {
   };
 }
 
-function countRead(tally: DynamoTally, operation: string, body: string, selectCount: boolean): void {
-  const answer = parseJson(body) as {
+function countRead(tally: DynamoTally, operation: string, parsed: Record<string, unknown>, selectCount: boolean): void {
+  const answer = parsed as {
     Count?: number;
     ScannedCount?: number;
     Item?: unknown;

@@ -5,6 +5,7 @@ import type { BacklogResult } from './scenarios/backlog';
 import type { CallbackResult } from './scenarios/callback';
 import type { CapacityResult } from './scenarios/capacity';
 import type { ColdStartResult } from './scenarios/cold-start';
+import type { CostResult, RunCost } from './scenarios/cost';
 import type { HistoryResult } from './scenarios/history';
 import type { LatencyResult } from './scenarios/latency';
 import type { ListingResult } from './scenarios/listing';
@@ -21,6 +22,8 @@ export interface Scenarios {
   callback: CallbackResult;
   capacity: CapacityResult;
   listing: ListingResult;
+  /** Absent from results written before scenario 9 existed. */
+  cost?: CostResult;
   coldStart: ColdStartResult[];
 }
 
@@ -36,6 +39,7 @@ export function evaluate(s: Scenarios): Figure[] {
     ...callback(s.callback),
     ...capacity(s.capacity),
     ...listing(s.listing),
+    ...(s.cost ? costCounts(s.cost) : []),
   ];
 }
 
@@ -267,7 +271,7 @@ function callback(c: CallbackResult): Figure[] {
 }
 
 function capacity(c: CapacityResult): Figure[] {
-  const scenario = `7 capacity (time compressed ${c.compression}×: ${c.deployed.rateLimit * c.compression} req/s of each action, interval ${c.deployed.intervalS / c.compression} s, schedule ${c.deployed.schedulePeriodS / c.compression} s; figures in real-time equivalents)`;
+  const scenario = `7 capacity (time compressed ${c.compression}×: ${c.deployed.rateLimit * c.compression} req/s of each action, interval ${c.deployed.intervalS / c.compression} s, schedule ${c.deployed.schedulePeriodS / c.compression} s; figures in real-time equivalents; ran ${c.sizes.map((n) => n.toLocaleString('en-US')).join(', ')} open, triage off at ${(c.offSizes ?? c.sizes).map((n) => n.toLocaleString('en-US')).join(', ')})`;
   const largest = Math.max(...c.runs.map((r) => r.open));
   const smallest = Math.min(...c.runs.map((r) => r.open));
   const lightBound = c.deployed.intervalS + 10;
@@ -313,6 +317,25 @@ function capacity(c: CapacityResult): Figure[] {
         atMost(c.deployed.rateLimit * c.compression),
         `status ${r.maxInAnyWindow}, listing ${r.maxListInAnyWindow}; ${r.refusals} refused`,
       ),
+      // The pass's own cost is not compressed: beside the latency, and the latency with it counted once.
+      figure(
+        scenario,
+        `${label}: a pass's own cost (CPU + DynamoDB, not compressed)`,
+        r.passCost.ownMs,
+        'ms',
+        0,
+        undefined,
+        `CPU ${r.passCost.cpuMs.toFixed(0)} ms + due reads ${r.passCost.dueReadMs.toFixed(0)} ms (${r.passCost.duePages.toFixed(1)} pages; all DynamoDB ${r.passCost.dynamoMs.toFixed(0)} ms, ${r.passCost.dynamoRequests.toFixed(1)} requests, ${r.passCost.itemsRead.toFixed(0)} items read); listing ${r.passCost.listRequests.toFixed(1)} DescribeTasks requests (${((r.passCost.listBudgetMs * c.compression) / 1000).toFixed(1)} s of ZEGO's budget, real time)`,
+      ),
+      figure(
+        scenario,
+        `${label}: completion → event, p95, pass cost counted once (model)`,
+        r.p95ModelS,
+        's',
+        1,
+        undefined,
+        `estimate: the p95 above counts each pass's own cost ${c.compression}×, deployed it counts once (docs/benchmark.md: the capacity model)`,
+      ),
       // Without triage a large backlog may not reach every completion before the run's end: then the p95 is
       // over those announced, a lower bound, and the shortfall is the point of the comparison, not a fault.
       figure(
@@ -341,6 +364,87 @@ function capacity(c: CapacityResult): Figure[] {
       ),
     );
   return figures;
+}
+
+function costCounts(c: CostResult): Figure[] {
+  const scenario = `9 cost counts per sweep run (deployed settings, warm process; runs with work compressed ${c.compression}×)`;
+  const ops = (byOperation: Record<string, number>, digits = 0) =>
+    Object.entries(byOperation)
+      .filter(([, n]) => n !== 0)
+      .map(([op, n]) => `${op} ${n.toFixed(digits)}`)
+      .join(', ');
+  const run = (label: string, r: RunCost): Figure[] => [
+    figure(
+      scenario,
+      `${label}: wall time`,
+      r.wallMs,
+      'ms',
+      0,
+      undefined,
+      `CPU ${r.cpuMs.toFixed(0)} ms; ${r.passes} passes`,
+    ),
+    figure(
+      scenario,
+      `${label}: DynamoDB requests`,
+      r.dynamo.requests,
+      '',
+      0,
+      undefined,
+      `${ops(r.dynamo.byOperation)}; items read ${r.dynamo.itemsRead} (scanned ${r.dynamo.itemsScanned}), written ${r.dynamo.itemsWritten}`,
+    ),
+    figure(
+      scenario,
+      `${label}: ZEGO requests`,
+      r.zego.status + r.zego.list,
+      '',
+      0,
+      undefined,
+      `DescribeRecordStatus ${r.zego.status}, DescribeTasks pages ${r.zego.list}; SNS publishes ${r.snsPublishes}`,
+    ),
+    figure(
+      scenario,
+      `${label}: log output`,
+      r.logBytes.stdout + r.logBytes.stderr,
+      'B',
+      0,
+      undefined,
+      `stdout ${r.logBytes.stdout} B, stderr ${r.logBytes.stderr} B`,
+    ),
+    figure(
+      scenario,
+      `${label}: distinct CloudWatch metrics (EMF)`,
+      r.emfMetrics.length,
+      '',
+      0,
+      undefined,
+      `${r.emfLines} EMF lines; name × dimension values`,
+    ),
+  ];
+  const p = c.perCompleted;
+  return [
+    ...run('idle run (nothing open)', c.idle),
+    ...run(`run with ${c.open} in progress (triage on)`, c.inProgress),
+    figure(
+      scenario,
+      'per completed recording: ZEGO requests',
+      p.zegoStatus + p.zegoList,
+      '',
+      2,
+      undefined,
+      `DescribeRecordStatus ${p.zegoStatus.toFixed(2)}, DescribeTasks ${p.zegoList.toFixed(2)}; (a run over ${c.completed} ended − the idle run) ÷ ${c.completed}`,
+    ),
+    figure(
+      scenario,
+      'per completed recording: DynamoDB requests',
+      p.dynamoRequests,
+      '',
+      2,
+      undefined,
+      `${ops(p.dynamoByOperation, 2)}; items read ${p.itemsRead.toFixed(2)}, written ${p.itemsWritten.toFixed(2)}`,
+    ),
+    figure(scenario, 'per completed recording: SNS publishes', p.snsPublishes, '', 2),
+    figure(scenario, 'per completed recording: log output', p.logBytes, 'B', 0),
+  ];
 }
 
 function listing(l: ListingResult): Figure[] {

@@ -1,6 +1,8 @@
 // `npm run bench`: runs the benchmark once and prints each figure beside its target. Writes
 // bench/results.json and the results table in docs/benchmark.md unless told otherwise.
-//   --tiny                 a few seconds, small sizes (what test/deploy/bench.test.ts runs); writes only with --out
+//   (no size flag)         about 6 minutes: every figure with a target, capacity at 300 and 3,000 open
+//   --full                 about 13 minutes: the full capacity table (300, 3,000, 10,000 open, triage on and off)
+//   --tiny                 about a minute, small sizes (what test/deploy/bench.test.ts runs); writes only with --out
 //   --out <file>           write the results there instead of bench/results.json
 //   --no-write             write nothing (neither results.json nor docs/benchmark.md)
 //   --no-readme            leave docs/benchmark.md alone (the name is older than the page)
@@ -14,15 +16,17 @@ import { machine, machineLine, textTable, updateResultsPage, writeResults } from
 const { values } = parseArgs({
   options: {
     tiny: { type: 'boolean' },
+    full: { type: 'boolean' },
     out: { type: 'string' },
     'no-write': { type: 'boolean' },
     'no-readme': { type: 'boolean' },
   },
 });
 // A tiny run's figures mean little: it never replaces the committed ones.
+if (values.tiny && values.full) throw new Error('bench: --tiny or --full, not both');
 const write = !values['no-write'] && (!values.tiny || values.out !== undefined);
 const results = await runBench({
-  size: values.tiny ? 'tiny' : 'default',
+  size: values.tiny ? 'tiny' : values.full ? 'full' : 'default',
   progress: (line) => process.stderr.write(`  ${line}\n`),
 });
 const m = machine();

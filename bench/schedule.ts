@@ -3,6 +3,7 @@
 // skip a second container) until `done()` or the hard stop, and collects the runs' summaries.
 import type { SweepSummary } from '../lib/sweep/summary';
 import type { Container } from './container';
+import type { InvokeReport } from './lambda-runtime';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
@@ -21,8 +22,11 @@ export interface Schedule {
   label: string;
 }
 
-export async function runOnSchedule(schedule: Schedule): Promise<{ summaries: SweepSummary[]; skippedTicks: number }> {
+export async function runOnSchedule(
+  schedule: Schedule,
+): Promise<{ summaries: SweepSummary[]; reports: InvokeReport[]; skippedTicks: number }> {
   const summaries: SweepSummary[] = [];
+  const reports: InvokeReport[] = [];
   let skippedTicks = 0;
   let running: Promise<void> | undefined;
   for (let tick = 0; !schedule.done() && Date.now() < schedule.hardStop; tick++) {
@@ -31,6 +35,7 @@ export async function runOnSchedule(schedule: Schedule): Promise<{ summaries: Sw
       running = schedule.container.invoke({}, schedule.remainingMs).then((report) => {
         if (report.error) throw new Error(`${schedule.label}: a sweep failed: ${report.error}`);
         summaries.push(report.result as SweepSummary);
+        reports.push(report);
         running = undefined;
       });
       running.catch(() => undefined);
@@ -38,5 +43,5 @@ export async function runOnSchedule(schedule: Schedule): Promise<{ summaries: Sw
     await sleep(schedule.startedAt + (tick + 1) * schedule.periodMs - Date.now());
   }
   await running;
-  return { summaries, skippedTicks };
+  return { summaries, reports, skippedTicks };
 }

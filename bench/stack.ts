@@ -12,7 +12,7 @@ import { toItem } from '../lib/store/task-item';
 import type { OutcomeEvent } from '../lib/task/outcome-event';
 import { newTask, type Task } from '../lib/task/task';
 import type { Builds } from './build';
-import { type Container, startFunction } from './container';
+import { type Container, type ContainerOptions, startFunction } from './container';
 import { type DynamoMeter, meterDynamo } from './dynamo-meter';
 
 export const APP_ID = 1234567890;
@@ -35,6 +35,7 @@ export interface BenchStack {
     builds: Builds,
     name: string,
     target: { table: string; zego?: ZegoSimulator; env?: Record<string, string> },
+    options?: ContainerOptions,
   ): Promise<Container>;
   /** Writes tasks straight into the table (BatchWriteItem, in parallel), as the store would shape them. */
   seed(table: string, tasks: Iterable<Task>): Promise<void>;
@@ -82,8 +83,8 @@ export async function startBenchStack(): Promise<BenchStack> {
       return zego;
     },
     env,
-    start: (builds, name, { table, zego, env: overrides = {} }) =>
-      startFunction(builds, name, env(table, zego, overrides)),
+    start: (builds, name, { table, zego, env: overrides = {} }, options = {}) =>
+      startFunction(builds, name, env(table, zego, overrides), options),
     async seed(table, tasks) {
       const items = [...tasks].map((task) => ({ PutRequest: { Item: toItem(task, ITEM_OPTIONS) } }));
       let next = 0;

@@ -1,12 +1,16 @@
+import { DUE_INDEX } from '../../lib/store/task-item';
 import { stopReserveMs } from '../../lib/sweep/run-inputs';
 import type { SweepSummary } from '../../lib/sweep/summary';
 import type { Builds } from '../build';
+import type { InvokeReport } from '../lambda-runtime';
 import { runOnSchedule } from '../schedule';
 import { type BenchStack, finished, firstPublishTimes, openTask, recording } from '../stack';
 
 export interface CapacityOptions {
-  /** Open recordings per run; each is run with triage on and with triage off. */
+  /** Open recordings per run; each is run with triage on (and with triage off: see offSizes). */
   sizes: number[];
+  /** The sizes also run with triage off (all of them unless given). */
+  offSizes?: number[];
   /** Time compression: the deployed figures ÷ this. */
   compression: number;
   /** Recordings that complete during the measurement, per run. */
@@ -39,6 +43,33 @@ export interface CapacityRun {
   invocations: number;
   /** Measured (compressed) seconds the run took. */
   wallS: number;
+  /**
+   * A pass's own cost, measured (not compressed: milliseconds are milliseconds here and deployed), each
+   * the run's total ÷ its passes: the function process's CPU (the run's fixed work, lease, hint-feed looks
+   * and summary, included), the time DynamoDB (dynalite) took to answer the pass's reads of the due index
+   * (its 100-item pages, one after another), and their sum: the wall time a pass spends in its own work if
+   * none of it overlapped. Beside it, what a pass spends of ZEGO's listing budget (DescribeTasks ÷ limit).
+   */
+  passCost: PassCost;
+  /** p95 in real-time equivalents, with each pass's own cost counted once instead of × compression (the model). */
+  p95ModelS: number;
+}
+
+export interface PassCost {
+  cpuMs: number;
+  /** The due index's pages (Query, limit 100): requests and time a pass. */
+  duePages: number;
+  dueReadMs: number;
+  /** cpuMs + dueReadMs. */
+  ownMs: number;
+  /** Every DynamoDB request's time, summed, ÷ passes (the checks' writes included; they overlap). */
+  dynamoMs: number;
+  dynamoRequests: number;
+  itemsRead: number;
+  itemsWritten: number;
+  listRequests: number;
+  /** Compressed ms of the listing budget a pass spends (listRequests ÷ the compressed limit); × compression deployed. */
+  listBudgetMs: number;
 }
 
 export interface CapacityResult extends CapacityOptions {
@@ -72,8 +103,10 @@ export async function runCapacity(
   options: CapacityOptions,
 ): Promise<CapacityResult> {
   const runs: CapacityRun[] = [];
+  const offSizes = options.offSizes ?? options.sizes;
   for (const open of options.sizes)
-    for (const triage of [true, false]) runs.push(await runOne(stack, builds, options, open, triage));
+    for (const triage of [true, false])
+      if (triage || offSizes.includes(open)) runs.push(await runOne(stack, builds, options, open, triage));
   return { ...options, deployed: DEPLOYED, runs };
 }
 
@@ -152,8 +185,9 @@ async function runOne(
   stack.meter.reset();
   const startedAt = Date.now();
   let summaries: SweepSummary[];
+  let reports: InvokeReport[];
   try {
-    ({ summaries } = await runOnSchedule({
+    ({ summaries, reports } = await runOnSchedule({
       container,
       periodMs: schedulePeriodMs,
       remainingMs,
@@ -180,6 +214,21 @@ async function runOne(
     summaries.reduce((n, s) => n + s.passes, 0),
   );
   await zego.close();
+  const p95S = at(0.95);
+  const cpuMs = reports.reduce((n, r) => n + r.cpuMs, 0) / passes;
+  const dueReads = dynamo.queries[`${DUE_INDEX} limit 100`] ?? { requests: 0, busyMs: 0 };
+  const passCost: PassCost = {
+    cpuMs,
+    duePages: dueReads.requests / passes,
+    dueReadMs: dueReads.busyMs / passes,
+    ownMs: cpuMs + dueReads.busyMs / passes,
+    dynamoMs: dynamo.busyMs / passes,
+    dynamoRequests: dynamo.requests / passes,
+    itemsRead: dynamo.itemsRead / passes,
+    itemsWritten: dynamo.itemsWritten / passes,
+    listRequests: stats.listRequests / passes,
+    listBudgetMs: ((stats.listRequests / passes) * 1000) / listRateLimit,
+  };
   return {
     open,
     triage,
@@ -199,5 +248,27 @@ async function runOne(
     refusals: stats.refusals + stats.listRefusals,
     invocations: summaries.length,
     wallS,
+    passCost,
+    p95ModelS: p95Model(p95S, passCost, k, intervalMs),
   };
+}
+
+/**
+ * The model the capacity figure rests on. A completion waits for the next pass to start, then for that
+ * pass, then for one status request and its writes and publish. A pass's listing (ZEGO's DescribeTasks
+ * budget, compressed with the rest) and its own work (reading the due tasks, planning: DynamoDB and CPU,
+ * which the compression does not shrink) go on side by side, so a pass takes D = max(listing, own); passes
+ * start an interval apart, or back to back once D exceeds the interval, and then the wait for the next one
+ * stretches by D − interval. Reported × k, the measured latency counts k·D and k·max(0, D − interval);
+ * deployed, they are max(k·listing, own) and max(0, that − k·interval). The p95 less the difference is the
+ * model's estimate of what a deployed stack would see. An estimate, not a bound: the CPU a pass is charged
+ * includes the run's fixed work (lease, hint-feed looks, summary), and Lambda's 256 MB share of a vCPU runs
+ * CPU-bound work several times slower than this machine does.
+ */
+export function p95Model(p95S: number, cost: PassCost, k: number, intervalMs: number): number {
+  const measured = Math.max(cost.listBudgetMs, cost.ownMs);
+  const deployed = Math.max(k * cost.listBudgetMs, cost.ownMs);
+  const stretch = (d: number, interval: number) => Math.max(0, d - interval);
+  const over = k * measured - deployed + (k * stretch(measured, intervalMs) - stretch(deployed, k * intervalMs));
+  return p95S - over / 1000;
 }

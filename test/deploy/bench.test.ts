@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BenchResults, runBench } from '../../bench/bench';
+import { type BenchResults, runBench, SIZES } from '../../bench/bench';
 import { discoverFunctions } from '../../bench/build';
 import { machine, updateResultsPage, writeResults } from '../../bench/report';
 
@@ -91,6 +91,41 @@ describe('npm run bench --tiny', () => {
     expect(on!.listRequests).toBeGreaterThan(0);
     expect(off!.listRequests).toBe(0);
     expect(on!.statusRequestsPerCompletion).toBeLessThan(off!.statusRequestsPerCompletion);
+    // A pass's own cost is measured beside the latency (due-index pages read, CPU), and the model's p95 with it.
+    for (const run of capacity.runs) {
+      expect(run.passCost.cpuMs).toBeGreaterThan(0);
+      expect(run.passCost.duePages).toBeGreaterThan(0);
+      expect(run.passCost.ownMs).toBeCloseTo(run.passCost.cpuMs + run.passCost.dueReadMs, 6);
+      expect(Number.isFinite(run.p95ModelS)).toBe(true);
+      expect(run.p95ModelS).toBeLessThanOrEqual(run.p95S);
+    }
+    expect(on!.passCost.listRequests).toBeGreaterThan(0);
+  });
+
+  it('counts what one sweep run costs: idle, with recordings in progress, and per completed recording', () => {
+    // Act + Assess
+    const cost = results.scenarios.cost!;
+    expect(cost.idle.zego).toEqual({ status: 0, list: 0 });
+    expect(cost.idle.snsPublishes).toBe(0);
+    expect(cost.idle.dynamo.requests).toBeGreaterThan(0); // the lease, and a look at the due index
+    expect(cost.idle.logBytes.stdout).toBeGreaterThan(0); // the run's summary line at least
+    expect(cost.inProgress.zego.list).toBeGreaterThan(0); // triage: DescribeTasks pages
+    expect(cost.inProgress.zego.status).toBe(0); // nothing ended: no status request
+    expect(cost.inProgress.passes).toBeGreaterThan(1); // a run keeps passing until its stop time
+    expect(cost.completedRun.snsPublishes).toBe(cost.completed);
+    expect(cost.perCompleted.snsPublishes).toBe(1);
+    expect(cost.perCompleted.zegoStatus).toBeGreaterThanOrEqual(1);
+    expect(cost.perCompleted.itemsWritten).toBeGreaterThanOrEqual(2); // recorded, then marked published
+    expect(cost.completedRun.emfMetrics.length).toBeGreaterThan(0);
+    for (const metric of cost.completedRun.emfMetrics) expect(metric).toMatch(/^recwatch\/\w+\{.*\}$/);
+  });
+
+  it('records the duration of each step, and keeps the full capacity table behind --full', () => {
+    // Act + Assess
+    expect(results.steps.length).toBeGreaterThanOrEqual(10);
+    for (const s of results.steps) expect(s.seconds).toBeGreaterThan(0);
+    expect(Math.max(...SIZES.full.capacity.sizes)).toBe(10_000);
+    expect(Math.max(...SIZES.default.capacity.sizes)).toBeLessThan(10_000);
   });
 
   it('reads as many items for a listing page amid other rooms as with the listed room alone', () => {
