@@ -6,6 +6,7 @@ import { errorCode } from '../error-code';
 import type { OutcomeEvent } from '../task/outcome-event';
 import { type EventPublisher, PublishError } from '../task/publisher';
 import { buildEventBridgeEntry } from './eventbridge-entry';
+import { errorDetail, fewerFiles } from './fit';
 
 // About the entry itself: sending it again unchanged is refused again.
 const PERMANENT_CODES = new Set([
@@ -52,29 +53,25 @@ async function put(eventBridge: EventBridgeClient, entry: PutEventsRequestEntry)
     if ((answer.FailedEntryCount ?? 0) === 0 && result?.EventId) return { eventId: result.EventId };
     const code = result?.ErrorCode ?? 'NoEventId';
     const message = result?.ErrorMessage ?? 'the answer carried no EventId';
-    return { code, detail: ` (${short(message)})`, tooLarge: TOO_LARGE.test(message) };
+    return { code, detail: errorDetail(message, code), tooLarge: TOO_LARGE.test(message) };
   } catch (error) {
     const code = errorCode(error, ['name', 'code']) ?? 'Unknown';
     const message = error instanceof Error ? error.message : '';
-    const detail = message === '' || message === code ? '' : ` (${short(message)})`;
-    return { code, detail, tooLarge: code === 'ValidationException' && TOO_LARGE.test(message), cause: error };
+    return {
+      code,
+      detail: errorDetail(message, code),
+      tooLarge: code === 'ValidationException' && TOO_LARGE.test(message),
+      cause: error,
+    };
   }
 }
 
-/** The entry again with half the files the refused one carried, then none; undefined when it carried none. */
+/** The entry again with fewer files than the refused one's Detail carried; undefined when it carried none. */
 function lessOf(
   event: OutcomeEvent,
   refused: PutEventsRequestEntry,
   eventBusName: string,
 ): PutEventsRequestEntry | undefined {
-  const carried =
-    (JSON.parse(refused.Detail ?? '{}') as { recording?: { files?: unknown[] } }).recording?.files?.length ?? 0;
-  if (carried === 0) return undefined;
-  return buildEventBridgeEntry(event, eventBusName, { maxFiles: carried > 1 ? Math.floor(carried / 2) : 0 });
+  const maxFiles = fewerFiles(refused.Detail);
+  return maxFiles === undefined ? undefined : buildEventBridgeEntry(event, eventBusName, { maxFiles });
 }
-
-// EventBridge's messages name the parameter or resource at fault, never the entry's content; kept short.
-const short = (message: string): string => {
-  const line = message.replace(/\s+/g, ' ').trim();
-  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
-};

@@ -23,6 +23,28 @@ export function fitFiles(event: OutcomeEvent, fits: (carried: OutcomeEvent) => b
   );
 }
 
+/**
+ * After a target refused an event for its size: how many files to send next, half of what the refused event
+ * (its JSON) carried, then none; undefined when it carried none already (nothing is left to cut).
+ */
+export function fewerFiles(refusedJson: string | undefined): number | undefined {
+  const carried =
+    (JSON.parse(refusedJson ?? '{}') as { recording?: { files?: unknown[] } }).recording?.files?.length ?? 0;
+  if (carried === 0) return undefined;
+  return carried > 1 ? Math.floor(carried / 2) : 0;
+}
+
+/**
+ * A service's error message for a PublishError: one line of at most 200 characters, in parentheses after the
+ * code, or nothing when it says no more than the code. AWS's messages name the parameter or resource at
+ * fault, never the message's content or credentials.
+ */
+export function errorDetail(message: string, code: string): string {
+  const line = message.replace(/\s+/g, ' ').trim();
+  if (line === '' || line === code || line === 'Unknown' || line === 'UnknownError') return '';
+  return ` (${line.length > 200 ? `${line.slice(0, 197)}...` : line})`;
+}
+
 /** The largest n in [0, high] for which `ok(n)` holds, `ok` being true up to some n and false past it. */
 export function largest(high: number, ok: (n: number) => boolean): number {
   let low = 0;

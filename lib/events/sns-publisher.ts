@@ -5,6 +5,7 @@ import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-s
 import { errorCode } from '../error-code';
 import type { OutcomeEvent } from '../task/outcome-event';
 import { type EventPublisher, PublishError } from '../task/publisher';
+import { errorDetail, fewerFiles } from './fit';
 import { buildSnsPublishInput } from './sns-message';
 
 // SNS: InvalidParameter (e.g. "Message too long") and InvalidParameterValue are about the message itself.
@@ -29,7 +30,8 @@ export function createEventPublisher(options: { sns: SNSClient; topicArn: string
             input = smaller;
             continue;
           }
-          throw new PublishError(`SNS Publish failed: ${code}${detailOf(error, code)}`, {
+          const message = error instanceof Error ? error.message : '';
+          throw new PublishError(`SNS Publish failed: ${code}${errorDetail(message, code)}`, {
             cause: error,
             code,
             permanent: PERMANENT_CODES.has(code),
@@ -45,27 +47,12 @@ export function createEventPublisher(options: { sns: SNSClient; topicArn: string
 const tooLong = (error: unknown, code: string): boolean =>
   PERMANENT_CODES.has(code) && error instanceof Error && TOO_LONG.test(error.message);
 
-/** The input again with half the files the refused one carried, then none; undefined when it carried none. */
+/** The input again with fewer files than the refused one's JSON event carried; undefined when it carried none. */
 function lessOf(event: OutcomeEvent, refused: PublishCommandInput, topicArn: string): PublishCommandInput | undefined {
-  const carried = filesIn(refused);
-  if (carried === 0) return undefined;
-  return buildSnsPublishInput(event, topicArn, { maxFiles: carried > 1 ? Math.floor(carried / 2) : 0 });
-}
-
-/** How many files a built input's JSON event carries. */
-function filesIn(input: PublishCommandInput): number {
-  const { default: json } = JSON.parse(input.Message ?? '{}') as { default?: string };
-  const carried = JSON.parse(json ?? '{}') as { recording?: { files?: unknown[] } };
-  return carried.recording?.files?.length ?? 0;
+  const maxFiles = fewerFiles((JSON.parse(refused.Message ?? '{}') as { default?: string }).default);
+  return maxFiles === undefined ? undefined : buildSnsPublishInput(event, topicArn, { maxFiles });
 }
 
 // awsQuery errors carry SNS's own code in `Code` (e.g. "AuthorizationError" for AuthorizationErrorException);
 // network errors carry Node's in `code` (e.g. "ECONNREFUSED").
 const publishErrorCode = (error: unknown): string => errorCode(error, ['Code', 'code', 'name']) ?? 'Unknown';
-
-// SNS's messages name the parameter or principal at fault, never message content or credentials; kept short.
-function detailOf(error: unknown, code: string): string {
-  const message = error instanceof Error ? error.message.replace(/\s+/g, ' ').trim() : '';
-  if (message === '' || message === code || message === 'Unknown' || message === 'UnknownError') return '';
-  return ` (${message.length > 200 ? `${message.slice(0, 197)}...` : message})`;
-}
