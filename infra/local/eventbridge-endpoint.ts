@@ -8,14 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { AwsFault } from './aws-fault';
 import { awsJsonHandler } from './aws-json';
 import { listen } from './http-listener';
-import {
-  byteLength,
-  createLocalQueue,
-  type LocalQueue,
-  type QueueDelivery,
-  type QueueInlet,
-  SQS_DEFAULT_MAX_MESSAGE_SIZE,
-} from './sqs-queue';
+import { byteLength, createQueueSet, type LocalQueue, type QueueDelivery } from './sqs-queue';
 
 export interface PutEvent {
   /** EventBridge's id for it: the entry's EventId, the envelope's `id`. */
@@ -135,22 +128,16 @@ export async function startEventBridgeEndpoint(options: EventBridgeEndpointOptio
   let events: PutEvent[] = [];
   let attempts: EntryAttempt[] = [];
   const hooks = new Set<(event: PutEvent) => void>();
-  const deliveryHooks = new Set<(delivery: QueueDelivery) => void>();
   const requestFailures: InjectedRequestFailure[] = [];
   const entryFailures: InjectedEntryFailure[] = [];
-  const targets: Array<{ target: EventBridgeTarget; inlet: QueueInlet }> = [];
+  const targets = createQueueSet<EventBridgeTarget>();
 
   function addTarget(target: EventBridgeTargetOptions): EventBridgeTarget {
     const others = [...buses].filter((bus) => bus !== DEFAULT_BUS);
     const bus = target.bus ?? (others.length === 1 ? others[0]! : DEFAULT_BUS);
     if (!buses.has(bus)) throw new Error(`addTarget: no bus ${bus} (there are ${[...buses].join(', ')})`);
-    const queueArn = `arn:aws:sqs:${region}:${accountId}:${bus}-target-${targets.length + 1}`;
-    const inlet = createLocalQueue(queueArn, target.maxMessageSize ?? SQS_DEFAULT_MAX_MESSAGE_SIZE, (d) => {
-      for (const hook of deliveryHooks) hook(d);
-    });
-    const added: EventBridgeTarget = { ...inlet.queue, bus };
-    targets.push({ target: added, inlet });
-    return added;
+    const queueArn = `arn:aws:sqs:${region}:${accountId}:${bus}-target-${targets.views().length + 1}`;
+    return targets.add(queueArn, target.maxMessageSize, (queue) => ({ ...queue, bus }));
   }
 
   /** EventBridge's envelope, as a target without an input transformer receives it (compact JSON). */
@@ -239,7 +226,7 @@ export async function startEventBridgeEndpoint(options: EventBridgeEndpointOptio
       if ('eventId' in taken) {
         Object.assign(attempt, { accepted: true, eventId: taken.eventId });
         events.push(taken);
-        for (const { target, inlet } of targets)
+        for (const { view: target, inlet } of targets.inlets())
           if (target.bus === taken.eventBusName) inlet.offer(taken.eventId, envelopeOf(taken));
         return { EventId: taken.eventId };
       }
@@ -276,16 +263,10 @@ export async function startEventBridgeEndpoint(options: EventBridgeEndpointOptio
       for (let i = 0; i < count; i += 1) entryFailures.push(failure);
     },
     addTarget,
-    targets: () => targets.map((t) => t.target),
-    removeTarget(via) {
-      const at = targets.findIndex((t) => t.target.via === via);
-      if (at >= 0) targets.splice(at, 1);
-    },
-    deliveries: () => targets.flatMap((t) => t.target.deliveries()).sort((a, b) => a.at - b.at),
-    onDelivery(callback) {
-      deliveryHooks.add(callback);
-      return () => deliveryHooks.delete(callback);
-    },
+    targets: targets.views,
+    removeTarget: targets.remove,
+    deliveries: targets.deliveries,
+    onDelivery: targets.onDelivery,
     setMaxEntryBytes(bytes) {
       maxEntryBytes = bytes ?? startLimit;
     },
@@ -295,7 +276,7 @@ export async function startEventBridgeEndpoint(options: EventBridgeEndpointOptio
       requestFailures.length = 0;
       entryFailures.length = 0;
       maxEntryBytes = startLimit;
-      for (const { inlet } of targets) inlet.clear();
+      targets.clear();
     },
     close: () => listener.close(),
   };

@@ -9,14 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsFault } from './aws-fault';
 import { listen, readBody } from './http-listener';
 import { type EnvelopeEscaping, notificationEnvelope } from './sns-delivery';
-import {
-  byteLength,
-  createLocalQueue,
-  type LocalQueue,
-  type QueueDelivery,
-  type QueueInlet,
-  SQS_DEFAULT_MAX_MESSAGE_SIZE,
-} from './sqs-queue';
+import { byteLength, createQueueSet, type LocalQueue, type QueueDelivery } from './sqs-queue';
 
 export interface SnsMessageAttribute {
   dataType: string;
@@ -154,9 +147,8 @@ export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promis
   let messages: PublishedMessage[] = [];
   let attempts: PublishAttempt[] = [];
   const hooks = new Set<(message: PublishedMessage) => void>();
-  const deliveryHooks = new Set<(delivery: QueueDelivery) => void>();
   const failures: InjectedFailure[] = [];
-  const subscribers: Array<{ subscription: SnsSubscription; inlet: QueueInlet }> = [];
+  const subscribers = createQueueSet<SnsSubscription>();
 
   function subscribe(subscriber: SqsSubscriberOptions): SnsSubscription {
     const only = topics.size === 1 ? [...topics][0] : undefined;
@@ -164,18 +156,18 @@ export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promis
     if (topicArn === undefined || !topics.has(topicArn))
       throw new Error(`subscribe: name one of the endpoint's topics (${[...topics].join(', ') || 'none yet'})`);
     const subscriptionArn = `${topicArn}:${randomUUID()}`;
-    const inlet = createLocalQueue(subscriptionArn, subscriber.maxMessageSize ?? SQS_DEFAULT_MAX_MESSAGE_SIZE, (d) => {
-      for (const hook of deliveryHooks) hook(d);
-    });
-    const subscription: SnsSubscription = { ...inlet.queue, subscriptionArn, topicArn, raw: subscriber.raw ?? false };
-    subscribers.push({ subscription, inlet });
-    return subscription;
+    return subscribers.add(subscriptionArn, subscriber.maxMessageSize, (queue) => ({
+      ...queue,
+      subscriptionArn,
+      topicArn,
+      raw: subscriber.raw ?? false,
+    }));
   }
 
   function deliver(record: PublishedMessage): void {
     const part = record.parsedMessage;
     const message = part === undefined ? record.message : String(part[SQS_KEY] ?? part.default);
-    for (const { subscription, inlet } of subscribers) {
+    for (const { view: subscription, inlet } of subscribers.inlets()) {
       if (subscription.topicArn !== record.topicArn) continue;
       const { attributes } = record;
       if (subscription.raw) {
@@ -295,16 +287,10 @@ export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promis
     published: () => [...messages],
     attempts: () => [...attempts],
     subscribe,
-    subscriptions: () => subscribers.map((s) => s.subscription),
-    unsubscribe(subscriptionArn) {
-      const at = subscribers.findIndex((s) => s.subscription.subscriptionArn === subscriptionArn);
-      if (at >= 0) subscribers.splice(at, 1);
-    },
-    deliveries: () => subscribers.flatMap((s) => s.subscription.deliveries()).sort((a, b) => a.at - b.at),
-    onDelivery(callback) {
-      deliveryHooks.add(callback);
-      return () => deliveryHooks.delete(callback);
-    },
+    subscriptions: subscribers.views,
+    unsubscribe: subscribers.remove,
+    deliveries: subscribers.deliveries,
+    onDelivery: subscribers.onDelivery,
     setMaxMessageBytes(bytes) {
       maxMessageBytes = bytes ?? startLimit;
     },
@@ -313,7 +299,7 @@ export async function startSnsEndpoint(options: SnsEndpointOptions = {}): Promis
       attempts = [];
       failures.length = 0;
       maxMessageBytes = startLimit;
-      for (const { inlet } of subscribers) inlet.clear();
+      subscribers.clear();
     },
     onPublish(callback) {
       hooks.add(callback);

@@ -115,3 +115,51 @@ export function createLocalQueue(
 }
 
 export const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+/**
+ * The queues an endpoint delivers to (SNS's subscriptions, EventBridge's targets), each described by the
+ * endpoint's own view of it, with the hooks that see every delivery: added, taken away, cleared as one.
+ */
+export interface QueueSet<View extends LocalQueue> {
+  /** A new queue, `describe`d as the endpoint shows it (its LocalQueue and what the endpoint adds). */
+  add(via: string, maxMessageSize: number | undefined, describe: (queue: LocalQueue) => View): View;
+  /** Takes the queue away (by its `via`): nothing more is delivered to it. */
+  remove(via: string): void;
+  views(): View[];
+  /** Each queue's view and its inlet, for the endpoint's delivery. */
+  inlets(): Array<{ view: View; inlet: QueueInlet }>;
+  /** Every delivery to every queue, refused ones included, oldest first. */
+  deliveries(): QueueDelivery[];
+  onDelivery(callback: (delivery: QueueDelivery) => void): () => void;
+  /** Forgets every queue's deliveries (the queues and the hooks stay). */
+  clear(): void;
+}
+
+export function createQueueSet<View extends LocalQueue>(): QueueSet<View> {
+  const hooks = new Set<(delivery: QueueDelivery) => void>();
+  const queues: Array<{ view: View; inlet: QueueInlet }> = [];
+  return {
+    add(via, maxMessageSize, describe) {
+      const inlet = createLocalQueue(via, maxMessageSize ?? SQS_DEFAULT_MAX_MESSAGE_SIZE, (delivery) => {
+        for (const hook of hooks) hook(delivery);
+      });
+      const view = describe(inlet.queue);
+      queues.push({ view, inlet });
+      return view;
+    },
+    remove(via) {
+      const at = queues.findIndex((q) => q.view.via === via);
+      if (at >= 0) queues.splice(at, 1);
+    },
+    views: () => queues.map((q) => q.view),
+    inlets: () => [...queues],
+    deliveries: () => queues.flatMap((q) => q.view.deliveries()).sort((a, b) => a.at - b.at),
+    onDelivery(callback) {
+      hooks.add(callback);
+      return () => hooks.delete(callback);
+    },
+    clear() {
+      for (const { inlet } of queues) inlet.clear();
+    },
+  };
+}
