@@ -4,6 +4,7 @@
 // refused for its size put again at once with fewer files, and its failures as PublishErrors.
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LOCAL_AWS } from '../../infra/local/dynamo';
 import { type EventBridgeEndpoint, startEventBridgeEndpoint } from '../../infra/local/eventbridge-endpoint';
 import { SQS_DEFAULT_MAX_MESSAGE_SIZE } from '../../infra/local/sqs-queue';
 import { createEventBridgePublisher } from '../../lib/events/eventbridge-publisher';
@@ -21,9 +22,8 @@ let eventBridge: EventBridgeClient;
 beforeAll(async () => {
   endpoint = await startEventBridgeEndpoint({ buses: [BUS] });
   eventBridge = new EventBridgeClient({
-    region: 'us-east-1',
+    ...LOCAL_AWS,
     endpoint: endpoint.url,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     maxAttempts: 1,
   });
 });

@@ -4,6 +4,7 @@
 // size being sent again at once with fewer files.
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LOCAL_AWS } from '../../infra/local/dynamo';
 import { type SnsEndpoint, startSnsEndpoint } from '../../infra/local/sns-endpoint';
 import { buildSnsPublishInput, SNS_MAX_MESSAGE_BYTES, SQS_DEFAULT_MAX_BYTES } from '../../lib/events/sns-message';
 import { createEventPublisher } from '../../lib/events/sns-publisher';
@@ -21,9 +22,8 @@ let strictSns: SNSClient;
 
 const clientFor = (url: string): SNSClient =>
   new SNSClient({
-    region: 'us-east-1',
+    ...LOCAL_AWS,
     endpoint: url,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     maxAttempts: 1,
   });
 
